@@ -1,0 +1,41 @@
+# sellercare: `make run` serves the embedded product; `make test` runs the whole suite.
+VENV ?= .venv
+PYTHON ?= python3
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+LOCALE_DIRS := core/locale $(wildcard modules/*/locale)
+
+.PHONY: install run test test-sqlite test-postgres lint i18n bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(BIN)/sellercare serve
+
+test: test-sqlite test-postgres
+
+test-sqlite: install
+	SELLERCARE_TEST_DB=sqlite $(BIN)/pytest
+
+test-postgres: install
+	SELLERCARE_TEST_DB=postgres $(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/mypy core modules schema workers scripts
+
+i18n: install
+	$(BIN)/python -m scripts.i18n
+
+bench: install
+	$(BIN)/python bench/authz.py
+	$(BIN)/python bench/api_overhead.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,29 @@
+"""Write audit entries inside the caller's transaction, so a change and its record land together."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from core.auth.principal import Principal
+from core.models import AuditEntry
+
+
+async def record(
+    actor: Principal | None,
+    tenant_id: int,
+    action: str,
+    obj: str,
+    object_id: object,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> AuditEntry:
+    return await AuditEntry.create(
+        tenant_id=tenant_id,
+        actor_id=actor.user_id if actor else None,
+        via=actor.via if actor else "system",
+        action=action,
+        object_type=obj,
+        object_id=str(object_id),
+        before=before,
+        after=after,
+    )

@@ -1,0 +1,40 @@
+"""Turn an `Authorization: Bearer` header into a Principal, or a clear error."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from core.auth.api_keys import find_api_key, looks_like_api_key
+from core.auth.principal import Principal
+from core.auth.tokens import decode_access_token
+from core.errors import ClientError
+from core.i18n import N_
+from core.models import Membership
+from core.settings import Settings
+
+
+async def _active_member(user_id: int, tenant_id: int) -> bool:
+    return await Membership.filter(
+        user_id=user_id, tenant_id=tenant_id, is_active=True, user__is_active=True
+    ).exists()
+
+
+async def authenticate(settings: Settings, header: str | None, locale: str) -> Principal | None:
+    if not header:
+        return None
+    scheme, _, token = header.partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        raise ClientError(
+            "INVALID_TOKEN", N_("Send credentials as 'Authorization: Bearer <token>'."), locale
+        )
+    if looks_like_api_key(token):
+        key = await find_api_key(token)
+        if key is None or not await _active_member(key.user_id, key.tenant_id):
+            raise ClientError("INVALID_TOKEN", N_("The API key is not valid."), locale)
+        await type(key).filter(id=key.id).update(last_used_at=datetime.now(UTC))
+        return Principal(key.user_id, key.tenant_id, via="script", api_key_id=key.id)
+    user_id, tenant_id = decode_access_token(settings, token, locale)
+    if not await _active_member(user_id, tenant_id):
+        raise ClientError("INVALID_TOKEN", N_("The access token is not valid."), locale)
+    return Principal(user_id, tenant_id)

@@ -1,0 +1,13 @@
+"""Who is calling: a user acting in one tenant, through the API, a script (API key) or a worker."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Principal:
+    user_id: int
+    tenant_id: int
+    via: str = "api"  # "api" | "script" | "worker"
+    api_key_id: int | None = None

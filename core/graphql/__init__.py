@@ -1,0 +1,1 @@
+"""What every module's GraphQL uses: context, permissions, Node, keyset connections, payloads."""

@@ -1,0 +1,90 @@
+"""Relay Node types whose rows are always reached through the caller's tenant.
+
+A node type says which rows a tenant may see (`scope`), how a row becomes the type (`from_row`)
+and which permission reading it needs. `node(id:)` and every ID argument go through here, so a
+global ID from another tenant, or of another type, resolves to "not found", never to the row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, ClassVar, Self
+
+import strawberry
+from strawberry import relay
+from strawberry.relay.types import GlobalIDValueError
+from strawberry.types import Info
+from strawberry.types.base import StrawberryObjectDefinition
+from tortoise.queryset import QuerySet
+
+from core.errors import UserFacingError
+from core.graphql.permissions import check
+from core.i18n import N_
+
+
+class ScopedNode(relay.Node):
+    read_permission: ClassVar[tuple[str, str]]
+
+    @classmethod
+    def scope(cls, tenant_id: int) -> QuerySet[Any]:
+        raise NotImplementedError
+
+    @classmethod
+    def from_row(cls, row: Any) -> Self:
+        raise NotImplementedError
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Self | None]:
+        await check(info, *cls.read_permission)
+        wanted = [str(i) for i in node_ids]
+        ids = [int(i) for i in wanted if i.isdigit()]
+        rows = {r.id: r for r in await cls.scope(info.context.tenant_id).filter(id__in=ids)}
+        return [cls.from_row(rows[int(i)]) if i.isdigit() and int(i) in rows else None
+                for i in wanted]
+
+
+def node_type_for(info: Info, type_name: str) -> type[ScopedNode] | None:
+    definition = info.schema.get_type_by_name(type_name)
+    if not isinstance(definition, StrawberryObjectDefinition):
+        return None
+    origin = definition.origin
+    if isinstance(origin, type) and issubclass(origin, ScopedNode):
+        return origin
+    return None
+
+
+async def resolve_global_id(info: Info, value: str) -> ScopedNode | None:
+    try:
+        gid = relay.GlobalID.from_id(value)
+    except GlobalIDValueError:
+        return None
+    node_type = node_type_for(info, gid.type_name)
+    if node_type is None:
+        return None
+    (node,) = await node_type.resolve_nodes(info=info, node_ids=[gid.node_id])
+    return node
+
+
+def decode_id(value: strawberry.ID | str, expected: type[ScopedNode], field: str) -> int:
+    """The database id inside a global ID of the expected type; a user error otherwise.
+
+    It does not prove the row is the caller's: the service still looks it up in the tenant scope.
+    """
+    try:
+        gid = relay.GlobalID.from_id(str(value))
+    except GlobalIDValueError:
+        gid = None
+    type_name = expected.__strawberry_definition__.name  # type: ignore[attr-defined]
+    if gid is None or gid.type_name != type_name or not gid.node_id.isdigit():
+        raise UserFacingError(
+            "INVALID_ID", N_("This is not the ID of a {type}."), field=[field],
+            params={"type": type_name},
+        )
+    return int(gid.node_id)
+
+
+def to_global_id(node_type: type[ScopedNode], pk: int) -> strawberry.ID:
+    name = node_type.__strawberry_definition__.name  # type: ignore[attr-defined]
+    return strawberry.ID(str(relay.GlobalID(name, str(pk))))

@@ -1,0 +1,120 @@
+"""Keyset (cursor) pagination: `first`/`after` over an ordering that always ends with the id.
+
+Never OFFSET: page 1,000 costs what page 1 costs. A cursor holds the last row's sort value and
+id; the next page is `WHERE (key, id) > (value, id)` (or `<` when descending).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+import strawberry
+from tortoise.expressions import Q
+from tortoise.queryset import QuerySet
+
+from core.errors import ClientError
+from core.i18n import N_
+
+T = TypeVar("T")
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    has_previous_page: bool
+    start_cursor: str | None
+    end_cursor: str | None
+
+
+@strawberry.type
+class Edge(Generic[T]):
+    cursor: str
+    node: T
+
+
+@strawberry.type
+class Connection(Generic[T]):
+    edges: list[Edge[T]]
+    page_info: PageInfo
+
+    @strawberry.field(description="The nodes of this page, without cursors.")
+    def nodes(self) -> list[T]:
+        return [edge.node for edge in self.edges]
+
+
+@dataclass(frozen=True)
+class Ordering:
+    field: str
+    descending: bool = False
+
+
+def _encode(value: Any, pk: int) -> str:
+    if isinstance(value, datetime):
+        value = {"dt": value.isoformat()}
+    raw = json.dumps([value, pk], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode(cursor: str, locale: str) -> tuple[Any, int]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        value, pk = json.loads(raw)
+        if isinstance(value, dict) and set(value) == {"dt"}:
+            value = datetime.fromisoformat(value["dt"])
+        if not isinstance(pk, int) or isinstance(value, list | dict):
+            raise ValueError
+        return value, pk
+    except (ValueError, TypeError, UnicodeDecodeError):
+        raise ClientError("INVALID_CURSOR", N_("The cursor is not valid."), locale) from None
+
+
+def page_size(first: int | None, default: int, maximum: int, locale: str) -> int:
+    if first is None:
+        return default
+    if first < 0 or first > maximum:
+        raise ClientError(
+            "INVALID_PAGE_SIZE", N_("first must be between 0 and {max}."), locale, max=maximum
+        )
+    return first
+
+
+async def paginate(
+    queryset: QuerySet[Any],
+    *,
+    first: int,
+    after: str | None,
+    ordering: Ordering,
+    to_node: Callable[[Any], T],
+    locale: str = "en",
+) -> Connection[T]:
+    key, desc = ordering.field, ordering.descending
+    if after:
+        value, pk = _decode(after, locale)
+        op = "lt" if desc else "gt"
+        if key == "id":
+            queryset = queryset.filter(**{f"id__{op}": pk})
+        else:
+            after_value: dict[str, Any] = {f"{key}__{op}": value}
+            same_value: dict[str, Any] = {key: value}
+            after_id: dict[str, Any] = {f"id__{op}": pk}
+            queryset = queryset.filter(Q(**after_value) | (Q(**same_value) & Q(**after_id)))
+    prefix = "-" if desc else ""
+    order = [f"{prefix}{key}"] + ([f"{prefix}id"] if key != "id" else [])
+    rows = await queryset.order_by(*order).limit(first + 1)
+    has_next = len(rows) > first
+    rows = rows[:first]
+    edges = [Edge(cursor=_encode(getattr(r, key), r.id), node=to_node(r)) for r in rows]
+    return Connection(
+        edges=edges,
+        page_info=PageInfo(
+            has_next_page=has_next,
+            has_previous_page=after is not None,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
+    )

@@ -1,0 +1,73 @@
+"""Tenants, users and memberships: the services behind the CLI, the demo and `createUser`."""
+
+from __future__ import annotations
+
+import re
+
+from tortoise.transactions import in_transaction
+
+from core import audit
+from core.auth.passwords import hash_password
+from core.auth.principal import Principal
+from core.errors import UserFacingError, UserFacingErrors
+from core.i18n import N_
+from core.models import Membership, Tenant, User
+
+SLUG = re.compile(r"^[a-z0-9][a-z0-9\-]{1,62}$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MIN_PASSWORD = 8
+
+
+def normalise_email(email: str) -> str:
+    email = email.strip().lower()
+    if len(email) > 254 or not EMAIL.match(email):
+        raise UserFacingError("INVALID_EMAIL", N_("This is not a valid e-mail address."),
+                              field=["email"])
+    return email
+
+
+async def create_tenant(slug: str, name: str, default_locale: str = "en") -> Tenant:
+    slug = slug.strip().lower()
+    errors = []
+    if not SLUG.match(slug):
+        errors.append(UserFacingError(
+            "INVALID_SLUG", N_("A slug has 2 to 63 lowercase letters, digits or '-'."),
+            field=["slug"]))
+    elif await Tenant.filter(slug=slug).exists():
+        errors.append(UserFacingError("SLUG_TAKEN", N_("The slug {slug} is taken."),
+                                      field=["slug"], params={"slug": slug}))
+    if not name.strip():
+        errors.append(UserFacingError("REQUIRED", N_("A name is required."), field=["name"]))
+    if errors:
+        raise UserFacingErrors(errors)
+    return await Tenant.create(slug=slug, name=name.strip(), default_locale=default_locale)
+
+
+async def add_user(
+    tenant_id: int, email: str, name: str, password: str | None, actor: Principal | None = None,
+    *, password_policy: bool = True,
+) -> User:
+    """Create the user (or find the existing one by e-mail) and make it a member of the tenant.
+
+    `password_policy=False` is for the demo tenant only, whose documented password is short.
+    """
+    email = normalise_email(email)
+    if password is not None and password_policy and len(password) < MIN_PASSWORD:
+        raise UserFacingError(
+            "PASSWORD_TOO_SHORT", N_("A password has at least {min} characters."),
+            field=["password"], params={"min": MIN_PASSWORD},
+        )
+    async with in_transaction():
+        user = await User.filter(email=email).first()
+        if user is None:
+            user = await User.create(
+                email=email, name=name.strip(),
+                password_hash=hash_password(password) if password else "",
+            )
+        elif await Membership.filter(user_id=user.id, tenant_id=tenant_id).exists():
+            raise UserFacingError("ALREADY_MEMBER", N_("This user is already a member."),
+                                  field=["email"])
+        await Membership.create(user_id=user.id, tenant_id=tenant_id)
+        await audit.record(actor, tenant_id, "user.add", "User", user.id, None,
+                           {"name": user.name})
+    return user

@@ -1,0 +1,25 @@
+"""Tables the core owns: identity (global), the module registry state, policies, audit, outbox."""
+
+from core.models.api_key import ApiKey
+from core.models.audit import AuditEntry
+from core.models.module_state import ModuleState
+from core.models.outbox import EventReceipt, OutboxEvent
+from core.models.policy import PolicyRule, Role
+from core.models.tenant import Tenant, TenantModel
+from core.models.token import RefreshToken
+from core.models.user import Membership, User
+
+__all__ = [
+    "ApiKey",
+    "AuditEntry",
+    "EventReceipt",
+    "Membership",
+    "ModuleState",
+    "OutboxEvent",
+    "PolicyRule",
+    "RefreshToken",
+    "Role",
+    "Tenant",
+    "TenantModel",
+    "User",
+]

@@ -1,0 +1,179 @@
+"""The module registry: what a module declares, how modules are found, and in what order they load.
+
+Built-in modules and partners' modules are found the same way, through the entry-point group
+`sellercare.modules`; the core never names one.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from graphlib import CycleError, TopologicalSorter
+from importlib.metadata import entry_points
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+ENTRY_POINT_GROUP = "sellercare.modules"
+
+
+class RegistryError(RuntimeError):
+    """A module set that cannot load: missing dependency, cycle, duplicate name, bad declaration."""
+
+
+@dataclass(frozen=True)
+class Permission:
+    """One resource/action a module defines; `label` is an English msgid in the module's catalog."""
+
+    resource: str
+    action: str
+    label: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.resource}:{self.action}"
+
+
+@dataclass(frozen=True)
+class GraphQLContribution:
+    """Strawberry classes a module adds to the composed schema.
+
+    `extends` maps a type name defined by another module (or the core) to classes whose fields
+    are added to that type when the schema is composed: the way a module adds fields to a type
+    it does not own, without the owner importing it.
+    """
+
+    queries: Sequence[type] = ()
+    mutations: Sequence[type] = ()
+    subscriptions: Sequence[type] = ()
+    types: Sequence[type] = ()
+    extends: Mapping[str, Sequence[type]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class WorkerContribution:
+    """arq functions and cron jobs; every name must start with the module's name and a dot."""
+
+    functions: Sequence[Any] = ()
+    cron_jobs: Sequence[Any] = ()
+    event_handlers: Mapping[str, Sequence[Callable[..., Any]]] = field(default_factory=dict)
+
+
+def _load(path: str) -> Any:
+    module_name, _, attr = path.partition(":")
+    obj: Any = importlib.import_module(module_name)
+    for part in attr.split(".") if attr else []:
+        obj = getattr(obj, part)
+    return obj
+
+
+@dataclass(frozen=True)
+class Module:
+    """An installable add-on. Heavy parts are named as "package.module:attr" and loaded lazily."""
+
+    name: str
+    version: str
+    summary: str
+    package: str
+    depends: tuple[str, ...] = ()
+    permissions: tuple[Permission, ...] = ()
+    graphql: str | None = None
+    worker: str | None = None
+    demo: str | None = None
+    has_models: bool = True
+
+    @property
+    def models_module(self) -> str:
+        return f"{self.package}.models"
+
+    @property
+    def migrations_module(self) -> str:
+        return f"{self.package}.migrations"
+
+    @property
+    def root(self) -> Path:
+        return Path(str(files(self.package)))
+
+    @property
+    def security_csv(self) -> Path:
+        return self.root / "security.csv"
+
+    @property
+    def locale_dir(self) -> Path:
+        return self.root / "locale"
+
+    def load_graphql(self) -> GraphQLContribution:
+        return _load(self.graphql) if self.graphql else GraphQLContribution()
+
+    async def load_demo(self, tenant_id: int) -> None:
+        """Add the module's demo data to a tenant (embedded mode and `sellercare demo`)."""
+        if self.demo:
+            await _load(self.demo)(tenant_id)
+
+    def load_worker(self) -> WorkerContribution:
+        return _load(self.worker) if self.worker else WorkerContribution()
+
+
+class Registry:
+    """The modules found in this environment, by name."""
+
+    def __init__(self, modules: Iterable[Module]):
+        self.modules: dict[str, Module] = {}
+        for module in modules:
+            if module.name in self.modules:
+                raise RegistryError(f"two modules are named {module.name!r}")
+            if "." in module.name or not module.name.isidentifier():
+                raise RegistryError(f"module name {module.name!r} must be a Python identifier")
+            self.modules[module.name] = module
+
+    @classmethod
+    def discover(cls, group: str = ENTRY_POINT_GROUP) -> Registry:
+        found: list[Module] = []
+        for ep in entry_points(group=group):
+            module = ep.load()
+            if not isinstance(module, Module):
+                raise RegistryError(f"entry point {ep.name!r} ({ep.value}) is not a sellercare Module")
+            if module.name != ep.name:
+                raise RegistryError(
+                    f"entry point {ep.name!r} declares a module named {module.name!r}"
+                )
+            found.append(module)
+        return cls(found)
+
+    def __getitem__(self, name: str) -> Module:
+        try:
+            return self.modules[name]
+        except KeyError:
+            raise RegistryError(f"no module named {name!r} is available") from None
+
+    def resolve(self, names: Iterable[str]) -> list[Module]:
+        """The named modules and all their dependencies, dependencies first."""
+        graph: dict[str, tuple[str, ...]] = {}
+        pending = list(names)
+        while pending:
+            name = pending.pop()
+            if name in graph:
+                continue
+            module = self[name]
+            for dep in module.depends:
+                if dep not in self.modules:
+                    raise RegistryError(
+                        f"module {name!r} depends on {dep!r}, which is not available"
+                    )
+            graph[name] = module.depends
+            pending.extend(module.depends)
+        try:
+            order = list(TopologicalSorter(graph).static_order())
+        except CycleError as exc:
+            cycle = " -> ".join(exc.args[1])
+            raise RegistryError(f"module dependency cycle: {cycle}") from None
+        return [self.modules[n] for n in order]
+
+    def dependents(self, name: str, among: Iterable[str]) -> list[str]:
+        """Modules in `among` that depend on `name`, directly or not."""
+        result = []
+        for other in among:
+            if other != name and name in {m.name for m in self.resolve([other])}:
+                result.append(other)
+        return sorted(result)

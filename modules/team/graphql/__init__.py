@@ -1,0 +1,1 @@
+"""The team module's GraphQL: types, queries, mutations, dataloaders."""

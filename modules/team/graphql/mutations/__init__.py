@@ -1,0 +1,1 @@
+"""The team module's mutations, grouped by what they change."""

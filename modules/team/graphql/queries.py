@@ -1,0 +1,153 @@
+"""Read side of the team module."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+import strawberry
+from strawberry.types import Info
+from tortoise.expressions import Q
+
+from core import models
+from core.access.admin import visible_roles
+from core.access.subjects import domain, role_subject
+from core.graphql.node import decode_id
+from core.graphql.pagination import Connection, Ordering, page_size, paginate
+from core.graphql.permissions import Authenticated, Requires
+from core.tenancy import scoped
+from modules.team import models as team_models
+from modules.team.graphql.types import (
+    AuditEntryType,
+    PermissionType,
+    RoleType,
+    TeamType,
+    TenantType,
+    UserType,
+    Viewer,
+)
+
+
+@strawberry.enum
+class Direction(Enum):
+    ASC = "asc"
+    DESC = "desc"
+
+
+@strawberry.enum
+class UserOrderField(Enum):
+    EMAIL = "email"
+    NAME = "name"
+    CREATED_AT = "created_at"
+
+
+@strawberry.input
+class UserOrder:
+    field: UserOrderField = UserOrderField.EMAIL
+    direction: Direction = Direction.ASC
+
+
+@strawberry.input
+class UserFilter:
+    search: str | None = strawberry.field(default=None, description="Part of e-mail or name.")
+    role_id: strawberry.ID | None = None
+    is_active: bool | None = None
+
+
+@strawberry.input
+class AuditFilter:
+    action: str | None = None
+    object_type: str | None = None
+    object_id: str | None = None
+
+
+def _size(info: Info, first: int | None) -> int:
+    s = info.context.rt.settings
+    return page_size(first, s.default_page_size, s.max_page_size, info.context.locale)
+
+
+@strawberry.type
+class TeamQuery:
+    @strawberry.field(permission_classes=[Authenticated], description="Who is calling, where.")
+    async def viewer(self, info: Info) -> Viewer:
+        principal = info.context.require_principal()
+        user = await models.User.get(id=principal.user_id)
+        tenant = await models.Tenant.get(id=principal.tenant_id)
+        perms = await info.context.rt.access.permissions(principal.user_id, principal.tenant_id)
+        return Viewer(
+            user=UserType.from_row(user),
+            tenant=TenantType(slug=tenant.slug, name=tenant.name,
+                              default_locale=tenant.default_locale, timezone=tenant.timezone),
+            permissions=sorted(f"{r}:{a}" for r, a in perms),
+        )
+
+    @strawberry.field(permission_classes=[Requires("team.user", "read")])
+    async def users(
+        self, info: Info, first: int | None = None, after: str | None = None,
+        filter: UserFilter | None = None, order_by: UserOrder | None = None,  # noqa: A002
+    ) -> Connection[UserType]:
+        tid = info.context.tenant_id
+        qs = UserType.scope(tid)
+        if filter:
+            if filter.search:
+                term = filter.search.strip()
+                qs = qs.filter(Q(email__icontains=term) | Q(name__icontains=term))
+            if filter.is_active is not None:
+                qs = qs.filter(is_active=filter.is_active)
+            if filter.role_id is not None:
+                role = await visible_roles(tid).filter(
+                    id=decode_id(filter.role_id, RoleType, "roleId")).first()
+                subjects = await models.PolicyRule.filter(
+                    ptype="g", domain=domain(tid),
+                    v1=role_subject(role.name) if role else "",
+                ).values_list("v0", flat=True)
+                qs = qs.filter(id__in=[int(str(s).split(":")[1]) for s in subjects])
+        order = order_by or UserOrder()
+        return await paginate(
+            qs, first=_size(info, first), after=after,
+            ordering=Ordering(order.field.value, order.direction == Direction.DESC),
+            to_node=UserType.from_row, locale=info.context.locale,
+        )
+
+    @strawberry.field(permission_classes=[Requires("team.role", "read")])
+    async def roles(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[RoleType]:
+        return await paginate(
+            RoleType.scope(info.context.tenant_id), first=_size(info, first), after=after,
+            ordering=Ordering("name"), to_node=RoleType.from_row, locale=info.context.locale,
+        )
+
+    @strawberry.field(
+        permission_classes=[Requires("team.role", "read")],
+        description="Every permission the installed modules declare, labelled for admin screens.",
+    )
+    def permissions(self, info: Info) -> list[PermissionType]:
+        rt, locale = info.context.rt, info.context.locale
+        return [PermissionType.build(p, m.name, locale) for m in rt.modules for p in m.permissions]
+
+    @strawberry.field(permission_classes=[Requires("team.team", "read")])
+    async def teams(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[TeamType]:
+        return await paginate(
+            scoped(team_models.Team, info.context.tenant_id), first=_size(info, first),
+            after=after, ordering=Ordering("name"), to_node=TeamType.from_row,
+            locale=info.context.locale,
+        )
+
+    @strawberry.field(permission_classes=[Requires("team.audit", "read")],
+                      description="Newest first.")
+    async def audit_log(
+        self, info: Info, first: int | None = None, after: str | None = None,
+        filter: AuditFilter | None = None,  # noqa: A002
+    ) -> Connection[AuditEntryType]:
+        qs = scoped(models.AuditEntry, info.context.tenant_id)
+        if filter:
+            for name in ("action", "object_type", "object_id"):
+                value = getattr(filter, name)
+                if value is not None:
+                    qs = qs.filter(**{name: value})
+        return await paginate(
+            qs, first=_size(info, first), after=after, ordering=Ordering("id", descending=True),
+            to_node=AuditEntryType.from_row, locale=info.context.locale,
+        )

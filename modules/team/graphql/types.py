@@ -1,0 +1,155 @@
+"""GraphQL types of the team module."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Self
+
+import strawberry
+from strawberry import relay
+from strawberry.scalars import JSON
+from strawberry.types import Info
+from tortoise.queryset import QuerySet
+
+from core import models
+from core.access.admin import visible_roles
+from core.graphql.node import ScopedNode
+from core.i18n import translate
+from core.registry import Permission as PermissionDecl
+from core.tenancy import scoped
+from modules.team import models as team_models
+from modules.team.graphql import dataloaders
+
+
+@strawberry.type(name="Role")
+class RoleType(ScopedNode):
+    id: relay.NodeID[int]
+    name: str
+    description: str
+    is_default: bool = strawberry.field(description="Shipped by a module; read-only.")
+    tenant_id: strawberry.Private[int | None]
+    read_permission = ("team.role", "read")
+
+    @classmethod
+    def scope(cls, tenant_id: int) -> QuerySet[Any]:
+        return visible_roles(tenant_id)
+
+    @classmethod
+    def from_row(cls, row: models.Role) -> Self:
+        return cls(id=row.id, name=row.name, description=row.description,
+                   is_default=row.tenant_id is None, tenant_id=row.tenant_id)
+
+    @strawberry.field(description="Permission keys (resource:action) this role grants.")
+    async def permissions(self, info: Info) -> list[str]:
+        return await dataloaders.grants_by_role(info).load((self.tenant_id, self.name))
+
+
+@strawberry.type(name="User")
+class UserType(ScopedNode):
+    id: relay.NodeID[int]
+    email: str
+    name: str
+    locale: str | None
+    is_active: bool
+    created_at: datetime
+    last_login_at: datetime | None
+    read_permission = ("team.user", "read")
+
+    @classmethod
+    def scope(cls, tenant_id: int) -> QuerySet[Any]:
+        return models.User.filter(memberships__tenant_id=tenant_id)
+
+    @classmethod
+    def from_row(cls, row: models.User) -> Self:
+        return cls(id=row.id, email=row.email, name=row.name, locale=row.locale,
+                   is_active=row.is_active, created_at=row.created_at,
+                   last_login_at=row.last_login_at)
+
+    @strawberry.field
+    async def roles(self, info: Info) -> list[RoleType]:
+        return [RoleType.from_row(r) for r in await dataloaders.roles_by_user(info).load(self.id)]
+
+
+@strawberry.type(name="Team")
+class TeamType(ScopedNode):
+    id: relay.NodeID[int]
+    name: str
+    timezone: str
+    working_hours: JSON
+    read_permission = ("team.team", "read")
+
+    @classmethod
+    def scope(cls, tenant_id: int) -> QuerySet[Any]:
+        return scoped(team_models.Team, tenant_id)
+
+    @classmethod
+    def from_row(cls, row: team_models.Team) -> Self:
+        return cls(id=row.id, name=row.name, timezone=row.timezone,
+                   working_hours=row.working_hours)
+
+    @strawberry.field
+    async def members(self, info: Info) -> list[UserType]:
+        ids = await scoped(team_models.TeamMember, info.context.tenant_id).filter(
+            team_id=self.id).values_list("user_id", flat=True)
+        users = await dataloaders.users_by_id(info).load_many([int(str(i)) for i in ids])
+        return [UserType.from_row(u) for u in users if u is not None]
+
+
+@strawberry.type(name="AuditEntry")
+class AuditEntryType(ScopedNode):
+    id: relay.NodeID[int]
+    actor_id: strawberry.Private[int | None]
+    via: str
+    action: str
+    object_type: str
+    object_id: str
+    before: JSON | None
+    after: JSON | None
+    created_at: datetime
+    read_permission = ("team.audit", "read")
+
+    @classmethod
+    def scope(cls, tenant_id: int) -> QuerySet[Any]:
+        return scoped(models.AuditEntry, tenant_id)
+
+    @classmethod
+    def from_row(cls, row: models.AuditEntry) -> Self:
+        return cls(id=row.id, actor_id=row.actor_id, via=row.via, action=row.action,
+                   object_type=row.object_type, object_id=row.object_id, before=row.before,
+                   after=row.after, created_at=row.created_at)
+
+    @strawberry.field
+    async def actor(self, info: Info) -> UserType | None:
+        if self.actor_id is None:
+            return None
+        user = await dataloaders.users_by_id(info).load(self.actor_id)
+        return UserType.from_row(user) if user else None
+
+
+@strawberry.type(name="Permission", description="A resource/action a module declares.")
+class PermissionType:
+    key: str
+    resource: str
+    action: str
+    label: str = strawberry.field(description="In the caller's language.")
+    module: str
+
+    @classmethod
+    def build(cls, decl: PermissionDecl, module: str, locale: str) -> Self:
+        return cls(key=decl.key, resource=decl.resource, action=decl.action,
+                   label=translate(module, decl.label, locale), module=module)
+
+
+@strawberry.type(name="Tenant")
+class TenantType:
+    slug: str
+    name: str
+    default_locale: str
+    timezone: str
+
+
+@strawberry.type
+class Viewer:
+    user: UserType
+    tenant: TenantType
+    permissions: list[str]

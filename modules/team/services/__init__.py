@@ -1,0 +1,1 @@
+"""The team module's public services (other modules may call these)."""

@@ -1,0 +1,93 @@
+"""The Starlette application: one lifespan opens the database, Redis, the policy watcher and
+(embedded mode) the in-process arq worker; `/graphql` serves the composed schema."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from strawberry.http.temporal_response import TemporalResponse
+
+from core.auth.authenticate import authenticate
+from core.errors import ClientError
+from core.graphql.context import Context
+from core.i18n import negotiate
+from core.registry import Registry
+from core.runtime import Runtime
+from core.settings import Settings
+from schema.builder import build_schema
+from schema.http import BodyGuard
+from workers.embedded import InProcessWorker
+
+log = logging.getLogger(__name__)
+
+
+class SellercareGraphQL(GraphQL):
+    def __init__(self, rt: Runtime, **kwargs: Any):
+        super().__init__(build_schema(rt.modules, rt.settings), **kwargs)
+        self.rt = rt
+
+    async def get_context(  # type: ignore[override]
+        self, request: Request | WebSocket, response: TemporalResponse | Response | None
+    ) -> Context:
+        locale = negotiate(request.headers.get("accept-language"))
+        ctx = Context(request=request if isinstance(request, Request) else None,
+                      rt=self.rt, locale=locale)
+        try:
+            ctx.principal = await authenticate(
+                self.rt.settings, request.headers.get("authorization"), locale
+            )
+        except ClientError as exc:
+            ctx.auth_error = exc
+        return ctx
+
+
+def create_app(settings: Settings | None = None, registry: Registry | None = None) -> Starlette:
+    settings = settings or Settings.from_env()
+    graphql_app = BodyGuard(_LazyGraphQL(), settings.max_body_bytes)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        rt = await Runtime.start(settings, registry)
+        worker = InProcessWorker(rt) if settings.embedded else None
+        app.state.rt = rt
+        graphql_app.app.target = SellercareGraphQL(  # type: ignore[attr-defined]
+            rt, graphql_ide=None if settings.production else "graphiql"
+        )
+        if worker:
+            await worker.start()
+        try:
+            yield
+        finally:
+            if worker:
+                await worker.stop()
+            await rt.stop()
+
+    async def health(request: Request) -> JSONResponse:
+        return JSONResponse({"status": "ok"})
+
+    return Starlette(
+        routes=[Route("/health", health), Route("/graphql", graphql_app, methods=["GET", "POST"])],
+        lifespan=lifespan,
+    )
+
+
+class _LazyGraphQL:
+    """The GraphQL app exists only once the lifespan has read which modules are installed."""
+
+    target: SellercareGraphQL | None = None
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if self.target is None:
+            response = JSONResponse({"errors": [{"message": "Starting up."}]}, status_code=503)
+            await response(scope, receive, send)
+            return
+        await self.target(scope, receive, send)

@@ -1,0 +1,153 @@
+"""Compose one strawberry schema from the installed modules.
+
+- Root fields (query, mutation, subscription) of all modules are merged; a name defined twice is
+  a start-up error naming both modules (strawberry's `merge_types` would only warn).
+- `GraphQLContribution.extends` adds fields to a type another module owns, before the schema is
+  built: the owner never imports the extender.
+- Every root field must carry a sellercare permission class, or the schema does not build.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+from typing import Any
+
+import strawberry
+from strawberry.extensions import (
+    AddValidationRules,
+    DisableIntrospection,
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
+from strawberry.types.base import StrawberryObjectDefinition
+from strawberry.types.field import StrawberryField
+
+from core.errors import is_client_error
+from core.graphql.node import ScopedNode
+from core.graphql.permissions import SellercarePermission
+from core.registry import Module, RegistryError
+from core.settings import Settings
+from schema.limits import HideSuggestions, cost_rule
+from schema.root import CoreQuery
+
+
+def _definition(cls: type) -> StrawberryObjectDefinition:
+    definition = getattr(cls, "__strawberry_definition__", None)
+    if not isinstance(definition, StrawberryObjectDefinition):
+        raise RegistryError(f"{cls!r} is not a strawberry type")
+    return definition
+
+
+def _merge_root(
+    name: str, parts: Sequence[tuple[str, type]]
+) -> type | None:
+    owners: dict[str, str] = {}
+    fields: list[StrawberryField] = []
+    for owner, cls in parts:
+        for field in _definition(cls).fields:
+            if field.python_name in owners or field.name in owners:
+                raise RegistryError(
+                    f"GraphQL field {name}.{field.name} is defined by both "
+                    f"{owners.get(field.python_name) or owners.get(field.name)!r} and {owner!r}"
+                )
+            if not any(issubclass(p, SellercarePermission) for p in field.permission_classes):
+                raise RegistryError(
+                    f"GraphQL field {name}.{field.name} of module {owner!r} declares no "
+                    "permission: use Requires(resource, action), Authenticated or Public"
+                )
+            owners[field.python_name] = owners[field.name] = owner
+            fields.append(field)
+    if not fields:
+        return None
+    namespace: dict[str, Any] = {"__annotations__": {}}
+    for field in fields:
+        namespace[field.python_name] = copy.copy(field)
+    return strawberry.type(type(name, (), namespace))
+
+
+def _apply_extensions(modules: Sequence[Module], types: dict[str, tuple[str, type]]) -> None:
+    for module in modules:
+        for target, extras in module.load_graphql().extends.items():
+            if target not in types:
+                raise RegistryError(
+                    f"module {module.name!r} extends GraphQL type {target!r}, which no "
+                    "installed module defines"
+                )
+            owner, cls = types[target]
+            definition = _definition(cls)
+            # Remember what was added, so composing the schema again (tests, reloads) is a no-op.
+            added_by: dict[str, str] = cls.__dict__.get("_sellercare_added", {})
+            cls._sellercare_added = added_by  # type: ignore[attr-defined]
+            existing = {f.name: added_by.get(f.name, owner) for f in definition.fields}
+            for extra in extras:
+                for field in _definition(extra).fields:
+                    if added_by.get(field.name) == module.name:
+                        continue
+                    if field.name in existing:
+                        raise RegistryError(
+                            f"GraphQL field {target}.{field.name} is defined by both "
+                            f"{existing[field.name]!r} and {module.name!r}"
+                        )
+                    added = copy.copy(field)
+                    added.origin = cls
+                    definition.fields.append(added)
+                    existing[field.name] = added_by[field.name] = module.name
+
+
+def build_schema(modules: Sequence[Module], settings: Settings) -> strawberry.Schema:
+    queries: list[tuple[str, type]] = [("core", CoreQuery)]
+    mutations: list[tuple[str, type]] = []
+    subscriptions: list[tuple[str, type]] = []
+    types: dict[str, tuple[str, type]] = {}
+    for module in modules:
+        contribution = module.load_graphql()
+        queries += [(module.name, c) for c in contribution.queries]
+        mutations += [(module.name, c) for c in contribution.mutations]
+        subscriptions += [(module.name, c) for c in contribution.subscriptions]
+        for cls in contribution.types:
+            name = _definition(cls).name
+            if name in types and types[name][1] is not cls:
+                raise RegistryError(
+                    f"GraphQL type {name} is defined by both {types[name][0]!r} and {module.name!r}"
+                )
+            types[name] = (module.name, cls)
+    _apply_extensions(modules, types)
+
+    cost = cost_rule(settings.max_cost, settings.max_page_size)
+    # Factories: each request gets fresh extension instances (the parser and validation caches
+    # live at module level in strawberry, shared across requests).
+    extensions: list[Any] = [
+        lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
+        lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
+        lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
+        lambda: AddValidationRules([cost]),
+        lambda: ParserCache(maxsize=1_000),
+        lambda: ValidationCache(maxsize=1_000),
+        lambda: MaskErrors(should_mask_error=lambda e: not is_client_error(e),
+                           error_message="Internal error."),
+    ]
+    if settings.production:
+        extensions += [DisableIntrospection, HideSuggestions]
+    return strawberry.Schema(
+        query=_merge_root("Query", queries),  # type: ignore[arg-type]
+        mutation=_merge_root("Mutation", mutations),
+        subscription=_merge_root("Subscription", subscriptions),
+        types=[cls for _, cls in types.values()],
+        extensions=extensions,
+    )
+
+
+def node_types(schema: strawberry.Schema) -> list[type[ScopedNode]]:
+    """Every Node type in the schema: the tenancy test walks all of them, present and future."""
+    found = []
+    for graphql_type in schema._schema.type_map.values():
+        definition = getattr(graphql_type, "extensions", {}).get("strawberry-definition")
+        origin = getattr(definition, "origin", None)
+        if isinstance(origin, type) and issubclass(origin, ScopedNode) and origin is not ScopedNode:
+            found.append(origin)
+    return found

@@ -1,0 +1,113 @@
+"""Guard the GraphQL endpoint's request body before strawberry sees it.
+
+strawberry's view answers HTTP 500 to a body that is valid JSON but not an object, to a deeply
+nested array, or to invalid UTF-8; and nothing limits the body's size. This ASGI wrapper reads
+the body (at most `max_bytes`), checks it, and answers 400/413 with a GraphQL-shaped error.
+"""
+
+from __future__ import annotations
+
+import json
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+MAX_JSON_DEPTH = 64
+
+
+def _depth_ok(raw: str) -> bool:
+    depth = 0
+    in_string = escaped = False
+    for ch in raw:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            if depth > MAX_JSON_DEPTH:
+                return False
+        elif ch in "]}":
+            depth -= 1
+    return True
+
+
+def check_body(body: bytes) -> str | None:
+    """None when the body is a well-formed GraphQL request; otherwise why not."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return "The request body is not valid UTF-8."
+    if not _depth_ok(text):
+        return "The request body is nested too deeply."
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return "The request body is not valid JSON."
+    if not isinstance(data, dict):
+        return "The request body must be a JSON object with a 'query'."
+    if not isinstance(data.get("query"), str):
+        return "The request needs a 'query' string."
+    if data.get("variables") is not None and not isinstance(data["variables"], dict):
+        return "'variables' must be a JSON object."
+    if data.get("operationName") is not None and not isinstance(data["operationName"], str):
+        return "'operationName' must be a string."
+    return None
+
+
+class BodyGuard:
+    def __init__(self, app: ASGIApp, max_bytes: int):
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def _reject(self, send: Send, status: int, message: str) -> None:
+        payload = json.dumps(
+            {"data": None, "errors": [{"message": message, "extensions": {"code": "BAD_REQUEST"}}]}
+        ).encode()
+        await send({"type": "http.response.start", "status": status,
+                    "headers": [(b"content-type", b"application/json"),
+                                (b"content-length", str(len(payload)).encode())]})
+        await send({"type": "http.response.body", "body": payload})
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope["headers"])
+        content_type = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
+        if content_type != b"application/json":
+            await self._reject(send, 415, "Send GraphQL requests as application/json.")
+            return
+        chunks: list[bytes] = []
+        size = 0
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_bytes:
+                await self._reject(send, 413, "The request body is too large.")
+                return
+            chunks.append(chunk)
+            more = message.get("more_body", False)
+        body = b"".join(chunks)
+        problem = check_body(body)
+        if problem:
+            await self._reject(send, 400, problem)
+            return
+        sent = False
+
+        async def replay() -> Message:
+            nonlocal sent
+            if not sent:
+                sent = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)

@@ -1,0 +1,89 @@
+"""Query cost limit and, in production, no field suggestions in error messages.
+
+Cost: every selected field costs 1; a field with a `first` argument multiplies the cost of what
+it selects by that number (the maximum page size when it is a variable or absent). Fragments
+are expanded. This bounds the work a single query can ask for before it runs.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from graphql import (
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    InlineFragmentNode,
+    IntValueNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+    ValidationContext,
+    ValidationRule,
+)
+from strawberry.extensions import SchemaExtension
+
+
+def cost_rule(max_cost: int, default_first: int) -> type[ValidationRule]:
+    class CostLimit(ValidationRule):
+        def __init__(self, context: ValidationContext):
+            super().__init__(context)
+            self.fragments: dict[str, FragmentDefinitionNode] = {
+                d.name.value: d
+                for d in context.document.definitions
+                if isinstance(d, FragmentDefinitionNode)
+            }
+
+        def _cost(self, selection_set: SelectionSetNode | None, seen: frozenset[str]) -> int:
+            if selection_set is None:
+                return 0
+            total = 0
+            for sel in selection_set.selections:
+                if isinstance(sel, FieldNode):
+                    multiplier = 1
+                    for arg in sel.arguments or ():
+                        if arg.name.value == "first":
+                            value = arg.value
+                            multiplier = (
+                                int(value.value) if isinstance(value, IntValueNode) else default_first
+                            )
+                    total += 1 + max(multiplier, 1) * self._cost(sel.selection_set, seen)
+                elif isinstance(sel, InlineFragmentNode):
+                    total += self._cost(sel.selection_set, seen)
+                elif isinstance(sel, FragmentSpreadNode):
+                    name = sel.name.value
+                    if name in seen or name not in self.fragments:
+                        continue  # cycles and unknown fragments are reported by other rules
+                    total += self._cost(self.fragments[name].selection_set, seen | {name})
+                if total > max_cost:
+                    return total
+            return total
+
+        def enter_operation_definition(self, node: OperationDefinitionNode, *_: Any) -> None:
+            cost = self._cost(node.selection_set, frozenset())
+            if cost > max_cost:
+                self.report_error(
+                    GraphQLError(
+                        f"The query is too expensive: cost {cost} exceeds the limit of {max_cost}.",
+                        node,
+                        extensions={"code": "QUERY_TOO_EXPENSIVE"},
+                    )
+                )
+
+    return CostLimit
+
+
+_SUGGESTION = re.compile(r"\s*Did you mean .*\?$")
+
+
+class HideSuggestions(SchemaExtension):
+    """Strip graphql-core's "Did you mean ...?" hints, which leak the schema in production."""
+
+    def on_validate(self) -> Iterator[None]:
+        yield
+        errors = self.execution_context.pre_execution_errors or []
+        for error in errors:
+            error.message = _SUGGESTION.sub("", error.message)
+            error.args = (error.message,)

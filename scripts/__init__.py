@@ -1,0 +1,1 @@
+"""Command-line programs: thin layers over the same services the API uses."""

@@ -1,0 +1,168 @@
+"""`sellercare`: serve, worker, migrate, modules, tenants, users, demo."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import os
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from core import lifecycle
+from core.access.admin import assign_role_by_name
+from core.demo import load_demo
+from core.errors import UserFacingError, UserFacingErrors
+from core.identity import add_user, create_tenant
+from core.models import Tenant
+from core.registry import Registry, RegistryError
+from core.runtime import Runtime
+from core.settings import Settings, SettingsError
+
+
+async def _with_runtime(settings: Settings, work: Callable[[Runtime], Awaitable[Any]]) -> Any:
+    rt = await Runtime.start(settings)
+    try:
+        return await work(rt)
+    finally:
+        await rt.stop()
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
+    import uvicorn
+
+    from schema.app import create_app
+
+    if settings.embedded:
+        registry = Registry.discover()
+        installed = asyncio.run(lifecycle.migrate_all(settings, registry))
+        if installed:
+            print(f"installed modules: {', '.join(installed)}")
+        asyncio.run(_with_runtime(settings, load_demo))
+        print(f"demo tenant 'demo': log in as admin@demo.test at http://{args.host}:{args.port}/graphql")
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+
+
+def cmd_worker(settings: Settings, args: argparse.Namespace) -> None:
+    from workers.embedded import build_worker
+
+    async def run(rt: Runtime) -> None:
+        worker = build_worker(rt, handle_signals=False, burst=args.burst)
+        await worker.main()
+
+    asyncio.run(_with_runtime(settings, run))
+
+
+def cmd_migrate(settings: Settings, args: argparse.Namespace) -> None:
+    installed = asyncio.run(lifecycle.migrate_all(settings, Registry.discover()))
+    print(f"installed: {', '.join(installed)}" if installed else "database is up to date")
+
+
+def cmd_modules(settings: Settings, args: argparse.Namespace) -> None:
+    registry = Registry.discover()
+    if args.action == "list":
+        states = asyncio.run(lifecycle.module_states(settings))
+        for name, module in sorted(registry.modules.items()):
+            version, state = states.get(name, ("-", "available"))
+            deps = ", ".join(module.depends) or "-"
+            print(f"{name:<16} {module.version:<10} {state:<12} db={version:<10} depends: {deps}")
+        return
+    if not args.names and args.action != "upgrade":
+        raise RegistryError(f"name the module(s) to {args.action}")
+    if args.action == "install":
+        done = asyncio.run(lifecycle.install(settings, registry, args.names))
+        print(f"installed: {', '.join(done)}" if done else "already installed")
+    elif args.action == "upgrade":
+        done = asyncio.run(lifecycle.upgrade(settings, registry, args.names or None))
+        print(f"upgraded: {', '.join(done)}")
+    else:
+        for name in args.names:
+            asyncio.run(lifecycle.uninstall(settings, registry, name))
+            print(f"uninstalled: {name} (its tables and data are kept)")
+
+
+def cmd_tenants(settings: Settings, args: argparse.Namespace) -> None:
+    async def run(rt: Runtime) -> None:
+        tenant = await create_tenant(args.slug, args.name, args.locale)
+        print(f"created tenant {tenant.slug} (id {tenant.id})")
+
+    asyncio.run(_with_runtime(settings, run))
+
+
+def cmd_users(settings: Settings, args: argparse.Namespace) -> None:
+    password = os.environ.get("SELLERCARE_PASSWORD") or (
+        getpass.getpass("password: ") if sys.stdin.isatty() else None)
+
+    async def run(rt: Runtime) -> None:
+        tenant = await Tenant.filter(slug=args.tenant).first()
+        if tenant is None:
+            raise UserFacingError("NOT_FOUND", f"no tenant with slug {args.tenant!r}")
+        user = await add_user(tenant.id, args.email, args.name, password)
+        for role in args.role:
+            await assign_role_by_name(tenant.id, user.id, role)
+        await rt.policy_changed(tenant.id)
+        print(f"added user {user.id} to {tenant.slug} with roles: {', '.join(args.role) or '-'}")
+
+    asyncio.run(_with_runtime(settings, run))
+
+
+def cmd_demo(settings: Settings, args: argparse.Namespace) -> None:
+    tenant = asyncio.run(_with_runtime(settings, load_demo))
+    print(f"demo tenant {tenant.slug} is loaded")
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="sellercare", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run the API (embedded mode: also migrate, demo, worker)")
+    serve.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+    serve.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+    serve.set_defaults(func=cmd_serve)
+    worker = sub.add_parser("worker", help="run an arq worker for the installed modules")
+    worker.add_argument("--burst", action="store_true", help="stop when the queue is empty")
+    worker.set_defaults(func=cmd_worker)
+    sub.add_parser("migrate", help="migrate the core and installed modules").set_defaults(
+        func=cmd_migrate)
+    modules = sub.add_parser("modules", help="list, install, upgrade or uninstall modules")
+    modules.add_argument("action", choices=["list", "install", "upgrade", "uninstall"])
+    modules.add_argument("names", nargs="*")
+    modules.set_defaults(func=cmd_modules)
+    tenants = sub.add_parser("tenants", help="create a tenant")
+    tenants.add_argument("action", choices=["create"])
+    tenants.add_argument("slug")
+    tenants.add_argument("name")
+    tenants.add_argument("--locale", default="en")
+    tenants.set_defaults(func=cmd_tenants)
+    users = sub.add_parser("users", help="add a user to a tenant (password from "
+                                         "SELLERCARE_PASSWORD or a prompt)")
+    users.add_argument("action", choices=["create"])
+    users.add_argument("--tenant", required=True)
+    users.add_argument("--email", required=True)
+    users.add_argument("--name", default="")
+    users.add_argument("--role", action="append", default=[])
+    users.set_defaults(func=cmd_users)
+    sub.add_parser("demo", help="load the demo tenant").set_defaults(func=cmd_demo)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        settings = Settings.from_env()
+        args.func(settings, args)
+    except (SettingsError, RegistryError) as exc:
+        print(f"sellercare: {exc}", file=sys.stderr)
+        return 2
+    except UserFacingErrors as exc:
+        for error in exc.errors:
+            print(f"sellercare: {error.localized('en')}", file=sys.stderr)
+        return 2
+    except UserFacingError as exc:
+        print(f"sellercare: {exc.localized('en')}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,180 @@
+"""Test set-up: a fresh database per run, the real app over HTTP (httpx ASGI transport).
+
+SELLERCARE_TEST_DB=sqlite (default: embedded mode, fakeredis) or postgres (PostgreSQL and the
+real Redis, as in production). A service that is needed and down fails the run loudly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+import redis.asyncio as aioredis
+from asgi_lifespan import LifespanManager
+
+from core import lifecycle
+from core.access.admin import assign_role_by_name
+from core.identity import add_user, create_tenant
+from core.registry import Registry
+from core.settings import Settings
+from schema.app import create_app
+
+BACKEND = os.environ.get("SELLERCARE_TEST_DB", "sqlite")
+PG_ADMIN_DSN = os.environ.get("TEST_PG_DSN", "postgres://postgres@127.0.0.1:5432/postgres")
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/9")
+PASSWORD = "correct horse battery"
+
+
+def pg_url(name: str) -> str:
+    return PG_ADMIN_DSN.rsplit("/", 1)[0] + f"/{name}"
+
+
+async def require_services() -> None:
+    try:
+        conn = await asyncpg.connect(PG_ADMIN_DSN, timeout=5)
+        await conn.close()
+    except Exception as exc:  # noqa: BLE001
+        pytest.fail(f"PostgreSQL is not reachable at {PG_ADMIN_DSN}: {exc}", pytrace=False)
+    client = aioredis.from_url(REDIS_URL)
+    try:
+        await client.ping()
+    except Exception as exc:  # noqa: BLE001
+        pytest.fail(f"Redis is not reachable at {REDIS_URL}: {exc}", pytrace=False)
+    finally:
+        await client.aclose()
+
+
+async def create_pg_database(name: str) -> str:
+    conn = await asyncpg.connect(PG_ADMIN_DSN)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    return pg_url(name)
+
+
+async def drop_pg_database(name: str) -> None:
+    conn = await asyncpg.connect(PG_ADMIN_DSN)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(scope="session")
+async def settings(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Settings]:
+    var = tmp_path_factory.mktemp("var")
+    env = {"SELLERCARE_ENV": "test", "SECRET_KEY": "t" * 48, "SELLERCARE_VAR_DIR": str(var)}
+    name = f"sellercare_test_{os.getpid()}"
+    await require_services()
+    if BACKEND == "postgres":
+        env["DATABASE_URL"] = await create_pg_database(name)
+        env["REDIS_URL"] = REDIS_URL
+        flush = aioredis.from_url(REDIS_URL)
+        await flush.flushdb()
+        await flush.aclose()
+    else:
+        env["DATABASE_URL"] = f"sqlite://{Path(var) / 'test.sqlite3'}"
+    s = Settings.from_env(env)
+    await lifecycle.migrate_all(s, Registry.discover())
+    yield s
+    if BACKEND == "postgres":
+        await drop_pg_database(name)
+
+
+@pytest.fixture(scope="session")
+async def app(settings: Settings) -> AsyncIterator[Any]:
+    application = create_app(settings)
+    async with LifespanManager(application, startup_timeout=60):
+        yield application
+
+
+@pytest.fixture(scope="session")
+async def rt(app: Any) -> Any:
+    return app.state.rt
+
+
+class GraphQLError(AssertionError):
+    pass
+
+
+@dataclass
+class Api:
+    client: httpx.AsyncClient
+
+    async def post(self, query: str, variables: dict[str, Any] | None = None, *,
+                   token: str | None = None, lang: str | None = None) -> dict[str, Any]:
+        headers = {}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        if lang:
+            headers["Accept-Language"] = lang
+        response = await self.client.post("/graphql", json={"query": query, "variables": variables},
+                                          headers=headers)
+        assert response.status_code in (200, 400), response.text
+        return response.json()
+
+    async def data(self, query: str, variables: dict[str, Any] | None = None, **kw: Any) -> Any:
+        """The `data` of a request that must not fail."""
+        body = await self.post(query, variables, **kw)
+        if body.get("errors"):
+            raise GraphQLError(body["errors"])
+        return body["data"]
+
+    async def login(self, email: str, tenant: str | None = None,
+                    password: str = PASSWORD) -> str:
+        data = await self.data(
+            "mutation($i: LoginInput!) { login(input: $i) { accessToken errors { code } } }",
+            {"i": {"email": email, "password": password, "tenant": tenant}})
+        assert data["login"]["errors"] == [], data
+        return data["login"]["accessToken"]
+
+
+@pytest.fixture(scope="session")
+async def api(app: Any) -> AsyncIterator[Api]:
+    transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 5000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        yield Api(client)
+
+
+@dataclass
+class TenantFixture:
+    id: int
+    slug: str
+    admin_email: str
+    admin_id: int
+    token: str
+
+
+async def make_tenant(api: Api, rt: Any, role: str = "admin") -> TenantFixture:
+    slug = f"t-{uuid.uuid4().hex[:10]}"
+    tenant = await create_tenant(slug, f"Tenant {slug}")
+    email = f"admin@{slug}.test"
+    user = await add_user(tenant.id, email, "Admin", PASSWORD)
+    await assign_role_by_name(tenant.id, user.id, role)
+    rt.access.invalidate(tenant.id)
+    token = await api.login(email, slug)
+    return TenantFixture(tenant.id, slug, email, user.id, token)
+
+
+@pytest.fixture
+async def tenant(api: Api, rt: Any) -> TenantFixture:
+    return await make_tenant(api, rt)
+
+
+@pytest.fixture
+async def other_tenant(api: Api, rt: Any) -> TenantFixture:
+    return await make_tenant(api, rt)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    asyncio.set_event_loop_policy(None)

@@ -1,0 +1,70 @@
+"""Compose arq's worker configuration from the installed modules.
+
+arq finds jobs by name in one flat namespace, so every job is named `<module>.<job>` and a
+name outside the module's own prefix, or used twice, is a start-up error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from arq import cron, func
+from arq.cron import CronJob
+from arq.worker import Function
+
+from core import events
+from core.events import Handler
+from core.registry import Module, RegistryError
+
+
+async def _dispatch_event(ctx: dict[str, Any], event_id: str) -> list[str]:
+    return await events.dispatch(event_id, ctx["event_handlers"])
+
+
+async def _relay_outbox(ctx: dict[str, Any]) -> int:
+    return await events.relay(ctx["redis"])
+
+
+@dataclass
+class WorkerPlan:
+    functions: list[Function] = field(default_factory=list)
+    cron_jobs: list[CronJob] = field(default_factory=list)
+    event_handlers: dict[str, list[Handler]] = field(default_factory=dict)
+
+
+def _name_of(job: Any) -> str:
+    return job.name if isinstance(job, Function | CronJob) else job.__name__
+
+
+def compose(modules: Sequence[Module]) -> WorkerPlan:
+    plan = WorkerPlan(
+        functions=[func(_dispatch_event, name=events.DISPATCH_JOB, max_tries=5)],
+        cron_jobs=[
+            cron(_relay_outbox, name="core.relay_outbox", second=set(range(0, 60, 2)),
+                 run_at_startup=True, unique=True, timeout=60)
+        ],
+    )
+    owner: dict[str, str] = {events.DISPATCH_JOB: "core", "core.relay_outbox": "core"}
+    for module in modules:
+        contribution = module.load_worker()
+        for job in [*contribution.functions, *contribution.cron_jobs]:
+            name = _name_of(job)
+            if not name.startswith(f"{module.name}."):
+                raise RegistryError(
+                    f"module {module.name!r} defines job {name!r}: job names must start with "
+                    f"'{module.name}.'"
+                )
+            if name in owner:
+                raise RegistryError(
+                    f"job {name!r} is defined by both {owner[name]!r} and {module.name!r}"
+                )
+            owner[name] = module.name
+        plan.functions.extend(
+            f if isinstance(f, Function) else func(f, name=_name_of(f)) for f in contribution.functions
+        )
+        plan.cron_jobs.extend(contribution.cron_jobs)
+        for topic, handlers in contribution.event_handlers.items():
+            plan.event_handlers.setdefault(topic, []).extend(handlers)
+    return plan
