@@ -67,6 +67,7 @@ class ClientError(GraphQLError):
 
 
 def is_client_error(error: GraphQLError) -> bool:
-    """Errors shown as they are: ours, and graphql-core's own parse and validation errors."""
+    """Errors shown as they are: ours (ClientError), and graphql-core's own parse, validation and
+    variable-coercion errors. Anything else a resolver raised is masked."""
     original = error.original_error
-    return original is None or isinstance(original, ClientError)
+    return original is None or isinstance(original, GraphQLError)

@@ -1,0 +1,98 @@
+"""The endpoint as a whole: bad bodies, bad queries, limits, masking. Never a stack trace."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import pytest
+
+from core.graphql.context import Context
+from schema.builder import build_schema
+from tests.conftest import Api, TenantFixture
+
+
+async def _raw(api: Api, body: bytes, content_type: str = "application/json") -> Any:
+    return await api.client.post("/graphql", content=body, headers={"content-type": content_type})
+
+
+@pytest.mark.parametrize("body,status,needle", [
+    (b"{not json", 400, "not valid JSON"),
+    (b'"just a string"', 400, "JSON object"),
+    (b"123", 400, "JSON object"),
+    (b"[" * 100_000 + b"]" * 100_000, 400, "nested too deeply"),
+    (b'{"query": "{ viewer { user { id } } }", "x": "\xff\xfe"}', 400, "UTF-8"),
+    (b'{"variables": {}}', 400, "'query'"),
+    (b'{"query": "{ __typename }", "variables": [1]}', 400, "'variables'"),
+])
+async def test_bad_bodies_get_400(api: Api, body: bytes, status: int, needle: str) -> None:
+    response = await _raw(api, body)
+    assert response.status_code == status
+    assert needle in response.json()["errors"][0]["message"]
+
+
+async def test_wrong_content_type_and_oversized_bodies(api: Api, rt: Any) -> None:
+    assert (await _raw(api, b"query=x", "application/x-www-form-urlencoded")).status_code == 415
+    big = b'{"query": "' + b" " * (rt.settings.max_body_bytes + 1) + b'{ __typename }"}'
+    assert (await _raw(api, big)).status_code == 413
+
+
+async def test_malformed_queries_and_wrong_types(api: Api, tenant: TenantFixture) -> None:
+    syntax = await api.post("{ viewer { ", token=tenant.token)
+    assert syntax["errors"][0]["message"].startswith("Syntax Error")
+    unknown = await api.post("{ nothing }", token=tenant.token)
+    assert "Cannot query field 'nothing'" in unknown["errors"][0]["message"]
+    wrong = await api.post("query($n: Int) { users(first: $n) { edges { cursor } } }",
+                           {"n": "ten"}, token=tenant.token)
+    assert "Int cannot represent" in wrong["errors"][0]["message"]
+    big_page = await api.post("{ users(first: 1000) { edges { cursor } } }", token=tenant.token)
+    assert big_page["errors"][0]["extensions"]["code"] == "INVALID_PAGE_SIZE"
+    bad_cursor = await api.post('{ users(first: 1, after: "zzz") { edges { cursor } } }', token=tenant.token)
+    assert bad_cursor["errors"][0]["extensions"]["code"] == "INVALID_CURSOR"
+
+
+async def test_alias_and_cost_limits(api: Api, tenant: TenantFixture) -> None:
+    aliases = "{ " + " ".join(f"a{i}: viewer {{ permissions }}" for i in range(40)) + " }"
+    body = await api.post(aliases, token=tenant.token)
+    assert "aliases" in body["errors"][0]["message"].lower()
+    costly = "{ " + " ".join(
+        f"u{i}: users(first: 100) {{ edges {{ node {{ roles {{ name permissions }} }} }} }}" for i in range(20)
+    ) + " }"
+    body = await api.post(costly, token=tenant.token)
+    assert body["errors"][0]["extensions"]["code"] == "QUERY_TOO_EXPENSIVE"
+    cheap = "{ users(first: 5) { edges { node { roles { name permissions } } } } }"
+    assert (await api.post(cheap, token=tenant.token)).get("errors") is None
+
+
+async def test_query_depth_limit(api: Api, rt: Any, tenant: TenantFixture) -> None:
+    ok = "{ teams(first: 1) { edges { node { members { roles { id } } } } } }"
+    assert (await api.post(ok, token=tenant.token)).get("errors") is None
+    depth = rt.settings.max_query_depth + 1
+    too_deep = "{ " + "teams { " * depth + "id" + " }" * depth + " }"
+    body = await api.post(too_deep, token=tenant.token)
+    assert any("depth" in e["message"] for e in body["errors"]), body
+
+
+async def test_unexpected_errors_are_masked(api: Api, tenant: TenantFixture,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    from modules.team.graphql import queries
+
+    async def boom(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("secret internal detail at /srv/app.py line 3")
+
+    monkeypatch.setattr(queries.models.Tenant, "get", boom)
+    body = await api.post("{ viewer { tenant { slug } } }", token=tenant.token)
+    assert body["errors"][0]["message"] == "Internal error."
+    assert "secret" not in str(body) and "Traceback" not in str(body)
+
+
+async def test_production_hides_introspection_and_suggestions(rt: Any) -> None:
+    schema = build_schema(rt.modules, dataclasses.replace(rt.settings, env="production"))
+    ctx = Context(request=None, rt=rt, locale="en")
+    result = await schema.execute("{ __schema { types { name } } }", context_value=ctx)
+    assert result.errors and "introspection" in result.errors[0].message.lower()
+    result = await schema.execute("{ viewr { user { id } } }", context_value=ctx)
+    assert result.errors and "Did you mean" not in result.errors[0].message
+    dev = build_schema(rt.modules, rt.settings)
+    result = await dev.execute("{ viewr { user { id } } }", context_value=ctx)
+    assert result.errors and "Did you mean" in result.errors[0].message
