@@ -53,7 +53,7 @@ async def _rotate(info: Info, token: str) -> tokens.TokenPair:
     if pair is None:
         raise UserFacingError("INVALID_REFRESH_TOKEN",
                               N_("The refresh token is not valid; log in again."),
-                              field=["refreshToken"])
+                              field=["refreshToken"], domain="team")
     return pair
 
 
