@@ -43,7 +43,9 @@ def tortoise_config(database_url: str, modules: Iterable[Module]) -> dict[str, A
 
 async def init_db(database_url: str, modules: Sequence[Module]) -> None:
     _ensure_sqlite_dir(database_url)
-    await Tortoise.init(config=tortoise_config(database_url, modules))
+    # Global fallback: the ASGI lifespan runs in its own task, requests in others; tortoise 1.x
+    # keeps its context in a contextvar, which those tasks would not see otherwise.
+    await Tortoise.init(config=tortoise_config(database_url, modules), _enable_global_fallback=True)
 
 
 async def close_db() -> None:
@@ -52,16 +54,18 @@ async def close_db() -> None:
 
 async def migrate(
     database_url: str, modules: Sequence[Module], apps: Sequence[str] | None = None,
-    target: str | None = None,
+    target: str | None = None, direction: str = "both",
 ) -> None:
     """Apply migrations (to the latest, or to `target` such as "crm.0002_x"), then disconnect.
 
     `modules` must include every module whose migrations the chosen apps depend on.
+    `direction="forward"` refuses a plan that would unapply a migration.
     """
     _ensure_sqlite_dir(database_url)
     try:
         await tortoise_migrate(
-            config=tortoise_config(database_url, modules), app_labels=apps, target=target
+            config=tortoise_config(database_url, modules), app_labels=apps, target=target,
+            direction=direction,
         )
     finally:
         await close_db()

@@ -114,11 +114,8 @@ async def test_api_key_is_shown_once_stored_hashed_and_revocable(api: Api, tenan
 
 async def test_login_attempts_are_rate_limited(api: Api, rt: Any) -> None:
     t = await make_tenant(api, rt)
-    limit = rt.settings.login_attempts
-    for _ in range(limit - 1):  # make_tenant's own login succeeded and reset the counter
+    for _ in range(rt.settings.login_attempts):
         assert (await _login(api, t.admin_email, "wrong", t.slug))["errors"][0]["code"] == \
             "INVALID_CREDENTIALS"
-    assert (await _login(api, t.admin_email, "wrong", t.slug))["errors"][0]["code"] == \
-        "INVALID_CREDENTIALS"
     blocked = await _login(api, t.admin_email, PASSWORD, t.slug)
     assert blocked["errors"][0]["code"] == "TOO_MANY_ATTEMPTS" and blocked["accessToken"] is None

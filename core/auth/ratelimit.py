@@ -1,19 +1,25 @@
-"""Fixed-window counters in Redis, shared by every API process (fakeredis when embedded)."""
+"""Fixed-window failure counters in Redis, shared by every API process (fakeredis when embedded)."""
 
 from __future__ import annotations
 
 from redis.asyncio import Redis
 
+PREFIX = "sellercare:ratelimit:"
 
-async def hit(redis: Redis, key: str, limit: int, window_seconds: int) -> bool:
-    """Count one attempt; False when `limit` attempts were already made in this window."""
-    full_key = f"sellercare:ratelimit:{key}"
+
+async def exceeded(redis: Redis, key: str, limit: int) -> bool:
+    """True when `limit` failures were already counted in the current window."""
+    count = await redis.get(PREFIX + key)
+    return count is not None and int(count) >= limit
+
+
+async def hit(redis: Redis, key: str, window_seconds: int) -> None:
+    """Count one failure; the window starts at the first failure."""
     async with redis.pipeline(transaction=True) as pipe:
-        pipe.incr(full_key)
-        pipe.expire(full_key, window_seconds, nx=True)
-        count, _ = await pipe.execute()
-    return int(count) <= limit
+        pipe.incr(PREFIX + key)
+        pipe.expire(PREFIX + key, window_seconds, nx=True)
+        await pipe.execute()
 
 
 async def reset(redis: Redis, key: str) -> None:
-    await redis.delete(f"sellercare:ratelimit:{key}")
+    await redis.delete(PREFIX + key)
