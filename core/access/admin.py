@@ -158,6 +158,17 @@ def _permission(rt: Runtime, key: str) -> Permission:
     return permission
 
 
+async def _set_rule(rule: dict[str, Any], present: bool) -> bool:
+    """Make one policy line present or absent; True when that changed anything."""
+    existing = PolicyRule.filter(**rule)
+    exists = await existing.exists()
+    if present and not exists:
+        await PolicyRule.create(**rule)
+    elif not present and exists:
+        await existing.delete()
+    return exists != present
+
+
 async def set_grant(rt: Runtime, actor: Principal, role_id: int, key: str, granted: bool) -> Role:
     """Grant (or revoke) one permission to a tenant's role. Idempotent."""
     tid = actor.tenant_id
@@ -166,14 +177,9 @@ async def set_grant(rt: Runtime, actor: Principal, role_id: int, key: str, grant
         role = await _role_for(tid, role_id)
         _editable(role)
         before = await role_grants(role)
-        rule: dict[str, Any] = dict(ptype="p", domain=domain(tid), v0=role_subject(role.name),
+        rule = dict(ptype="p", domain=domain(tid), v0=role_subject(role.name),
                     v1=permission.resource, v2=permission.action)
-        exists = await PolicyRule.filter(**rule).exists()
-        if granted and not exists:
-            await PolicyRule.create(**rule)
-        elif not granted and exists:
-            await PolicyRule.filter(**rule).delete()
-        if exists != granted:
+        if await _set_rule(rule, granted):
             after = await role_grants(role)
             await audit.record(actor, tid, "role.grant" if granted else "role.revoke", "Role",
                                role.id, {"grants": before}, {"grants": after})
@@ -190,14 +196,9 @@ async def set_assignment(
         if not await Membership.filter(user_id=user_id, tenant_id=tid).exists():
             raise UserFacingError("NOT_FOUND", N_("No such user."), field=["userId"])
         role = await _role_for(tid, role_id)
-        rule: dict[str, Any] = dict(ptype="g", domain=domain(tid), v0=user_subject(user_id),
+        rule = dict(ptype="g", domain=domain(tid), v0=user_subject(user_id),
                     v1=role_subject(role.name), v2="")
-        exists = await PolicyRule.filter(**rule).exists()
-        if assigned and not exists:
-            await PolicyRule.create(**rule)
-        elif not assigned and exists:
-            await PolicyRule.filter(**rule).delete()
-        if exists != assigned:
+        if await _set_rule(rule, assigned):
             await audit.record(actor, tid, "role.assign" if assigned else "role.unassign",
                                "User", user_id, None, {"role": role.name})
     await rt.policy_changed(tid)
