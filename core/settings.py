@@ -44,6 +44,7 @@ class Settings:
     default_page_size: int = 20
     policy_cache_tenants: int = 2_000
     policy_cache_ttl: float = 300.0
+    cors_origins: tuple[str, ...] = ()
     demo_password: str = "demo"  # noqa: S105 - the documented demo login, embedded mode only
     var_dir: Path = field(default_factory=lambda: Path("var"))
 
@@ -85,6 +86,7 @@ class Settings:
             access_token_ttl=int(env.get("ACCESS_TOKEN_TTL", 900)),
             refresh_token_ttl=int(env.get("REFRESH_TOKEN_TTL", 30 * 24 * 3600)),
             login_attempts=int(env.get("LOGIN_ATTEMPTS", 10)),
+            cors_origins=tuple(o.strip() for o in env.get("CORS_ORIGINS", "").split(",") if o.strip()),
             demo_password=env.get("SELLERCARE_DEMO_PASSWORD", "demo"),
             var_dir=var_dir,
         )

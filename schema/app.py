@@ -9,6 +9,8 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -74,8 +76,15 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
     async def health(request: Request) -> JSONResponse:
         return JSONResponse({"status": "ok"})
 
+    middleware = []
+    if settings.cors_origins:
+        # Browser front-ends on other origins; tokens travel in the Authorization header.
+        middleware.append(Middleware(
+            CORSMiddleware, allow_origins=list(settings.cors_origins), allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type", "Accept-Language"], max_age=600))
     return Starlette(
         routes=[Route("/health", health), Route("/graphql", graphql_app, methods=["GET", "POST"])],
+        middleware=middleware,
         lifespan=lifespan,
     )
 

@@ -137,3 +137,17 @@ asyncio.run(main())
         assert max(delays) < 2.0  # the poller checks every 20 ms; the cache TTL is 300 s
     finally:
         await drop_pg_database(name)
+
+
+async def test_the_tenant_cache_is_bounded(api: Api, rt: Any) -> None:
+    from tests.conftest import make_tenant
+
+    tenants = [await make_tenant(api, rt) for _ in range(3)]
+    access = AccessControl(max_tenants=2)
+    for t in tenants:
+        assert await access.allowed(t.admin_id, t.id, "team.role", "read")
+    assert access.loads == 3
+    assert await access.allowed(tenants[2].admin_id, tenants[2].id, "team.role", "read")
+    assert access.loads == 3  # most recent: still cached
+    assert await access.allowed(tenants[0].admin_id, tenants[0].id, "team.role", "read")
+    assert access.loads == 4  # least recent was evicted and reloaded

@@ -48,3 +48,23 @@ def test_the_command_line_reports_a_missing_secret(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "SECRET_KEY is required when SELLERCARE_ENV=production" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+async def test_cors_preflight_for_configured_origins(tmp_path: Path) -> None:
+    import httpx
+
+    from schema.app import create_app
+
+    settings = Settings.from_env({"SELLERCARE_VAR_DIR": str(tmp_path),
+                                  "CORS_ORIGINS": "https://admin.example.com, https://app.example.com"})
+    assert settings.cors_origins == ("https://admin.example.com", "https://app.example.com")
+    app = create_app(settings)  # routes and middleware only: no lifespan needed for a preflight
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://api") as client:
+        ok = await client.options("/graphql", headers={
+            "Origin": "https://app.example.com", "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization,content-type"})
+        assert ok.headers["access-control-allow-origin"] == "https://app.example.com"
+        bad = await client.options("/graphql", headers={
+            "Origin": "https://evil.example", "Access-Control-Request-Method": "POST"})
+        assert "access-control-allow-origin" not in bad.headers
