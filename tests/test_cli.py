@@ -1,0 +1,41 @@
+"""The `sellercare` command: set-up tasks a script or an operator runs, with clear errors."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+
+def run(tmp: Path, *args: str, **extra: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "SECRET_KEY"}}
+    env.update({"SELLERCARE_VAR_DIR": str(tmp), "DATABASE_URL": f"sqlite://{tmp / 'cli.sqlite3'}",
+                "SELLERCARE_ENV": "development", **extra})
+    return subprocess.run([sys.executable, "-m", "scripts.cli", *args], env=env, cwd=tmp,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_cli_sets_up_tenants_users_and_modules(tmp_path: Path) -> None:
+    assert "installed: team" in run(tmp_path, "migrate").stdout
+    assert "up to date" in run(tmp_path, "migrate").stdout
+    listed = run(tmp_path, "modules", "list").stdout
+    assert listed.split()[:3] == ["team", "1.0.0", "installed"]
+    created = run(tmp_path, "tenants", "create", "acme-eu", "Acme EU")
+    assert created.returncode == 0 and "created tenant acme-eu" in created.stdout
+    taken = run(tmp_path, "tenants", "create", "acme-eu", "Again")
+    assert taken.returncode == 2 and "The slug acme-eu is taken." in taken.stderr
+    bad = run(tmp_path, "tenants", "create", "Bad Slug!", "")
+    assert bad.returncode == 2
+    assert "A slug has" in bad.stderr and "A name is required." in bad.stderr
+    user = run(tmp_path, "users", "create", "--tenant", "acme-eu", "--email", "Ops@Acme.test",
+               "--role", "supervisor", SELLERCARE_PASSWORD="long enough secret")
+    assert user.returncode == 0 and "with roles: supervisor" in user.stdout
+    assert "long enough secret" not in user.stdout + user.stderr
+    missing = run(tmp_path, "users", "create", "--tenant", "nope", "--email", "a@b.test",
+                  SELLERCARE_PASSWORD="long enough secret")
+    assert missing.returncode == 2 and "no tenant with slug 'nope'" in missing.stderr
+    unknown = run(tmp_path, "modules", "install", "does_not_exist")
+    assert unknown.returncode == 2 and "no module named 'does_not_exist'" in unknown.stderr
+    for result in (taken, bad, missing, unknown):
+        assert "Traceback" not in result.stderr
