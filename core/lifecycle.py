@@ -29,9 +29,20 @@ async def _installed(url: str, registry: Registry) -> list[str]:
     return [str(n) for n in names]
 
 
-async def _apply(url: str, modules: list[Module], record: Iterable[Module]) -> None:
-    """Migrate the core and `modules` to their latest state, then record `record` as installed."""
-    await migrate(url, modules)
+async def _apply(
+    url: str, modules: list[Module], record: Iterable[Module], target: str | None = None
+) -> None:
+    """Migrate the core and `modules` to their latest state, then record `record` as installed.
+
+    With `target` ("app.0001_initial"), that app stops at that migration; the others go to latest.
+    """
+    if target:
+        app = target.partition(".")[0]
+        await migrate(url, modules, apps=[CORE_APP, *(m.name for m in modules
+                                                      if m.has_models and m.name != app)])
+        await migrate(url, modules, target=target, direction="forward")
+    else:
+        await migrate(url, modules)
     await init_db(url, modules)
     try:
         known = {p.key: p for m in modules for p in m.permissions}
@@ -47,13 +58,28 @@ async def _apply(url: str, modules: list[Module], record: Iterable[Module]) -> N
         await close_db()
 
 
-async def install(settings: Settings, registry: Registry, names: Iterable[str]) -> list[str]:
-    """Install the named modules and their dependencies; returns the names newly installed."""
+async def install(
+    settings: Settings, registry: Registry, names: Iterable[str], target: str | None = None
+) -> list[str]:
+    """Install the named modules and their dependencies; returns the names newly installed.
+
+    `target` ("module.0001_initial") installs one of the new modules only up to that migration,
+    as an older release of it would have; `upgrade` later applies the rest.
+    """
     url = settings.database_url
     installed = await _installed(url, registry)
     plan = registry.resolve([*installed, *names])
     new = [m for m in plan if m.name not in installed]
-    await _apply(url, plan, new)
+    if target:
+        app = target.partition(".")[0]
+        if app not in {m.name for m in new}:
+            raise RegistryError(f"migration target {target!r} is not in a module being installed")
+        dependents = registry.dependents(app, [m.name for m in plan])
+        if dependents:
+            raise RegistryError(
+                f"module {app!r} cannot stop at {target!r}: {', '.join(dependents)} depend(s) on it"
+            )
+    await _apply(url, plan, new, target)
     return [m.name for m in new]
 
 
