@@ -71,3 +71,29 @@ async def add_user(
         await audit.record(actor, tenant_id, "user.add", "User", user.id, None,
                            {"name": user.name})
     return user
+
+
+async def set_member_active(actor: Principal, user_id: int, active: bool) -> Membership:
+    """Deactivate (or reactivate) a user in the caller's tenant. A deactivated member's tokens and
+    API keys stop working at once; their sessions in this tenant are revoked."""
+    from datetime import UTC, datetime
+
+    from core.models import RefreshToken
+
+    tid = actor.tenant_id
+    async with in_transaction():
+        membership = await Membership.filter(user_id=user_id, tenant_id=tid).first()
+        if membership is None:
+            raise UserFacingError("NOT_FOUND", N_("No such user."), field=["userId"])
+        if user_id == actor.user_id and not active:
+            raise UserFacingError("CANNOT_DEACTIVATE_SELF", N_("You cannot deactivate yourself."),
+                                  field=["userId"])
+        if membership.is_active != active:
+            membership.is_active = active
+            await membership.save(update_fields=["is_active"])
+            if not active:
+                await RefreshToken.filter(user_id=user_id, tenant_id=tid, revoked_at=None).update(
+                    revoked_at=datetime.now(UTC))
+            await audit.record(actor, tid, "user.activate" if active else "user.deactivate", "User",
+                               user_id, {"active": not active}, {"active": active})
+    return membership

@@ -120,3 +120,67 @@ async def test_team_bad_input_is_refused_and_writes_nothing(api: Api, tenant: Te
     skills = await api.data(SKILLS, {"i": {"userId": to_global_id(UserType, tenant.admin_id),
                                            "languages": ["xx-invalid-!!"]}}, token=tenant.token)
     assert skills["setAgentSkills"]["errors"] == [{"code": "INVALID_LANGUAGE", "field": ["languages", "0"]}]
+
+
+async def test_deactivating_a_member_cuts_their_access_at_once(api: Api, rt: Any, tenant: TenantFixture) -> None:
+    from core.graphql.node import to_global_id
+    from modules.team.graphql.types import UserType
+    from tests.conftest import PASSWORD
+
+    user = await add_user(tenant.id, f"leaver@{tenant.slug}.test", "Leaver", PASSWORD)
+    await assign_role_by_name(tenant.id, user.id, "agent")
+    token = await api.login(f"leaver@{tenant.slug}.test", tenant.slug)
+    gid = to_global_id(UserType, user.id)
+    setq = ("mutation($i: SetUserActiveInput!) { setUserActive(input: $i) "
+            "{ user { email isActive } errors { code field } } }")
+    off = await api.data(setq, {"i": {"userId": gid, "active": False}}, token=tenant.token)
+    assert off["setUserActive"] == {"user": {"email": f"leaver@{tenant.slug}.test", "isActive": False},
+                                    "errors": []}
+    denied = await api.post("{ viewer { user { email } } }", token=token)
+    assert denied["errors"][0]["extensions"]["code"] == "INVALID_TOKEN"
+    relogin = await api.post("mutation { login(input: {email: \"leaver@" + tenant.slug + ".test\", "
+                             "password: \"" + PASSWORD + "\", tenant: \"" + tenant.slug + "\"}) "
+                             "{ accessToken errors { code } } }")
+    assert relogin["data"]["login"]["errors"][0]["code"] == "INVALID_CREDENTIALS"
+    inactive = await api.data('{ users(filter: {isActive: false}) { edges { node { email } } } }',
+                              token=tenant.token)
+    assert [e["node"]["email"] for e in inactive["users"]["edges"]] == [f"leaver@{tenant.slug}.test"]
+    self_off = await api.data(setq, {"i": {"userId": to_global_id(UserType, tenant.admin_id), "active": False}},
+                              token=tenant.token)
+    assert self_off["setUserActive"]["errors"] == [{"code": "CANNOT_DEACTIVATE_SELF", "field": ["userId"]}]
+    on = await api.data(setq, {"i": {"userId": gid, "active": True}}, token=tenant.token)
+    assert on["setUserActive"]["user"]["isActive"] is True
+    assert (await api.login(f"leaver@{tenant.slug}.test", tenant.slug))
+
+
+async def test_update_and_delete_a_team(api: Api, tenant: TenantFixture) -> None:
+    from modules.team.models import Team
+
+    team = (await api.data(CREATE_TEAM, {"i": {"name": "APAC"}}, token=tenant.token))["createTeam"]["team"]
+    upd = ("mutation($i: UpdateTeamInput!) { updateTeam(input: $i) "
+           "{ team { name timezone workingHours } errors { code field } } }")
+    changed = await api.data(upd, {"i": {"teamId": team["id"], "timezone": "Asia/Tokyo",
+                                         "workingHours": {"mon": [["08:00", "17:00"]]}}}, token=tenant.token)
+    assert changed["updateTeam"] == {"team": {"name": "APAC", "timezone": "Asia/Tokyo",
+                                              "workingHours": {"mon": [["08:00", "17:00"]]}}, "errors": []}
+    bad = await api.data(upd, {"i": {"teamId": team["id"], "timezone": "Nowhere/City"}}, token=tenant.token)
+    assert bad["updateTeam"]["errors"] == [{"code": "INVALID_TIMEZONE", "field": ["timezone"]}]
+    assert (await Team.get(name="APAC", tenant_id=tenant.id)).timezone == "Asia/Tokyo"
+    gone = await api.data("mutation($i: DeleteTeamInput!) { deleteTeam(input: $i) { deletedId errors { code } } }",
+                          {"i": {"teamId": team["id"]}}, token=tenant.token)
+    assert gone["deleteTeam"] == {"deletedId": team["id"], "errors": []}
+    assert not await Team.filter(name="APAC", tenant_id=tenant.id).exists()
+    audit = await api.data('{ auditLog(first: 3, filter: {objectType: "Team"}) { edges { node { action before } } } }',
+                           token=tenant.token)
+    assert [e["node"]["action"] for e in audit["auditLog"]["edges"]] == ["team.delete", "team.update", "team.create"]
+    assert audit["auditLog"]["edges"][0]["node"]["before"]["timezone"] == "Asia/Tokyo"
+
+
+async def test_users_show_their_skills(api: Api, tenant: TenantFixture) -> None:
+    from core.graphql.node import to_global_id
+    from modules.team.graphql.types import UserType
+
+    await api.data(SKILLS, {"i": {"userId": to_global_id(UserType, tenant.admin_id), "languages": ["ja", "en"],
+                                  "categories": ["refunds"]}}, token=tenant.token)
+    data = await api.data("{ viewer { user { languages categories isActive } } }", token=tenant.token)
+    assert data["viewer"]["user"] == {"languages": ["ja", "en"], "categories": ["refunds"], "isActive": True}

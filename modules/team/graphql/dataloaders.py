@@ -9,7 +9,9 @@ from strawberry.types import Info
 
 from core.access.admin import visible_roles
 from core.access.subjects import DEFAULT_DOMAIN, domain, role_subject, user_subject
-from core.models import PolicyRule, Role, User
+from core.models import Membership, PolicyRule, Role, User
+from core.tenancy import scoped
+from modules.team.models import AgentSkill
 
 
 def roles_by_user(info: Info) -> DataLoader[int, list[Role]]:
@@ -57,3 +59,27 @@ def users_by_id(info: Info) -> DataLoader[int, User | None]:
         return [rows.get(i) for i in ids]
 
     return info.context.loader("team.users_by_id", lambda: DataLoader(load_fn=load))
+
+
+def memberships_by_user(info: Info) -> DataLoader[int, bool]:
+    """Whether each user is an active member of the caller's tenant."""
+    tenant_id = info.context.tenant_id
+
+    async def load(user_ids: list[int]) -> list[bool]:
+        rows = dict(await Membership.filter(tenant_id=tenant_id, user_id__in=user_ids)
+                    .values_list("user_id", "is_active"))
+        return [bool(rows.get(u, False)) for u in user_ids]
+
+    return info.context.loader("team.memberships_by_user", lambda: DataLoader(load_fn=load))
+
+
+def skills_by_user(info: Info) -> DataLoader[int, list[AgentSkill]]:
+    tenant_id = info.context.tenant_id
+
+    async def load(user_ids: list[int]) -> list[list[AgentSkill]]:
+        result: dict[int, list[AgentSkill]] = defaultdict(list)
+        for skill in await scoped(AgentSkill, tenant_id).filter(user_id__in=user_ids).order_by("id"):
+            result[skill.user_id].append(skill)
+        return [result[u] for u in user_ids]
+
+    return info.context.loader("team.skills_by_user", lambda: DataLoader(load_fn=load))

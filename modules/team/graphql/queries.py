@@ -6,7 +6,7 @@ from enum import Enum
 
 import strawberry
 from strawberry.types import Info
-from tortoise.expressions import Q
+from tortoise.expressions import Q, Subquery
 
 from core import models
 from core.access.admin import visible_roles
@@ -92,7 +92,8 @@ class TeamQuery:
                 term = filter.search.strip()
                 qs = qs.filter(Q(email__icontains=term) | Q(name__icontains=term))
             if filter.is_active is not None:
-                qs = qs.filter(is_active=filter.is_active)
+                members = models.Membership.filter(tenant_id=tid, is_active=filter.is_active)
+                qs = qs.filter(id__in=Subquery(members.values("user_id")))
             if filter.role_id is not None:
                 role = await visible_roles(tid).filter(
                     id=decode_id(filter.role_id, RoleType, "roleId")).first()

@@ -50,7 +50,6 @@ class UserType(ScopedNode):
     email: str
     name: str
     locale: str | None
-    is_active: bool
     created_at: datetime
     last_login_at: datetime | None
     read_permission = ("team.user", "read")
@@ -62,8 +61,21 @@ class UserType(ScopedNode):
     @classmethod
     def from_row(cls, row: models.User) -> Self:
         return cls(id=row.id, email=row.email, name=row.name, locale=row.locale,
-                   is_active=row.is_active, created_at=row.created_at,
-                   last_login_at=row.last_login_at)
+                   created_at=row.created_at, last_login_at=row.last_login_at)
+
+    @strawberry.field(description="An active member of this tenant (deactivated members cannot log in).")
+    async def is_active(self, info: Info) -> bool:
+        return await dataloaders.memberships_by_user(info).load(self.id)
+
+    @strawberry.field(description="Languages (BCP 47) the agent handles.")
+    async def languages(self, info: Info) -> list[str]:
+        skills = await dataloaders.skills_by_user(info).load(self.id)
+        return [s.value for s in skills if s.kind == "language"]
+
+    @strawberry.field(description="Categories of request the agent handles.")
+    async def categories(self, info: Info) -> list[str]:
+        skills = await dataloaders.skills_by_user(info).load(self.id)
+        return [s.value for s in skills if s.kind == "category"]
 
     @strawberry.field
     async def roles(self, info: Info) -> list[RoleType]:

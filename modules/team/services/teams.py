@@ -41,27 +41,76 @@ def validate_hours(hours: dict[str, list[list[str]]]) -> list[UserFacingError]:
     return errors
 
 
-async def create_team(actor: Principal, name: str, timezone: str,
-                      working_hours: dict[str, list[list[str]]]) -> Team:
-    tid = actor.tenant_id
+async def _validate(tid: int, name: str, timezone: str, hours: dict[str, list[list[str]]],
+                    exclude_id: int | None = None) -> str:
     name = name.strip()
-    errors = validate_hours(working_hours)
+    errors = validate_hours(hours)
     if not name or len(name) > 100:
         errors.append(_err("INVALID_NAME", N_("A team name has 1 to 100 characters."), ["name"]))
-    elif await scoped(Team, tid).filter(name=name).exists():
-        errors.append(_err("TEAM_NAME_TAKEN", N_("A team named {name} already exists."), ["name"],
-                           name=name))
+    else:
+        clash = scoped(Team, tid).filter(name=name)
+        if exclude_id is not None:
+            clash = clash.exclude(id=exclude_id)
+        if await clash.exists():
+            errors.append(_err("TEAM_NAME_TAKEN", N_("A team named {name} already exists."), ["name"],
+                               name=name))
     if timezone not in available_timezones():
         errors.append(_err("INVALID_TIMEZONE", N_("Unknown time zone {tz}."), ["timezone"],
                            tz=timezone))
     if errors:
         raise UserFacingErrors(errors)
+    return name
+
+
+def _snapshot(team: Team) -> dict[str, object]:
+    return {"name": team.name, "timezone": team.timezone, "working_hours": team.working_hours}
+
+
+async def _team(tid: int, team_id: int) -> Team:
+    team = await scoped(Team, tid).filter(id=team_id).first()
+    if team is None:
+        raise _err("NOT_FOUND", N_("No such team."), ["teamId"])
+    return team
+
+
+async def create_team(actor: Principal, name: str, timezone: str,
+                      working_hours: dict[str, list[list[str]]]) -> Team:
+    tid = actor.tenant_id
     async with in_transaction():
+        name = await _validate(tid, name, timezone, working_hours)
         team = await Team.create(tenant_id=tid, name=name, timezone=timezone,
                                  working_hours=working_hours)
-        await audit.record(actor, tid, "team.create", "Team", team.id, None,
-                           {"name": name, "timezone": timezone, "working_hours": working_hours})
+        await audit.record(actor, tid, "team.create", "Team", team.id, None, _snapshot(team))
     return team
+
+
+async def update_team(actor: Principal, team_id: int, name: str | None, timezone: str | None,
+                      working_hours: dict[str, list[list[str]]] | None) -> Team:
+    """Change what is given; the rest stays."""
+    tid = actor.tenant_id
+    async with in_transaction():
+        team = await _team(tid, team_id)
+        before = _snapshot(team)
+        team.name = await _validate(
+            tid, team.name if name is None else name, team.timezone if timezone is None else timezone,
+            team.working_hours if working_hours is None else working_hours, exclude_id=team.id)
+        if timezone is not None:
+            team.timezone = timezone
+        if working_hours is not None:
+            team.working_hours = working_hours
+        await team.save()
+        await audit.record(actor, tid, "team.update", "Team", team.id, before, _snapshot(team))
+    return team
+
+
+async def delete_team(actor: Principal, team_id: int) -> None:
+    tid = actor.tenant_id
+    async with in_transaction():
+        team = await _team(tid, team_id)
+        members = await scoped(TeamMember, tid).filter(team_id=team_id).values_list("user_id", flat=True)
+        await audit.record(actor, tid, "team.delete", "Team", team_id,
+                           {**_snapshot(team), "members": sorted(int(str(m)) for m in members)}, None)
+        await team.delete()
 
 
 async def _member(tid: int, user_id: int) -> None:
@@ -72,9 +121,7 @@ async def _member(tid: int, user_id: int) -> None:
 async def set_team_member(actor: Principal, team_id: int, user_id: int, member: bool) -> Team:
     tid = actor.tenant_id
     async with in_transaction():
-        team = await scoped(Team, tid).filter(id=team_id).first()
-        if team is None:
-            raise _err("NOT_FOUND", N_("No such team."), ["teamId"])
+        team = await _team(tid, team_id)
         await _member(tid, user_id)
         existing = scoped(TeamMember, tid).filter(team_id=team_id, user_id=user_id)
         if member and not await existing.exists():

@@ -28,6 +28,25 @@ class CreateTeamInput:
 
 
 @strawberry.input
+class UpdateTeamInput:
+    team_id: strawberry.ID
+    name: str | None = None
+    timezone: str | None = None
+    working_hours: JSON | None = None
+
+
+@strawberry.input
+class DeleteTeamInput:
+    team_id: strawberry.ID
+
+
+@strawberry.type
+class DeleteTeamPayload:
+    deleted_id: strawberry.ID | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input
 class TeamMemberInput:
     team_id: strawberry.ID
     user_id: strawberry.ID
@@ -53,6 +72,11 @@ class AgentSkillsPayload:
     errors: list[UserError] = strawberry.field(default_factory=list)
 
 
+def _hours(value: object) -> dict[str, list[list[str]]]:
+    """JSON from the client: anything but an object becomes a day error the service reports."""
+    return value if isinstance(value, dict) else {"?": []}
+
+
 def _team(result: tuple[Team | None, list[UserError]]) -> TeamPayload:
     team, errors = result
     return TeamPayload(team=TeamType.from_row(team) if team else None, errors=errors)
@@ -70,9 +94,26 @@ async def _membership(info: Info, input: TeamMemberInput, member: bool) -> TeamP
 class TeamMutations:
     @strawberry.mutation(permission_classes=WRITE)
     async def create_team(self, info: Info, input: CreateTeamInput) -> TeamPayload:  # noqa: A002
-        hours = input.working_hours if isinstance(input.working_hours, dict) else {"?": []}
         return _team(await attempt(info, teams.create_team(
-            info.context.require_principal(), input.name, input.timezone, hours)))
+            info.context.require_principal(), input.name, input.timezone, _hours(input.working_hours))))
+
+    @strawberry.mutation(permission_classes=WRITE)
+    async def update_team(self, info: Info, input: UpdateTeamInput) -> TeamPayload:  # noqa: A002
+        async def run():
+            return await teams.update_team(
+                info.context.require_principal(), decode_id(input.team_id, TeamType, "teamId"),
+                input.name, input.timezone,
+                None if input.working_hours is None else _hours(input.working_hours))
+        return _team(await attempt(info, run()))
+
+    @strawberry.mutation(permission_classes=WRITE)
+    async def delete_team(self, info: Info, input: DeleteTeamInput) -> DeleteTeamPayload:  # noqa: A002
+        async def run() -> strawberry.ID:
+            await teams.delete_team(info.context.require_principal(),
+                                    decode_id(input.team_id, TeamType, "teamId"))
+            return input.team_id
+        deleted, errors = await attempt(info, run())
+        return DeleteTeamPayload(deleted_id=deleted, errors=errors)
 
     @strawberry.mutation(permission_classes=WRITE)
     async def add_team_member(self, info: Info, input: TeamMemberInput) -> TeamPayload:  # noqa: A002
