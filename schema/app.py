@@ -16,7 +16,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLHTTPResponse
 from strawberry.http.temporal_response import TemporalResponse
+from strawberry.types import ExecutionResult
 
 from core.auth.authenticate import authenticate
 from core.errors import ClientError
@@ -27,6 +29,7 @@ from core.runtime import Runtime
 from core.settings import Settings
 from schema.builder import build_schema
 from schema.http import BodyGuard
+from schema.limits import localize_errors
 from workers.embedded import InProcessWorker
 
 log = logging.getLogger(__name__)
@@ -50,6 +53,14 @@ class SellercareGraphQL(GraphQL):
         except ClientError as exc:
             ctx.auth_error = exc
         return ctx
+
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        if result.errors:
+            locale = negotiate(request.headers.get("accept-language"))
+            result.errors = localize_errors(result.errors, locale, self.rt.settings.production)
+        return await super().process_result(request, result)
 
 
 def create_app(settings: Settings | None = None, registry: Registry | None = None) -> Starlette:

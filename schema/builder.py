@@ -32,7 +32,7 @@ from core.graphql.node import ScopedNode
 from core.graphql.permissions import SellercarePermission
 from core.registry import Module, RegistryError
 from core.settings import Settings
-from schema.limits import HideSuggestions, cost_rule
+from schema.limits import cost_rule
 from schema.root import CoreQuery
 
 
@@ -132,7 +132,7 @@ def build_schema(modules: Sequence[Module], settings: Settings) -> strawberry.Sc
                            error_message="Internal error."),
     ]
     if settings.production:
-        extensions += [DisableIntrospection, HideSuggestions]
+        extensions.append(DisableIntrospection)
     return strawberry.Schema(
         query=_merge_root("Query", queries),  # type: ignore[arg-type]
         mutation=_merge_root("Mutation", mutations),

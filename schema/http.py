@@ -11,6 +11,8 @@ import json
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from core.i18n import N_, negotiate, translate
+
 MAX_JSON_DEPTH = 64
 
 
@@ -37,25 +39,25 @@ def _depth_ok(raw: str) -> bool:
 
 
 def check_body(body: bytes) -> str | None:
-    """None when the body is a well-formed GraphQL request; otherwise why not."""
+    """None when the body is a well-formed GraphQL request; otherwise why not (a msgid)."""
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
-        return "The request body is not valid UTF-8."
+        return N_("The request body is not valid UTF-8.")
     if not _depth_ok(text):
-        return "The request body is nested too deeply."
+        return N_("The request body is nested too deeply.")
     try:
         data = json.loads(text)
     except ValueError:
-        return "The request body is not valid JSON."
+        return N_("The request body is not valid JSON.")
     if not isinstance(data, dict):
-        return "The request body must be a JSON object with a 'query'."
+        return N_("The request body must be a JSON object with a 'query'.")
     if not isinstance(data.get("query"), str):
-        return "The request needs a 'query' string."
+        return N_("The request needs a 'query' string.")
     if data.get("variables") is not None and not isinstance(data["variables"], dict):
-        return "'variables' must be a JSON object."
+        return N_("'variables' must be a JSON object.")
     if data.get("operationName") is not None and not isinstance(data["operationName"], str):
-        return "'operationName' must be a string."
+        return N_("'operationName' must be a string.")
     return None
 
 
@@ -64,9 +66,12 @@ class BodyGuard:
         self.app = app
         self.max_bytes = max_bytes
 
-    async def _reject(self, send: Send, status: int, message: str) -> None:
+    async def _reject(self, scope: Scope, send: Send, status: int, message: str) -> None:
+        headers = dict(scope["headers"])
+        locale = negotiate(headers.get(b"accept-language", b"").decode("latin-1"))
+        text = translate("core", message, locale)
         payload = json.dumps(
-            {"data": None, "errors": [{"message": message, "extensions": {"code": "BAD_REQUEST"}}]}
+            {"data": None, "errors": [{"message": text, "extensions": {"code": "BAD_REQUEST"}}]}
         ).encode()
         await send({"type": "http.response.start", "status": status,
                     "headers": [(b"content-type", b"application/json"),
@@ -80,7 +85,7 @@ class BodyGuard:
         headers = dict(scope["headers"])
         content_type = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
         if content_type != b"application/json":
-            await self._reject(send, 415, "Send GraphQL requests as application/json.")
+            await self._reject(scope, send, 415, N_("Send GraphQL requests as application/json."))
             return
         chunks: list[bytes] = []
         size = 0
@@ -92,14 +97,14 @@ class BodyGuard:
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > self.max_bytes:
-                await self._reject(send, 413, "The request body is too large.")
+                await self._reject(scope, send, 413, N_("The request body is too large."))
                 return
             chunks.append(chunk)
             more = message.get("more_body", False)
         body = b"".join(chunks)
         problem = check_body(body)
         if problem:
-            await self._reject(send, 400, problem)
+            await self._reject(scope, send, 400, problem)
             return
         sent = False
 

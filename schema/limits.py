@@ -8,7 +8,6 @@ are expanded. This bounds the work a single query can ask for before it runs.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 from graphql import (
@@ -23,7 +22,10 @@ from graphql import (
     ValidationContext,
     ValidationRule,
 )
-from strawberry.extensions import SchemaExtension
+
+from core.i18n import N_, translate
+
+TOO_EXPENSIVE = N_("The query is too expensive: cost {cost} exceeds the limit of {max}.")
 
 
 def cost_rule(max_cost: int, default_first: int) -> type[ValidationRule]:
@@ -64,13 +66,11 @@ def cost_rule(max_cost: int, default_first: int) -> type[ValidationRule]:
         def enter_operation_definition(self, node: OperationDefinitionNode, *_: Any) -> None:
             cost = self._cost(node.selection_set, frozenset())
             if cost > max_cost:
-                self.report_error(
-                    GraphQLError(
-                        f"The query is too expensive: cost {cost} exceeds the limit of {max_cost}.",
-                        node,
-                        extensions={"code": "QUERY_TOO_EXPENSIVE"},
-                    )
-                )
+                params = {"cost": cost, "max": max_cost}
+                error = GraphQLError(TOO_EXPENSIVE.format(**params), node,
+                                     extensions={"code": "QUERY_TOO_EXPENSIVE"})
+                error.msgid, error.params = TOO_EXPENSIVE, params  # type: ignore[attr-defined]
+                self.report_error(error)
 
     return CostLimit
 
@@ -78,12 +78,22 @@ def cost_rule(max_cost: int, default_first: int) -> type[ValidationRule]:
 _SUGGESTION = re.compile(r"\s*Did you mean .*\?$")
 
 
-class HideSuggestions(SchemaExtension):
-    """Strip graphql-core's "Did you mean ...?" hints, which leak the schema in production."""
+def localize_errors(errors: list[GraphQLError], locale: str, hide_suggestions: bool) -> list[GraphQLError]:
+    """Our validation errors in the caller's language; in production, without graphql-core's
+    "Did you mean ...?" hints, which leak the schema.
 
-    def on_validate(self) -> Iterator[None]:
-        yield
-        errors = self.execution_context.pre_execution_errors or []
-        for error in errors:
-            error.message = _SUGGESTION.sub("", error.message)
-            error.args = (error.message,)
+    Validation results are cached and shared across requests: errors are copied, never changed.
+    """
+    result = []
+    for error in errors:
+        message = error.message
+        msgid = getattr(error, "msgid", None)
+        if msgid:
+            message = translate("core", msgid, locale, **error.params)  # type: ignore[attr-defined]
+        if hide_suggestions:
+            message = _SUGGESTION.sub("", message)
+        if message != error.message:
+            error = GraphQLError(message, error.nodes, error.source, error.positions, error.path,
+                                 error.original_error, error.extensions)
+        result.append(error)
+    return result

@@ -107,7 +107,7 @@ def build(domain: Domain) -> None:
     for lang in SUPPORTED:
         po_path = domain.locale_dir / lang / "LC_MESSAGES" / f"{domain.name}.po"
         catalog = load_or_create(po_path, lang, domain.name)
-        catalog.update(pot)
+        catalog.update(pot, no_fuzzy_matching=True)  # a wrong guess is worse than a gap
         if save_po(po_path, catalog):
             print(f"{domain.name}: updated {po_path.relative_to(ROOT)}")
         untranslated = sum(1 for m in list(catalog)[1:] if not m.string or m.fuzzy)

@@ -87,12 +87,33 @@ async def test_unexpected_errors_are_masked(api: Api, tenant: TenantFixture,
 
 
 async def test_production_hides_introspection_and_suggestions(rt: Any) -> None:
+    from schema.limits import localize_errors
+
     schema = build_schema(rt.modules, dataclasses.replace(rt.settings, env="production"))
     ctx = Context(request=None, rt=rt, locale="en")
     result = await schema.execute("{ __schema { types { name } } }", context_value=ctx)
     assert result.errors and "introspection" in result.errors[0].message.lower()
-    result = await schema.execute("{ viewr { user { id } } }", context_value=ctx)
-    assert result.errors and "Did you mean" not in result.errors[0].message
     dev = build_schema(rt.modules, rt.settings)
     result = await dev.execute("{ viewr { user { id } } }", context_value=ctx)
     assert result.errors and "Did you mean" in result.errors[0].message
+    hidden = localize_errors(result.errors, "en", hide_suggestions=True)
+    assert hidden[0].message == "Cannot query field 'viewr' on type 'Query'."
+    again = await dev.execute("{ viewr { user { id } } }", context_value=ctx)  # from the validation cache
+    assert again.errors and "Did you mean" in again.errors[0].message
+
+
+async def test_transport_and_limit_errors_speak_the_callers_language(api: Api, tenant: TenantFixture) -> None:
+    from core.i18n import translate
+
+    response = await api.client.post("/graphql", content=b"{not json",
+                                     headers={"content-type": "application/json", "Accept-Language": "zh-CN"})
+    assert response.json()["errors"][0]["message"] == translate(
+        "core", "The request body is not valid JSON.", "zh_Hans") != "The request body is not valid JSON."
+    costly = "{ " + " ".join(
+        f"u{i}: users(first: 100) {{ edges {{ node {{ roles {{ name permissions }} }} }} }}" for i in range(20)
+    ) + " }"
+    for lang, locale in (("es-ES", "es"), ("en", "en"), ("es-ES", "es")):  # a cached validation stays per language
+        body = await api.post(costly, token=tenant.token, lang=lang)
+        message = body["errors"][0]["message"]
+        assert body["errors"][0]["extensions"]["code"] == "QUERY_TOO_EXPENSIVE"
+        assert message.startswith("La consulta es demasiado costosa") == (locale == "es"), message
