@@ -97,3 +97,38 @@ async def set_member_active(actor: Principal, user_id: int, active: bool) -> Mem
             await audit.record(actor, tid, "user.activate" if active else "user.deactivate", "User",
                                user_id, {"active": not active}, {"active": active})
     return membership
+
+
+async def update_tenant(actor: Principal, name: str | None, default_locale: str | None,
+                        timezone: str | None) -> Tenant:
+    """Rename the merchant account or change its default language and time zone."""
+    from zoneinfo import available_timezones
+
+    from babel import Locale, UnknownLocaleError
+
+    errors = []
+    if name is not None and not (0 < len(name.strip()) <= 200):
+        errors.append(UserFacingError("INVALID_NAME", N_("A name has 1 to 200 characters."),
+                                      field=["name"]))
+    if default_locale is not None:
+        try:
+            Locale.parse(default_locale, sep="-")
+        except (ValueError, UnknownLocaleError):
+            errors.append(UserFacingError("INVALID_LOCALE", N_("Unknown language {tag}."),
+                                          field=["defaultLocale"], params={"tag": default_locale}))
+    if timezone is not None and timezone not in available_timezones():
+        errors.append(UserFacingError("INVALID_TIMEZONE", N_("Unknown time zone {tz}."),
+                                      field=["timezone"], params={"tz": timezone}))
+    if errors:
+        raise UserFacingErrors(errors)
+    async with in_transaction():
+        tenant = await Tenant.get(id=actor.tenant_id)
+        before = {"name": tenant.name, "default_locale": tenant.default_locale, "timezone": tenant.timezone}
+        tenant.name = tenant.name if name is None else name.strip()
+        tenant.default_locale = default_locale or tenant.default_locale
+        tenant.timezone = timezone or tenant.timezone
+        await tenant.save()
+        await audit.record(actor, tenant.id, "tenant.update", "Tenant", tenant.id, before,
+                           {"name": tenant.name, "default_locale": tenant.default_locale,
+                            "timezone": tenant.timezone})
+    return tenant

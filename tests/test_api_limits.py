@@ -117,3 +117,9 @@ async def test_transport_and_limit_errors_speak_the_callers_language(api: Api, t
         message = body["errors"][0]["message"]
         assert body["errors"][0]["extensions"]["code"] == "QUERY_TOO_EXPENSIVE"
         assert message.startswith("La consulta es demasiado costosa") == (locale == "es"), message
+
+
+async def test_token_limit(api: Api, rt: Any, tenant: TenantFixture) -> None:
+    fields = " ".join(["__typename"] * (rt.settings.max_tokens + 10))
+    body = await api.post("{ " + fields + " }", token=tenant.token)
+    assert "token" in body["errors"][0]["message"].lower()

@@ -184,3 +184,22 @@ async def test_users_show_their_skills(api: Api, tenant: TenantFixture) -> None:
                                   "categories": ["refunds"]}}, token=tenant.token)
     data = await api.data("{ viewer { user { languages categories isActive } } }", token=tenant.token)
     assert data["viewer"]["user"] == {"languages": ["ja", "en"], "categories": ["refunds"], "isActive": True}
+
+
+async def test_update_tenant(api: Api, rt: Any, tenant: TenantFixture) -> None:
+    from tests.conftest import make_tenant
+
+    q = ("mutation($i: UpdateTenantInput!) { updateTenant(input: $i) "
+         "{ tenant { slug name defaultLocale timezone } errors { code field } } }")
+    ok = await api.data(q, {"i": {"name": "Acme GmbH", "defaultLocale": "de-DE", "timezone": "Europe/Berlin"}},
+                        token=tenant.token)
+    assert ok["updateTenant"] == {"tenant": {"slug": tenant.slug, "name": "Acme GmbH", "defaultLocale": "de-DE",
+                                             "timezone": "Europe/Berlin"}, "errors": []}
+    bad = await api.data(q, {"i": {"name": "", "defaultLocale": "zz-!!", "timezone": "Moon/Base"}},
+                         token=tenant.token)
+    assert {e["code"] for e in bad["updateTenant"]["errors"]} == {"INVALID_NAME", "INVALID_LOCALE", "INVALID_TIMEZONE"}
+    viewer = await api.data("{ viewer { tenant { name timezone } } }", token=tenant.token)
+    assert viewer["viewer"]["tenant"] == {"name": "Acme GmbH", "timezone": "Europe/Berlin"}
+    agent = await make_tenant(api, rt, role="agent")
+    denied = await api.post(q, {"i": {"name": "Mine now"}}, token=agent.token)
+    assert denied["errors"][0]["extensions"]["code"] == "FORBIDDEN"

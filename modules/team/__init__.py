@@ -16,6 +16,7 @@ module = Module(
         Permission("team.team", "write", "Create and edit teams"),
         Permission("team.audit", "read", "Read the audit log"),
         Permission("team.apikey", "write", "Create and revoke API keys"),
+        Permission("team.tenant", "write", "Change the account's name, language and time zone"),
     ),
     graphql="modules.team.graphql.schema:contribution",
     worker="modules.team.jobs:worker",
