@@ -6,7 +6,7 @@ import re
 
 from tortoise.transactions import in_transaction
 
-from core import audit
+from core import audit, validation
 from core.auth.passwords import hash_password
 from core.auth.principal import Principal
 from core.errors import UserFacingError, UserFacingErrors
@@ -14,16 +14,7 @@ from core.i18n import N_
 from core.models import Membership, Tenant, User
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9\-]{1,62}$")
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD = 8
-
-
-def normalise_email(email: str) -> str:
-    email = email.strip().lower()
-    if len(email) > 254 or not EMAIL.match(email):
-        raise UserFacingError("INVALID_EMAIL", N_("This is not a valid e-mail address."),
-                              field=["email"])
-    return email
 
 
 async def create_tenant(slug: str, name: str, default_locale: str = "en") -> Tenant:
@@ -51,7 +42,7 @@ async def add_user(
 
     `password_policy=False` is for the demo tenant only, whose documented password is short.
     """
-    email = normalise_email(email)
+    email = validation.email(email)
     if password is not None and password_policy and len(password) < MIN_PASSWORD:
         raise UserFacingError(
             "PASSWORD_TOO_SHORT", N_("A password has at least {min} characters."),
@@ -102,23 +93,14 @@ async def set_member_active(actor: Principal, user_id: int, active: bool) -> Mem
 async def update_tenant(actor: Principal, name: str | None, default_locale: str | None,
                         timezone: str | None) -> Tenant:
     """Rename the merchant account or change its default language and time zone."""
-    from zoneinfo import available_timezones
-
-    from babel import Locale, UnknownLocaleError
-
-    errors = []
+    errors: list[UserFacingError] = []
     if name is not None and not (0 < len(name.strip()) <= 200):
         errors.append(UserFacingError("INVALID_NAME", N_("A name has 1 to 200 characters."),
                                       field=["name"]))
     if default_locale is not None:
-        try:
-            Locale.parse(default_locale, sep="-")
-        except (ValueError, UnknownLocaleError):
-            errors.append(UserFacingError("INVALID_LOCALE", N_("Unknown language {tag}."),
-                                          field=["defaultLocale"], params={"tag": default_locale}))
-    if timezone is not None and timezone not in available_timezones():
-        errors.append(UserFacingError("INVALID_TIMEZONE", N_("Unknown time zone {tz}."),
-                                      field=["timezone"], params={"tz": timezone}))
+        default_locale = validation.collect(errors, validation.language, default_locale, ["defaultLocale"])
+    if timezone is not None:
+        validation.collect(errors, validation.timezone, timezone)
     if errors:
         raise UserFacingErrors(errors)
     async with in_transaction():

@@ -197,7 +197,7 @@ async def test_update_tenant(api: Api, rt: Any, tenant: TenantFixture) -> None:
                                              "timezone": "Europe/Berlin"}, "errors": []}
     bad = await api.data(q, {"i": {"name": "", "defaultLocale": "zz-!!", "timezone": "Moon/Base"}},
                          token=tenant.token)
-    assert {e["code"] for e in bad["updateTenant"]["errors"]} == {"INVALID_NAME", "INVALID_LOCALE", "INVALID_TIMEZONE"}
+    assert {e["code"] for e in bad["updateTenant"]["errors"]} == {"INVALID_NAME", "INVALID_LANGUAGE", "INVALID_TIMEZONE"}
     viewer = await api.data("{ viewer { tenant { name timezone } } }", token=tenant.token)
     assert viewer["viewer"]["tenant"] == {"name": "Acme GmbH", "timezone": "Europe/Berlin"}
     agent = await make_tenant(api, rt, role="agent")

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import re
-from zoneinfo import available_timezones
 
 from tortoise.transactions import in_transaction
 
-from core import audit
+from core import audit, validation
 from core.auth.principal import Principal
 from core.errors import UserFacingError, UserFacingErrors
 from core.i18n import N_
@@ -54,9 +53,7 @@ async def _validate(tid: int, name: str, timezone: str, hours: dict[str, list[li
         if await clash.exists():
             errors.append(_err("TEAM_NAME_TAKEN", N_("A team named {name} already exists."), ["name"],
                                name=name))
-    if timezone not in available_timezones():
-        errors.append(_err("INVALID_TIMEZONE", N_("Unknown time zone {tz}."), ["timezone"],
-                           tz=timezone))
+    validation.collect(errors, validation.timezone, timezone)
     if errors:
         raise UserFacingErrors(errors)
     return name
@@ -138,16 +135,10 @@ async def set_team_member(actor: Principal, team_id: int, user_id: int, member: 
 async def set_skills(actor: Principal, user_id: int, languages: list[str],
                      categories: list[str]) -> list[AgentSkill]:
     """Replace an agent's skills (languages as BCP 47 tags, categories as free labels)."""
-    from babel import Locale, UnknownLocaleError
-
     tid = actor.tenant_id
-    errors = []
-    for i, tag in enumerate(languages):
-        try:
-            Locale.parse(tag, sep="-")
-        except (ValueError, UnknownLocaleError):
-            errors.append(_err("INVALID_LANGUAGE", N_("Unknown language {tag}."),
-                               ["languages", str(i)], tag=tag))
+    errors: list[UserFacingError] = []
+    languages = [validation.collect(errors, validation.language, tag, ["languages", str(i)]) or tag
+                 for i, tag in enumerate(languages)]
     for i, cat in enumerate(categories):
         if not cat.strip() or len(cat) > 64:
             errors.append(_err("INVALID_CATEGORY", N_("A category has 1 to 64 characters."),
