@@ -18,12 +18,12 @@ from strawberry.extensions import (
     AddValidationRules,
     DisableIntrospection,
     MaskErrors,
-    MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
-    QueryDepthLimiter,
     ValidationCache,
 )
+from strawberry.extensions.max_aliases import create_validator as alias_validator
+from strawberry.extensions.query_depth_limiter import create_validator as depth_validator
 from strawberry.types.base import StrawberryObjectDefinition
 from strawberry.types.field import StrawberryField
 
@@ -118,14 +118,18 @@ def build_schema(modules: Sequence[Module], settings: Settings) -> strawberry.Sc
             types[name] = (module.name, cls)
     _apply_extensions(modules, types)
 
-    cost = cost_rule(settings.max_cost, settings.max_page_size)
+    # The validation rules are built once: the validation cache is keyed by them, so rules made
+    # per request (what QueryDepthLimiter and MaxAliasesLimiter do) would never hit it.
+    rules: list[Any] = [
+        depth_validator(settings.max_query_depth, None, None),
+        alias_validator(settings.max_aliases),
+        cost_rule(settings.max_cost, settings.max_page_size),
+    ]
     # Factories: each request gets fresh extension instances (the parser and validation caches
     # live at module level in strawberry, shared across requests).
     extensions: list[Any] = [
-        lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
-        lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
-        lambda: AddValidationRules([cost]),
+        lambda: AddValidationRules(rules),
         lambda: ParserCache(maxsize=1_000),
         lambda: ValidationCache(maxsize=1_000),
         lambda: MaskErrors(should_mask_error=lambda e: not is_client_error(e),

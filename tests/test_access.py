@@ -151,3 +151,27 @@ async def test_the_tenant_cache_is_bounded(api: Api, rt: Any) -> None:
     assert access.loads == 3  # most recent: still cached
     assert await access.allowed(tenants[0].admin_id, tenants[0].id, "team.role", "read")
     assert access.loads == 4  # least recent was evicted and reloaded
+
+
+async def test_a_cancelled_caller_does_not_cancel_others_waiting_on_the_same_load(api: Api, rt: Any,
+                                                                                tenant: TenantFixture) -> None:
+    from core.access.enforcer import load_rows
+
+    started = asyncio.Event()
+    release = asyncio.Event()
+
+    async def slow_loader(tenant_id: int) -> list[tuple[str, str, str, str, str]]:
+        started.set()
+        await release.wait()
+        return await load_rows(tenant_id)
+
+    access = AccessControl(loader=slow_loader)
+    first = asyncio.create_task(access.allowed(tenant.admin_id, tenant.id, "team.role", "read"))
+    await started.wait()
+    second = asyncio.create_task(access.allowed(tenant.admin_id, tenant.id, "team.role", "read"))
+    await asyncio.sleep(0)
+    first.cancel()
+    release.set()
+    assert await second is True
+    assert first.cancelled()
+    assert access.loads == 1

@@ -42,7 +42,7 @@ class AccessControl:
         self._tenants: OrderedDict[int, _TenantPolicies] = OrderedDict()
         self._generation: dict[int, int] = {}
         self._global_generation = 0
-        self._loading: dict[tuple[int, int, int], asyncio.Future[_TenantPolicies]] = {}
+        self._loading: dict[tuple[int, int, int], asyncio.Task[_TenantPolicies]] = {}
         self.loads = 0  # how many tenant loads hit the database (for tests and benchmarks)
 
     def _gen(self, tenant_id: int) -> tuple[int, int]:
@@ -62,30 +62,27 @@ class AccessControl:
         if entry is not None and time.monotonic() - entry.loaded_at < self.ttl:
             self._tenants.move_to_end(tenant_id)
             return entry
-        # Concurrent misses of the same generation share one load; a load started before an
+        # Concurrent misses of the same generation share one load, run as its own task so that a
+        # cancelled caller (a client that went away) cancels nobody else. A load started before an
         # invalidation is neither shared with later callers nor cached.
         key = (tenant_id, *self._gen(tenant_id))
-        pending = self._loading.get(key)
-        if pending is not None:
-            return await asyncio.shield(pending)
-        future: asyncio.Future[_TenantPolicies] = asyncio.get_running_loop().create_future()
-        self._loading[key] = future
-        try:
-            rows = await self._loader(tenant_id)
-            self.loads += 1
-            entry = _TenantPolicies(build_enforcer(rows, tenant_id), time.monotonic())
-        except BaseException as exc:
-            future.set_exception(exc)
-            future.exception()  # retrieved: waiters re-raise it, nobody logs it as lost
-            raise
-        finally:
-            self._loading.pop(key, None)
+        task = self._loading.get(key)
+        if task is None:
+            task = asyncio.create_task(self._load(key), name=f"policy-load-{tenant_id}")
+            self._loading[key] = task
+            task.add_done_callback(lambda _: self._loading.pop(key, None))
+        return await asyncio.shield(task)
+
+    async def _load(self, key: tuple[int, int, int]) -> _TenantPolicies:
+        tenant_id = key[0]
+        rows = await self._loader(tenant_id)
+        self.loads += 1
+        entry = _TenantPolicies(build_enforcer(rows, tenant_id), time.monotonic())
         if key == (tenant_id, *self._gen(tenant_id)):
             self._tenants[tenant_id] = entry
             self._tenants.move_to_end(tenant_id)
             while len(self._tenants) > self.max_tenants:
                 self._tenants.popitem(last=False)
-        future.set_result(entry)
         return entry
 
     async def permissions(self, user_id: int, tenant_id: int) -> frozenset[tuple[str, str]]:
