@@ -36,6 +36,9 @@ def build_enforcer(rows: list[tuple[str, str, str, str, str]], tenant_id: int) -
     """Rows are (ptype, domain, v0, v1, v2); default (`*`) rows are placed in the tenant's domain."""
     dom = domain(tenant_id)
     enforcer = casbin.Enforcer(new_model())
+    # pycasbin's DomainManager defaults to an equality *matching function*, which makes every role
+    # look-up scan all roles (quadratic in a tenant's users). Our names are exact: no pattern.
+    enforcer.get_role_manager().add_matching_func(None)
     p_rules = [[v0, dom, v1, v2] for ptype, _, v0, v1, v2 in rows if ptype == "p"]
     g_rules = [[v0, v1, dom] for ptype, _, v0, v1, _ in rows if ptype == "g"]
     model = enforcer.get_model()
