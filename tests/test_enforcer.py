@@ -1,9 +1,10 @@
-"""The per-tenant enforcer answers exactly what the rows say (default roles included), fast."""
+"""The per-tenant enforcer answers exactly what the rows say (default roles included).
+
+(Its speed is measured in bench/authz.py, not here.)"""
 
 from __future__ import annotations
 
 import random
-import time
 
 from core.access.enforcer import build_enforcer
 
@@ -24,11 +25,8 @@ def test_implicit_permissions_match_the_rows_for_a_large_tenant() -> None:
             holdings.setdefault(f"user:{u}", set()).add(role)
     rows.append(("p", "8", "role:r0", "other", "tenant"))  # another tenant's row must not leak in
     enforcer = build_enforcer([r for r in rows if r[1] in ("9", "*")], 9)
-    start = time.perf_counter()
     for u in rng.sample(range(3000), 200):
         got = {(p[2], p[3]) for p in enforcer.get_implicit_permissions_for_user(f"user:{u}", "9")}
         expected = set().union(*(grants[r] for r in holdings[f"user:{u}"]))
         assert got == expected
-    # Quadratic role matching took over a second per user at this size; now it is milliseconds.
-    assert time.perf_counter() - start < 5
     assert enforcer.get_implicit_permissions_for_user("user:nobody", "9") == []
