@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import os
+import re
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 
 class SettingsError(RuntimeError):
@@ -23,6 +29,51 @@ def _dev_secret(var_dir: Path) -> str:
         path.write_text(secrets.token_urlsafe(48))
         path.chmod(0o600)
     return path.read_text().strip()
+
+
+ENCRYPTION_KEY_BYTES = 32
+DEV_KEY_ID = "dev"
+_KEY_ID = re.compile(r"[A-Za-z0-9_-]{1,32}")  # the same rule as core.crypto.KEY_ID_PATTERN
+
+
+def _decode_key(text: str, what: str) -> bytes:
+    """32 bytes from (urlsafe or standard) base64, padding optional; errors never echo the key."""
+    text = text.strip()
+    try:
+        raw = base64.b64decode((text + "=" * (-len(text) % 4)).translate(str.maketrans("-_", "+/")),
+                               validate=True)
+    except (binascii.Error, ValueError):
+        raise SettingsError(f"{what} is not valid base64") from None
+    if len(raw) != ENCRYPTION_KEY_BYTES:
+        raise SettingsError(f"{what} must decode to {ENCRYPTION_KEY_BYTES} bytes, not {len(raw)}")
+    return raw
+
+
+def parse_encryption_keys(value: str) -> tuple[tuple[str, bytes], ...]:
+    """ENCRYPTION_KEYS: `id1:base64key,id0:base64key`, the active key first."""
+    keys: list[tuple[str, bytes]] = []
+    for position, entry in enumerate((e.strip() for e in value.split(",")), start=1):
+        if not entry:
+            continue
+        key_id, sep, encoded = entry.partition(":")
+        key_id = key_id.strip()
+        if not sep or not encoded.strip():
+            raise SettingsError(f"ENCRYPTION_KEYS entry {position} must be 'id:base64key'")
+        if not _KEY_ID.fullmatch(key_id):
+            raise SettingsError(f"ENCRYPTION_KEYS entry {position}: the key id must be 1 to 32 letters, "
+                                "digits, '-' or '_'")
+        if any(key_id == known for known, _ in keys):
+            raise SettingsError(f"ENCRYPTION_KEYS: key id {key_id!r} is given twice")
+        keys.append((key_id, _decode_key(encoded, f"ENCRYPTION_KEYS key {key_id!r}")))
+    if not keys:
+        raise SettingsError("ENCRYPTION_KEYS is empty: expected 'id:base64key[,old_id:base64key...]'")
+    return tuple(keys)
+
+
+def _derive(secret: str, purpose: bytes) -> bytes:
+    """A development key from SECRET_KEY (HKDF-SHA256): every local process derives the same one."""
+    return HKDF(algorithm=hashes.SHA256(), length=ENCRYPTION_KEY_BYTES, salt=None,
+                info=b"sellercare:" + purpose).derive(secret.encode("utf-8"))
 
 
 @dataclass(frozen=True)
@@ -47,6 +98,9 @@ class Settings:
     cors_origins: tuple[str, ...] = ()
     demo_password: str = "demo"  # noqa: S105 - the documented demo login, embedded mode only
     var_dir: Path = field(default_factory=lambda: Path("var"))
+    # PII encryption (core.crypto): the first key encrypts, the others only decrypt. Never in repr.
+    encryption_keys: tuple[tuple[str, bytes], ...] = field(default=(), repr=False)
+    index_key: bytes = field(default=b"", repr=False)
 
     @property
     def production(self) -> bool:
@@ -78,6 +132,21 @@ class Settings:
         redis_url = env.get("REDIS_URL") or None
         if mode == "production" and redis_url is None:
             raise SettingsError("REDIS_URL is required when SELLERCARE_ENV=production")
+        # In production both are required; core.crypto.configure() (run by every process at start,
+        # Runtime.start) refuses to go on without them. Elsewhere they default to keys derived from
+        # SECRET_KEY, so several local processes agree.
+        if env.get("ENCRYPTION_KEYS", "").strip():
+            encryption_keys = parse_encryption_keys(env["ENCRYPTION_KEYS"])
+        elif mode == "production":
+            encryption_keys = ()
+        else:
+            encryption_keys = ((DEV_KEY_ID, _derive(secret, b"encryption-key:" + DEV_KEY_ID.encode())),)
+        if env.get("INDEX_KEY", "").strip():
+            index_key = _decode_key(env["INDEX_KEY"], "INDEX_KEY")
+        elif mode == "production":
+            index_key = b""
+        else:
+            index_key = _derive(secret, b"index-key")
         return cls(
             env=mode,
             database_url=database_url,
@@ -89,4 +158,6 @@ class Settings:
             cors_origins=tuple(o.strip() for o in env.get("CORS_ORIGINS", "").split(",") if o.strip()),
             demo_password=env.get("SELLERCARE_DEMO_PASSWORD", "demo"),
             var_dir=var_dir,
+            encryption_keys=encryption_keys,
+            index_key=index_key,
         )

@@ -1,4 +1,4 @@
-"""`sellercare`: serve, worker, migrate, modules, tenants, users, demo."""
+"""`sellercare`: serve, worker, migrate, modules, tenants, users, demo, crypto."""
 
 from __future__ import annotations
 
@@ -112,6 +112,30 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> None:
     print(f"demo tenant {tenant.slug} is loaded")
 
 
+def _batch_size(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError("must be a whole number of at least 1")
+    return int(value)
+
+
+def cmd_crypto(settings: Settings, args: argparse.Namespace) -> None:
+    from core.crypto import CryptoError
+    from core.crypto_rotate import rotate
+
+    async def run(rt: Runtime) -> dict[str, int]:
+        return await rotate(batch_size=args.batch_size)
+
+    try:
+        counts = asyncio.run(_with_runtime(settings, run))
+    except CryptoError as exc:  # names the row and the key id, never a value or a key
+        print(f"sellercare: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+    for label, count in sorted(counts.items()):
+        print(f"{label}: {count} rows re-encrypted")
+    if not counts:
+        print("no encrypted fields in the installed modules")
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="sellercare", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
@@ -143,6 +167,11 @@ def parser() -> argparse.ArgumentParser:
     users.add_argument("--role", action="append", default=[])
     users.set_defaults(func=cmd_users)
     sub.add_parser("demo", help="load the demo tenant").set_defaults(func=cmd_demo)
+    crypto = sub.add_parser("crypto", help="re-encrypt personal data under the active key "
+                                           "(after adding a key to ENCRYPTION_KEYS)")
+    crypto.add_argument("action", choices=["rotate"])
+    crypto.add_argument("--batch-size", type=_batch_size, default=500, help="rows per transaction")
+    crypto.set_defaults(func=cmd_crypto)
     return p
 
 
