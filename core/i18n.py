@@ -42,10 +42,8 @@ def _supported_for(locale: Locale) -> str | None:
     return None
 
 
-def negotiate(accept_language: str | None) -> str:
-    """Pick a supported locale from an Accept-Language header (q-values honoured)."""
-    if not accept_language:
-        return DEFAULT
+def _preferred(accept_language: str) -> list[str]:
+    """Tags of an Accept-Language header, most wanted first (q-values honoured)."""
     tags: list[tuple[float, int, str]] = []
     for index, part in enumerate(accept_language.split(",")[:20]):
         tag, _, params = part.strip().partition(";")
@@ -57,12 +55,31 @@ def negotiate(accept_language: str | None) -> str:
                 q = 0.0
         if tag and tag != "*":
             tags.append((-q, index, tag.strip()))
-    for _, _, tag in sorted(tags):
-        try:
-            locale = Locale.parse(tag, sep="-") if "-" in tag else Locale.parse(tag)
-        except (ValueError, UnknownLocaleError):
-            continue
-        found = _supported_for(locale)
+    return [tag for _, _, tag in sorted(tags)]
+
+
+def _parse(tag: str) -> Locale | None:
+    try:
+        return Locale.parse(tag, sep="-") if "-" in tag else Locale.parse(tag)
+    except (ValueError, UnknownLocaleError):
+        return None
+
+
+def format_locale(accept_language: str | None) -> str:
+    """The caller's locale for numbers, dates and money: any locale babel knows (de_DE formats
+    "129,90 €" even though the interface speaks English to a German caller)."""
+    for tag in _preferred(accept_language or ""):
+        locale = _parse(tag)
+        if locale is not None:
+            return str(locale)
+    return DEFAULT
+
+
+def negotiate(accept_language: str | None) -> str:
+    """Pick a supported locale from an Accept-Language header (q-values honoured)."""
+    for tag in _preferred(accept_language or ""):
+        locale = _parse(tag)
+        found = _supported_for(locale) if locale is not None else None
         if found:
             return found
     return DEFAULT

@@ -23,7 +23,7 @@ from strawberry.types import ExecutionResult
 from core.auth.authenticate import authenticate
 from core.errors import ClientError
 from core.graphql.context import Context
-from core.i18n import negotiate
+from core.i18n import format_locale, negotiate
 from core.registry import Registry
 from core.runtime import Runtime
 from core.settings import Settings
@@ -44,8 +44,8 @@ class SellercareGraphQL(GraphQL):
         self, request: Request | WebSocket, response: TemporalResponse | Response | None
     ) -> Context:
         locale = negotiate(request.headers.get("accept-language"))
-        ctx = Context(request=request if isinstance(request, Request) else None,
-                      rt=self.rt, locale=locale)
+        ctx = Context(request=request if isinstance(request, Request) else None, rt=self.rt, locale=locale,
+                      format_locale=format_locale(request.headers.get("accept-language")))
         try:
             ctx.principal = await authenticate(
                 self.rt.settings, request.headers.get("authorization"), locale

@@ -20,6 +20,7 @@ class Context:
     request: Request | None
     rt: Runtime
     locale: str
+    format_locale: str = "en"
     principal: Principal | None = None
     auth_error: GraphQLError | None = None
     loaders: dict[str, Any] = field(default_factory=dict)

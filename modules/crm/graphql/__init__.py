@@ -1,0 +1,1 @@
+"""The crm module's GraphQL."""

@@ -1,0 +1,90 @@
+"""Per-request loaders: a page of customers costs a fixed number of queries."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from strawberry.dataloader import DataLoader
+from strawberry.types import Info
+from tortoise.functions import Count, Max, Min, Sum
+
+from core.tenancy import scoped
+from modules.crm.models import Address, CustomerContact, CustomerIdentity, CustomerTag, OrderLine, Tag
+from modules.crm.models import Order as OrderModel
+
+
+def _grouped(info: Info, key: str, fetch: Callable[[int, list[int]], Awaitable[list[tuple[int, Any]]]]
+             ) -> DataLoader[int, list[Any]]:
+    tenant_id = info.context.tenant_id
+
+    async def load(ids: list[int]) -> list[list[Any]]:
+        result: dict[int, list[Any]] = defaultdict(list)
+        for owner, item in await fetch(tenant_id, ids):
+            result[owner].append(item)
+        return [result[i] for i in ids]
+
+    return info.context.loader(key, lambda: DataLoader(load_fn=load))
+
+
+async def _contacts(tid: int, ids: list[int]) -> list[tuple[int, Any]]:
+    rows = await scoped(CustomerContact, tid).filter(customer_id__in=ids).order_by("-is_primary", "id")
+    return [(r.customer_id, r) for r in rows]
+
+
+async def _addresses(tid: int, ids: list[int]) -> list[tuple[int, Any]]:
+    return [(r.customer_id, r) for r in await scoped(Address, tid).filter(customer_id__in=ids).order_by("id")]
+
+
+async def _identities(tid: int, ids: list[int]) -> list[tuple[int, Any]]:
+    rows = await scoped(CustomerIdentity, tid).filter(customer_id__in=ids).select_related("channel").order_by("id")
+    return [(r.customer_id, r) for r in rows]
+
+
+async def _tags(tid: int, ids: list[int]) -> list[tuple[int, Any]]:
+    links = await scoped(CustomerTag, tid).filter(customer_id__in=ids).values_list("customer_id", "tag_id")
+    tags = {t.id: t for t in await scoped(Tag, tid).filter(id__in={t for _, t in links})}
+    return sorted(((c, tags[t]) for c, t in links if t in tags), key=lambda p: p[1].name)
+
+
+async def _lines(tid: int, ids: list[int]) -> list[tuple[int, Any]]:
+    return [(r.order_id, r) for r in await scoped(OrderLine, tid).filter(order_id__in=ids).order_by("id")]
+
+
+async def _stats(tid: int, ids: list[int]) -> list[tuple[int, Any]]:
+    rows = await (scoped(OrderModel, tid).filter(customer_id__in=ids).exclude(status="cancelled")
+                  .annotate(n=Count("id"), spent=Sum("total"), first=Min("placed_at"), last=Max("placed_at"))
+                  .group_by("customer_id", "currency")
+                  .values("customer_id", "currency", "n", "spent", "first", "last"))
+    return [(r["customer_id"], r) for r in rows]
+
+
+def contacts(info: Info) -> DataLoader[int, list[Any]]:
+    return _grouped(info, "crm.contacts", _contacts)
+
+
+def addresses(info: Info) -> DataLoader[int, list[Any]]:
+    return _grouped(info, "crm.addresses", _addresses)
+
+
+def identities(info: Info) -> DataLoader[int, list[Any]]:
+    return _grouped(info, "crm.identities", _identities)
+
+
+def tags(info: Info) -> DataLoader[int, list[Any]]:
+    return _grouped(info, "crm.tags", _tags)
+
+
+def order_lines(info: Info) -> DataLoader[int, list[Any]]:
+    return _grouped(info, "crm.order_lines", _lines)
+
+
+def order_stats(info: Info) -> DataLoader[int, list[Any]]:
+    """Per customer, one row per currency: count, spend, first and last order (cancelled excluded)."""
+    return _grouped(info, "crm.order_stats", _stats)
+
+
+async def can_see_pii(info: Info) -> bool:
+    principal = info.context.require_principal()
+    return await info.context.rt.access.allowed(principal.user_id, principal.tenant_id, "crm.customer.pii", "read")

@@ -1,0 +1,131 @@
+"""Read side of the crm module."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from enum import Enum
+
+import strawberry
+from strawberry.types import Info
+
+from core import money
+from core.errors import ClientError, UserFacingError
+from core.graphql.node import decode_id
+from core.graphql.pagination import Connection, Ordering, page_size, paginate
+from core.graphql.permissions import Requires
+from core.models import Tenant
+from core.tenancy import scoped
+from modules.crm import models
+from modules.crm.graphql.types import CustomerType, SalesChannelType, TagType
+from modules.crm.services.search import CustomerFilter, filter_customers
+
+READ = [Requires("crm.customer", "read")]
+
+
+@strawberry.enum
+class CustomerOrderField(Enum):
+    NAME = "display_name"
+    CREATED_AT = "created_at"
+
+
+@strawberry.enum
+class SortDirection(Enum):
+    ASC = "asc"
+    DESC = "desc"
+
+
+@strawberry.input
+class CustomerOrder:
+    field: CustomerOrderField = CustomerOrderField.CREATED_AT
+    direction: SortDirection = SortDirection.DESC
+
+
+@strawberry.input
+class SpendRange:
+    currency: str
+    min: Decimal | None = None
+    max: Decimal | None = None
+
+
+@strawberry.input
+class DateRange:
+    from_: datetime | None = strawberry.field(default=None, name="from")
+    to: datetime | None = None
+
+
+@strawberry.input(description="All conditions must hold; a list matches any of its values.")
+class CustomerFilterInput:
+    search: str | None = strawberry.field(
+        default=None, description="Part of the name, or an exact e-mail, phone or order number.")
+    countries: list[str] | None = None
+    languages: list[str] | None = None
+    tag_ids: list[strawberry.ID] | None = None
+    tiers: list[str] | None = None
+    stages: list[str] | None = None
+    channel_ids: list[strawberry.ID] | None = None
+    spend: SpendRange | None = None
+    last_order: DateRange | None = None
+
+
+def to_filter(info: Info, f: CustomerFilterInput | None) -> CustomerFilter:
+    """The service's filter from GraphQL input; bad values are the client's error."""
+    if f is None:
+        return CustomerFilter()
+    try:
+        result = CustomerFilter(
+            search=f.search, countries=f.countries, languages=f.languages, tiers=f.tiers, stages=f.stages,
+            tag_ids=[decode_id(t, TagType, "tagIds") for t in f.tag_ids or []] or None,
+            channel_ids=[decode_id(c, SalesChannelType, "channelIds") for c in f.channel_ids or []] or None)
+        if f.spend:
+            result.spend_currency = f.spend.currency.upper()
+            if f.spend.min is not None:
+                result.spend_min = money.to_minor(f.spend.min, result.spend_currency, ["spend", "min"])
+            if f.spend.max is not None:
+                result.spend_max = money.to_minor(f.spend.max, result.spend_currency, ["spend", "max"])
+        if f.last_order:
+            result.last_order_from, result.last_order_to = f.last_order.from_, f.last_order.to
+    except UserFacingError as exc:
+        raise ClientError(exc.code, exc.message, info.context.locale, exc.domain, **exc.params) from None
+    return result
+
+
+@strawberry.type
+class CrmQuery:
+    @strawberry.field(permission_classes=READ)
+    async def customers(
+        self, info: Info, first: int | None = None, after: str | None = None,
+        filter: CustomerFilterInput | None = None, order_by: CustomerOrder | None = None,  # noqa: A002
+    ) -> Connection[CustomerType]:
+        ctx = info.context
+        tenant = await Tenant.get(id=ctx.tenant_id)
+        region = tenant.default_locale.split("-")[1] if "-" in tenant.default_locale else None
+        order = order_by or CustomerOrder()
+        s = ctx.rt.settings
+        return await paginate(
+            filter_customers(ctx.tenant_id, to_filter(info, filter), region),
+            first=page_size(first, s.default_page_size, s.max_page_size, ctx.locale), after=after,
+            ordering=Ordering(order.field.value, order.direction == SortDirection.DESC),
+            to_node=CustomerType.from_row, locale=ctx.locale)
+
+    @strawberry.field(permission_classes=READ, description="The 360 view of one customer.")
+    async def customer(self, info: Info, id: strawberry.ID) -> CustomerType | None:  # noqa: A002
+        (node,) = await CustomerType.resolve_nodes(info=info, node_ids=[_node_id(id)])
+        return node
+
+    @strawberry.field(permission_classes=READ)
+    async def tags(self, info: Info) -> list[TagType]:
+        rows = await scoped(models.Tag, info.context.tenant_id).order_by("name").limit(1000)
+        return [TagType.from_row(t) for t in rows]
+
+    @strawberry.field(permission_classes=READ)
+    async def sales_channels(self, info: Info) -> list[SalesChannelType]:
+        rows = await scoped(models.SalesChannel, info.context.tenant_id).order_by("name").limit(1000)
+        return [SalesChannelType.from_row(c) for c in rows]
+
+
+def _node_id(global_id: strawberry.ID) -> str:
+    try:
+        return str(decode_id(global_id, CustomerType, "id"))
+    except UserFacingError:
+        return "invalid"

@@ -1,0 +1,268 @@
+"""GraphQL types of the crm module. Contact data is masked for callers without
+crm.customer.pii:read."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import Enum
+from typing import Any, Self
+
+import strawberry
+from strawberry import relay
+from strawberry.scalars import JSON
+from strawberry.types import Info
+from tortoise.queryset import QuerySet
+
+from core.graphql.money import Money
+from core.graphql.node import ScopedNode
+from core.graphql.pagination import Connection, Ordering, page_size, paginate
+from core.masking import mask_email, mask_phone, mask_text
+from core.tenancy import scoped
+from modules.crm import models
+from modules.crm.graphql import dataloaders
+
+
+@strawberry.enum
+class Platform(Enum):
+    SHOPIFY = "shopify"
+    AMAZON = "amazon"
+    EBAY = "ebay"
+    WOOCOMMERCE = "woocommerce"
+    MANUAL = "manual"
+
+
+@strawberry.type(name="Tag")
+class TagType(ScopedNode):
+    id: relay.NodeID[int]
+    name: str
+    colour: str
+    read_permission = ("crm.customer", "read")
+
+    @classmethod
+    def scope(cls, tenant_id: int) -> QuerySet[Any]:
+        return scoped(models.Tag, tenant_id)
+
+    @classmethod
+    def from_row(cls, row: models.Tag) -> Self:
+        return cls(id=row.id, name=row.name, colour=row.colour)
+
+
+@strawberry.type(name="SalesChannel", description="Credentials are stored encrypted and never returned.")
+class SalesChannelType(ScopedNode):
+    id: relay.NodeID[int]
+    platform: Platform
+    name: str
+    read_permission = ("crm.customer", "read")
+
+    @classmethod
+    def scope(cls, tenant_id: int) -> QuerySet[Any]:
+        return scoped(models.SalesChannel, tenant_id)
+
+    @classmethod
+    def from_row(cls, row: models.SalesChannel) -> Self:
+        return cls(id=row.id, platform=Platform(row.platform), name=row.name)
+
+
+@strawberry.type
+class CustomerIdentity:
+    channel: SalesChannelType
+    external_id: str
+
+
+@strawberry.type
+class PostalAddress:
+    kind: str
+    name: str | None
+    line1: str
+    line2: str | None
+    postal_code: str | None
+    city: str
+    region: str
+    country: str
+
+
+@strawberry.type
+class MarketingConsent:
+    granted: bool
+    at: datetime | None
+    source: str
+
+
+@strawberry.type
+class OrderLineType:
+    sku: str
+    name: str
+    quantity: int
+    unit_price: Money
+
+
+@strawberry.type(name="Order")
+class OrderType(ScopedNode):
+    id: relay.NodeID[int]
+    number: str
+    status: str
+    external_id: str | None
+    placed_at: datetime
+    paid_at: datetime | None
+    shipped_at: datetime | None
+    delivered_at: datetime | None
+    carrier: str
+    tracking_number: str
+    row: strawberry.Private[models.Order]
+    read_permission = ("crm.customer", "read")
+
+    @classmethod
+    def scope(cls, tenant_id: int) -> QuerySet[Any]:
+        return scoped(models.Order, tenant_id)
+
+    @classmethod
+    def from_row(cls, row: models.Order) -> Self:
+        return cls(id=row.id, number=row.number, status=row.status, external_id=row.external_id,
+                   placed_at=row.placed_at, paid_at=row.paid_at, shipped_at=row.shipped_at,
+                   delivered_at=row.delivered_at, carrier=row.carrier, tracking_number=row.tracking_number,
+                   row=row)
+
+    def _money(self, info: Info, minor: int) -> Money:
+        return Money.of(minor, self.row.currency, info.context.format_locale)
+
+    @strawberry.field
+    def total(self, info: Info) -> Money:
+        return self._money(info, self.row.total)
+
+    @strawberry.field
+    def subtotal(self, info: Info) -> Money:
+        return self._money(info, self.row.subtotal)
+
+    @strawberry.field
+    def shipping(self, info: Info) -> Money:
+        return self._money(info, self.row.shipping)
+
+    @strawberry.field
+    def tax(self, info: Info) -> Money:
+        return self._money(info, self.row.tax)
+
+    @strawberry.field
+    def discount(self, info: Info) -> Money:
+        return self._money(info, self.row.discount)
+
+    @strawberry.field
+    async def lines(self, info: Info) -> list[OrderLineType]:
+        locale = info.context.format_locale
+        return [OrderLineType(sku=line.sku, name=line.name, quantity=line.quantity,
+                              unit_price=Money.of(line.unit_price, line.currency, locale))
+                for line in await dataloaders.order_lines(info).load(self.id)]
+
+
+@strawberry.type
+class CustomerStats:
+    order_count: int
+    total_spent: list[Money] = strawberry.field(description="One amount per currency bought in.")
+    average_order_value: list[Money]
+    first_order_at: datetime | None
+    last_order_at: datetime | None
+
+
+@strawberry.type(name="Note")
+class NoteType:
+    id: strawberry.ID
+    body: str
+    author_id: strawberry.Private[int | None]
+    created_at: datetime
+
+
+@strawberry.type(name="Customer")
+class CustomerType(ScopedNode):
+    id: relay.NodeID[int]
+    first_name: str
+    last_name: str
+    display_name: str
+    country: str | None
+    language: str | None
+    timezone: str | None
+    currency: str | None
+    birthday: date | None
+    tier: str
+    stage: str
+    custom_fields: JSON
+    created_at: datetime
+    updated_at: datetime
+    row: strawberry.Private[models.Customer]
+    read_permission = ("crm.customer", "read")
+
+    @classmethod
+    def scope(cls, tenant_id: int) -> QuerySet[Any]:
+        return scoped(models.Customer, tenant_id)
+
+    @classmethod
+    def from_row(cls, row: models.Customer) -> Self:
+        return cls(id=row.id, first_name=row.first_name, last_name=row.last_name,
+                   display_name=row.display_name, country=row.country, language=row.language,
+                   timezone=row.timezone, currency=row.currency, birthday=row.birthday, tier=row.tier,
+                   stage=row.stage, custom_fields=row.custom_fields, created_at=row.created_at,
+                   updated_at=row.updated_at, row=row)
+
+    @strawberry.field
+    def marketing_consent(self) -> MarketingConsent:
+        return MarketingConsent(granted=self.row.marketing_consent, at=self.row.consent_at,
+                                source=self.row.consent_source)
+
+    async def _contacts(self, info: Info, kind: str) -> list[str]:
+        values = [c.value for c in await dataloaders.contacts(info).load(self.id) if c.kind == kind]
+        if await dataloaders.can_see_pii(info):
+            return values
+        return [mask_email(v) if kind == "email" else mask_phone(v) for v in values]
+
+    @strawberry.field(description="Masked (j***@example.com) without crm.customer.pii:read.")
+    async def emails(self, info: Info) -> list[str]:
+        return await self._contacts(info, "email")
+
+    @strawberry.field(description="E.164; masked without crm.customer.pii:read.")
+    async def phones(self, info: Info) -> list[str]:
+        return await self._contacts(info, "phone")
+
+    @strawberry.field(description="Street, postcode and name masked without crm.customer.pii:read.")
+    async def addresses(self, info: Info) -> list[PostalAddress]:
+        pii = await dataloaders.can_see_pii(info)
+        show = (lambda v: v) if pii else mask_text
+        return [PostalAddress(kind=a.kind, name=show(a.name), line1=show(a.line1) or "", line2=show(a.line2),
+                              postal_code=show(a.postal_code), city=a.city, region=a.region, country=a.country)
+                for a in await dataloaders.addresses(info).load(self.id)]
+
+    @strawberry.field
+    async def identities(self, info: Info) -> list[CustomerIdentity]:
+        return [CustomerIdentity(channel=SalesChannelType.from_row(i.channel), external_id=i.external_id)
+                for i in await dataloaders.identities(info).load(self.id)]
+
+    @strawberry.field
+    async def tags(self, info: Info) -> list[TagType]:
+        return [TagType.from_row(t) for t in await dataloaders.tags(info).load(self.id)]
+
+    @strawberry.field
+    async def stats(self, info: Info) -> CustomerStats:
+        rows = await dataloaders.order_stats(info).load(self.id)
+        locale = info.context.format_locale
+        count = sum(r["n"] for r in rows)
+        return CustomerStats(
+            order_count=count,
+            total_spent=[Money.of(int(r["spent"] or 0), r["currency"], locale) for r in rows],
+            average_order_value=[Money.of(int(r["spent"] or 0) // r["n"], r["currency"], locale) for r in rows],
+            first_order_at=min((r["first"] for r in rows), default=None),
+            last_order_at=max((r["last"] for r in rows), default=None),
+        )
+
+    @strawberry.field(description="Newest first.")
+    async def orders(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[OrderType]:
+        s = info.context.rt.settings
+        return await paginate(
+            scoped(models.Order, info.context.tenant_id).filter(customer_id=self.id),
+            first=page_size(first, s.default_page_size, s.max_page_size, info.context.locale), after=after,
+            ordering=Ordering("placed_at", descending=True), to_node=OrderType.from_row, locale=info.context.locale)
+
+    @strawberry.field(description="Newest first.")
+    async def notes(self, info: Info, first: int = 20) -> list[NoteType]:
+        s = info.context.rt.settings
+        size = page_size(first, s.default_page_size, s.max_page_size, info.context.locale)
+        rows = await scoped(models.Note, info.context.tenant_id).filter(customer_id=self.id) \
+            .order_by("-created_at", "-id").limit(size)
+        return [NoteType(id=strawberry.ID(str(n.id)), body=n.body, author_id=n.author_id, created_at=n.created_at)
+                for n in rows]

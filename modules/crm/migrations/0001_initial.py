@@ -1,0 +1,186 @@
+from tortoise import migrations
+from tortoise.migrations import operations as ops
+import functools
+from core.encrypted_field import EncryptedTextField
+from json import dumps, loads
+from tortoise.fields.base import OnDelete
+from tortoise import fields
+
+class Migration(migrations.Migration):
+    initial = True
+    dependencies = [("core", "0001_initial")]
+
+    operations = [
+        ops.CreateModel(
+            name='Customer',
+            fields=[
+                ('tenant', fields.ForeignKeyField('core.Tenant', source_field='tenant_id', db_index=True, db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.CASCADE)),
+                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('first_name', fields.CharField(default='', max_length=100)),
+                ('last_name', fields.CharField(default='', max_length=100)),
+                ('display_name', fields.CharField(default='', db_index=True, max_length=201)),
+                ('country', fields.CharField(null=True, max_length=2)),
+                ('language', fields.CharField(null=True, max_length=35)),
+                ('timezone', fields.CharField(null=True, max_length=64)),
+                ('currency', fields.CharField(null=True, max_length=3)),
+                ('birthday', fields.DateField(null=True)),
+                ('marketing_consent', fields.BooleanField(default=False)),
+                ('consent_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('consent_source', fields.CharField(default='', max_length=50)),
+                ('tier', fields.CharField(default='standard', max_length=16)),
+                ('stage', fields.CharField(default='new', max_length=16)),
+                ('custom_fields', fields.JSONField(default=dict, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('created_at', fields.DatetimeField(db_index=True, auto_now=False, auto_now_add=True)),
+                ('updated_at', fields.DatetimeField(auto_now=True, auto_now_add=False)),
+            ],
+            options={'table': 'crm_customer', 'app': 'crm', 'pk_attr': 'id'},
+            bases=['TenantModel'],
+        ),
+        ops.CreateModel(
+            name='Address',
+            fields=[
+                ('tenant', fields.ForeignKeyField('core.Tenant', source_field='tenant_id', db_index=True, db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.CASCADE)),
+                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('customer', fields.ForeignKeyField('crm.Customer', source_field='customer_id', db_constraint=True, to_field='id', related_name='addresses', on_delete=OnDelete.CASCADE)),
+                ('kind', fields.CharField(default='shipping', max_length=8)),
+                ('name', EncryptedTextField(null=True)),
+                ('line1', EncryptedTextField()),
+                ('line2', EncryptedTextField(null=True)),
+                ('postal_code', EncryptedTextField(null=True)),
+                ('city', fields.CharField(default='', max_length=100)),
+                ('region', fields.CharField(default='', max_length=100)),
+                ('country', fields.CharField(max_length=2)),
+            ],
+            options={'table': 'crm_address', 'app': 'crm', 'pk_attr': 'id'},
+            bases=['TenantModel'],
+        ),
+        ops.CreateModel(
+            name='CustomerContact',
+            fields=[
+                ('tenant', fields.ForeignKeyField('core.Tenant', source_field='tenant_id', db_index=True, db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.CASCADE)),
+                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('customer', fields.ForeignKeyField('crm.Customer', source_field='customer_id', db_constraint=True, to_field='id', related_name='contacts', on_delete=OnDelete.CASCADE)),
+                ('kind', fields.CharField(max_length=8)),
+                ('value', EncryptedTextField()),
+                ('value_hash', fields.CharField(db_index=True, max_length=64)),
+                ('is_primary', fields.BooleanField(default=False)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+            ],
+            options={'table': 'crm_contact', 'app': 'crm', 'pk_attr': 'id'},
+            bases=['TenantModel'],
+        ),
+        ops.CreateModel(
+            name='Note',
+            fields=[
+                ('tenant', fields.ForeignKeyField('core.Tenant', source_field='tenant_id', db_index=True, db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.CASCADE)),
+                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('customer', fields.ForeignKeyField('crm.Customer', source_field='customer_id', db_constraint=True, to_field='id', related_name='notes', on_delete=OnDelete.CASCADE)),
+                ('author_id', fields.BigIntField(null=True)),
+                ('body', fields.TextField(unique=False)),
+                ('created_at', fields.DatetimeField(db_index=True, auto_now=False, auto_now_add=True)),
+            ],
+            options={'table': 'crm_note', 'app': 'crm', 'pk_attr': 'id'},
+            bases=['TenantModel'],
+        ),
+        ops.CreateModel(
+            name='Product',
+            fields=[
+                ('tenant', fields.ForeignKeyField('core.Tenant', source_field='tenant_id', db_index=True, db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.CASCADE)),
+                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('sku', fields.CharField(max_length=64)),
+                ('name', fields.CharField(max_length=255)),
+                ('category', fields.CharField(default='', max_length=100)),
+            ],
+            options={'table': 'crm_product', 'app': 'crm', 'unique_together': (('tenant', 'sku'),), 'pk_attr': 'id'},
+            bases=['TenantModel'],
+        ),
+        ops.CreateModel(
+            name='SalesChannel',
+            fields=[
+                ('tenant', fields.ForeignKeyField('core.Tenant', source_field='tenant_id', db_index=True, db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.CASCADE)),
+                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('platform', fields.CharField(max_length=16)),
+                ('name', fields.CharField(max_length=100)),
+                ('credentials', EncryptedTextField(null=True)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+            ],
+            options={'table': 'crm_channel', 'app': 'crm', 'unique_together': (('tenant', 'name'),), 'pk_attr': 'id'},
+            bases=['TenantModel'],
+        ),
+        ops.CreateModel(
+            name='CustomerIdentity',
+            fields=[
+                ('tenant', fields.ForeignKeyField('core.Tenant', source_field='tenant_id', db_index=True, db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.CASCADE)),
+                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('customer', fields.ForeignKeyField('crm.Customer', source_field='customer_id', db_constraint=True, to_field='id', related_name='identities', on_delete=OnDelete.CASCADE)),
+                ('channel', fields.ForeignKeyField('crm.SalesChannel', source_field='channel_id', db_constraint=True, to_field='id', related_name='identities', on_delete=OnDelete.CASCADE)),
+                ('external_id', fields.CharField(max_length=128)),
+            ],
+            options={'table': 'crm_identity', 'app': 'crm', 'unique_together': (('tenant', 'channel', 'external_id'),), 'pk_attr': 'id', 'table_description': "The customer's id on one channel: the key imports and platform sync match on."},
+            bases=['TenantModel'],
+        ),
+        ops.CreateModel(
+            name='Order',
+            fields=[
+                ('tenant', fields.ForeignKeyField('core.Tenant', source_field='tenant_id', db_index=True, db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.CASCADE)),
+                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('customer', fields.ForeignKeyField('crm.Customer', source_field='customer_id', null=True, db_constraint=True, to_field='id', related_name='orders', on_delete=OnDelete.SET_NULL)),
+                ('channel', fields.ForeignKeyField('crm.SalesChannel', source_field='channel_id', null=True, db_constraint=True, to_field='id', related_name='orders', on_delete=OnDelete.SET_NULL)),
+                ('external_id', fields.CharField(null=True, max_length=128)),
+                ('number', fields.CharField(db_index=True, max_length=64)),
+                ('status', fields.CharField(default='pending', max_length=16)),
+                ('currency', fields.CharField(max_length=3)),
+                ('subtotal', fields.BigIntField(default=0)),
+                ('shipping', fields.BigIntField(default=0)),
+                ('tax', fields.BigIntField(default=0)),
+                ('discount', fields.BigIntField(default=0)),
+                ('total', fields.BigIntField(default=0)),
+                ('placed_at', fields.DatetimeField(db_index=True, auto_now=False, auto_now_add=False)),
+                ('paid_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('shipped_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('delivered_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('carrier', fields.CharField(default='', max_length=64)),
+                ('tracking_number', fields.CharField(default='', max_length=64)),
+            ],
+            options={'table': 'crm_order', 'app': 'crm', 'unique_together': (('tenant', 'channel', 'external_id'),), 'pk_attr': 'id'},
+            bases=['TenantModel'],
+        ),
+        ops.CreateModel(
+            name='OrderLine',
+            fields=[
+                ('tenant', fields.ForeignKeyField('core.Tenant', source_field='tenant_id', db_index=True, db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.CASCADE)),
+                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('order', fields.ForeignKeyField('crm.Order', source_field='order_id', db_constraint=True, to_field='id', related_name='lines', on_delete=OnDelete.CASCADE)),
+                ('product', fields.ForeignKeyField('crm.Product', source_field='product_id', null=True, db_constraint=True, to_field='id', related_name='lines', on_delete=OnDelete.SET_NULL)),
+                ('sku', fields.CharField(default='', max_length=64)),
+                ('name', fields.CharField(default='', max_length=255)),
+                ('quantity', fields.IntField()),
+                ('unit_price', fields.BigIntField()),
+                ('currency', fields.CharField(max_length=3)),
+            ],
+            options={'table': 'crm_order_line', 'app': 'crm', 'pk_attr': 'id'},
+            bases=['TenantModel'],
+        ),
+        ops.CreateModel(
+            name='Tag',
+            fields=[
+                ('tenant', fields.ForeignKeyField('core.Tenant', source_field='tenant_id', db_index=True, db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.CASCADE)),
+                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('name', fields.CharField(max_length=50)),
+                ('colour', fields.CharField(default='#64748b', max_length=7)),
+            ],
+            options={'table': 'crm_tag', 'app': 'crm', 'unique_together': (('tenant', 'name'),), 'pk_attr': 'id'},
+            bases=['TenantModel'],
+        ),
+        ops.CreateModel(
+            name='CustomerTag',
+            fields=[
+                ('tenant', fields.ForeignKeyField('core.Tenant', source_field='tenant_id', db_index=True, db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.CASCADE)),
+                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('customer', fields.ForeignKeyField('crm.Customer', source_field='customer_id', db_constraint=True, to_field='id', related_name='tag_links', on_delete=OnDelete.CASCADE)),
+                ('tag', fields.ForeignKeyField('crm.Tag', source_field='tag_id', db_constraint=True, to_field='id', related_name='customer_links', on_delete=OnDelete.CASCADE)),
+            ],
+            options={'table': 'crm_customer_tag', 'app': 'crm', 'unique_together': (('customer', 'tag'),), 'pk_attr': 'id'},
+            bases=['TenantModel'],
+        ),
+    ]

@@ -1,0 +1,33 @@
+"""A customer: one person, whichever platforms they bought on."""
+
+from typing import Any
+
+from tortoise import fields
+
+from core.models import TenantModel
+
+TIERS = ("standard", "silver", "gold", "vip")
+STAGES = ("new", "active", "at_risk", "churned", "vip")
+
+
+class Customer(TenantModel):
+    id = fields.BigIntField(primary_key=True)
+    first_name = fields.CharField(max_length=100, default="")
+    last_name = fields.CharField(max_length=100, default="")
+    display_name = fields.CharField(max_length=201, default="", db_index=True)
+    country = fields.CharField(max_length=2, null=True)
+    language = fields.CharField(max_length=35, null=True)
+    timezone = fields.CharField(max_length=64, null=True)
+    currency = fields.CharField(max_length=3, null=True)
+    birthday = fields.DateField(null=True)
+    marketing_consent = fields.BooleanField(default=False)
+    consent_at = fields.DatetimeField(null=True)
+    consent_source = fields.CharField(max_length=50, default="")
+    tier = fields.CharField(max_length=16, default="standard")
+    stage = fields.CharField(max_length=16, default="new")
+    custom_fields: Any = fields.JSONField(default=dict)
+    created_at = fields.DatetimeField(auto_now_add=True, db_index=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "crm_customer"

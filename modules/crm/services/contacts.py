@@ -1,0 +1,53 @@
+"""E-mails and phones of a customer: normalised, encrypted, and findable by keyed hash."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from core import validation
+from core.crypto import cipher
+from core.errors import UserFacingError
+from core.tenancy import scoped
+from modules.crm.models import CustomerContact
+
+
+def contact_hash(kind: str, normalised: str) -> str:
+    return cipher().blind_index(f"{kind}:{normalised}")
+
+
+def normalise(kind: str, value: str, region: str | None, field: list[str]) -> str:
+    return validation.email(value, field) if kind == "email" else validation.phone(value, region, field)
+
+
+def validate_contacts(errors: list[UserFacingError], emails: Sequence[str] | None,
+                      phones: Sequence[str] | None, region: str | None) -> dict[str, list[str]]:
+    result: dict[str, list[str]] = {}
+    for kind, values in (("email", emails), ("phone", phones)):
+        if values is None:
+            continue
+        clean = [validation.collect(errors, normalise, kind, v, region, [f"{kind}s", str(i)])
+                 for i, v in enumerate(values)]
+        result[kind] = list(dict.fromkeys(v for v in clean if v))
+    return result
+
+
+async def replace_contacts(tenant_id: int, customer_id: int, contacts: dict[str, list[str]]) -> None:
+    """Set the customer's e-mails and/or phones (the first of each kind is primary)."""
+    for kind, values in contacts.items():
+        await scoped(CustomerContact, tenant_id).filter(customer_id=customer_id, kind=kind).delete()
+        await CustomerContact.bulk_create([
+            CustomerContact(tenant_id=tenant_id, customer_id=customer_id, kind=kind, value=v,
+                            value_hash=contact_hash(kind, v), is_primary=i == 0)
+            for i, v in enumerate(values)
+        ])
+
+
+def search_hashes(term: str, region: str | None) -> list[str]:
+    """Hashes an exact e-mail or phone search could match (e-mails and phones are encrypted)."""
+    hashes = []
+    for kind in ("email", "phone"):
+        try:
+            hashes.append(contact_hash(kind, normalise(kind, term, region, [])))
+        except UserFacingError:
+            continue
+    return hashes

@@ -1,0 +1,211 @@
+"""Creating and editing customers, their tags and notes."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+from tortoise.transactions import in_transaction
+
+from core import audit, validation
+from core.auth.principal import Principal
+from core.errors import UserFacingError, UserFacingErrors
+from core.i18n import N_
+from core.tenancy import scoped
+from modules.crm.models import Customer, CustomerTag, Note, Tag
+from modules.crm.models.customer import STAGES, TIERS
+from modules.crm.services.contacts import replace_contacts, validate_contacts
+
+UNSET: Any = object()
+COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+# Audited fields: never contact data, which lives (encrypted) in its own table.
+AUDITED = ("first_name", "last_name", "country", "language", "timezone", "currency", "birthday",
+           "marketing_consent", "consent_source", "tier", "stage", "custom_fields")
+
+
+def _err(code: str, message: str, path: Sequence[str], **params: object) -> UserFacingError:
+    return UserFacingError(code, message, field=list(path), params=params, domain="crm")
+
+
+@dataclass
+class CustomerData:
+    """What a create or update sets; UNSET leaves a field as it is (update)."""
+
+    first_name: Any = UNSET
+    last_name: Any = UNSET
+    emails: Any = UNSET
+    phones: Any = UNSET
+    country: Any = UNSET
+    language: Any = UNSET
+    timezone: Any = UNSET
+    currency: Any = UNSET
+    birthday: Any = UNSET
+    marketing_consent: Any = UNSET
+    consent_source: Any = UNSET
+    tier: Any = UNSET
+    stage: Any = UNSET
+    custom_fields: Any = UNSET
+    given: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.given = {k: v for k, v in self.__dict__.items() if k != "given" and v is not UNSET}
+
+
+def _validate(data: CustomerData, current: Customer | None) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    errors: list[UserFacingError] = []
+    given = data.given
+    values: dict[str, Any] = {}
+    for name in ("first_name", "last_name"):
+        if name in given:
+            text = (given[name] or "").strip()
+            if len(text) > 100:
+                errors.append(_err("TOO_LONG", N_("At most {max} characters."), [name], max=100))
+            values[name] = text
+    checks = {"country": validation.country, "language": validation.language,
+              "timezone": validation.timezone, "currency": validation.currency}
+    for name, check in checks.items():
+        if name in given:
+            values[name] = None if not given[name] else validation.collect(errors, check, given[name], [name])
+    if "birthday" in given:
+        birthday = given["birthday"]
+        if birthday is not None and (not isinstance(birthday, date) or birthday > date.today()
+                                     or birthday.year < 1900):
+            errors.append(_err("INVALID_BIRTHDAY", N_("A birthday is a past date after 1900."),
+                               ["birthday"]))
+        values["birthday"] = birthday
+    for name, allowed in (("tier", TIERS), ("stage", STAGES)):
+        if name in given:
+            if given[name] not in allowed:
+                errors.append(_err("INVALID_CHOICE", N_("Choose one of: {choices}."), [name],
+                                   choices=", ".join(allowed)))
+            values[name] = given[name]
+    if "marketing_consent" in given:
+        values["marketing_consent"] = bool(given["marketing_consent"])
+        if current is None or current.marketing_consent != values["marketing_consent"]:
+            values["consent_at"] = datetime.now(UTC)
+        source = (given.get("consent_source") or "").strip()
+        if values["marketing_consent"] and not source:
+            errors.append(_err("CONSENT_SOURCE_REQUIRED",
+                               N_("Say where the customer gave consent (web form, checkout...)."),
+                               ["consentSource"]))
+        values["consent_source"] = source[:50]
+    if "custom_fields" in given:
+        if not isinstance(given["custom_fields"], dict):
+            errors.append(_err("INVALID_CUSTOM_FIELDS", N_("Custom fields are a JSON object."),
+                               ["customFields"]))
+        values["custom_fields"] = given["custom_fields"]
+    region = values.get("country") or (current.country if current else None)
+    contacts = validate_contacts(errors, given.get("emails"), given.get("phones"), region)
+    if errors:
+        raise UserFacingErrors(errors)
+    return values, contacts
+
+
+def _snapshot(customer: Customer) -> dict[str, Any]:
+    snap = {name: getattr(customer, name) for name in AUDITED}
+    snap["birthday"] = snap["birthday"].isoformat() if snap["birthday"] else None
+    return snap
+
+
+async def create_customer(actor: Principal, data: CustomerData) -> Customer:
+    values, contacts = _validate(data, None)
+    tid = actor.tenant_id
+    async with in_transaction():
+        customer = Customer(tenant_id=tid, **values)
+        customer.display_name = f"{customer.first_name} {customer.last_name}".strip()
+        await customer.save()
+        await replace_contacts(tid, customer.id, contacts)
+        await audit.record(actor, tid, "customer.create", "Customer", customer.id, None, _snapshot(customer))
+    return customer
+
+
+async def get_customer(tenant_id: int, customer_id: int) -> Customer:
+    customer = await scoped(Customer, tenant_id).filter(id=customer_id).first()
+    if customer is None:
+        raise _err("NOT_FOUND", N_("No such customer."), ["customerId"])
+    return customer
+
+
+async def update_customer(actor: Principal, customer_id: int, data: CustomerData) -> Customer:
+    tid = actor.tenant_id
+    async with in_transaction():
+        customer = await get_customer(tid, customer_id)
+        values, contacts = _validate(data, customer)
+        before = _snapshot(customer)
+        for name, value in values.items():
+            setattr(customer, name, value)
+        customer.display_name = f"{customer.first_name} {customer.last_name}".strip()
+        await customer.save()
+        await replace_contacts(tid, customer.id, contacts)
+        after = _snapshot(customer)
+        if contacts:
+            after["contacts_changed"] = sorted(contacts)
+        await audit.record(actor, tid, "customer.update", "Customer", customer.id, before, after)
+    return customer
+
+
+async def add_note(actor: Principal, customer_id: int, body: str) -> Note:
+    body = body.strip()
+    if not body or len(body) > 10_000:
+        raise _err("INVALID_NOTE", N_("A note has 1 to 10,000 characters."), ["body"])
+    tid = actor.tenant_id
+    async with in_transaction():
+        await get_customer(tid, customer_id)
+        note = await Note.create(tenant_id=tid, customer_id=customer_id, author_id=actor.user_id, body=body)
+        await audit.record(actor, tid, "customer.note", "Customer", customer_id, None, {"note_id": note.id})
+    return note
+
+
+async def create_tag(actor: Principal, name: str, colour: str | None) -> Tag:
+    tid = actor.tenant_id
+    name = name.strip()
+    errors = []
+    if not name or len(name) > 50:
+        errors.append(_err("INVALID_NAME", N_("A tag name has 1 to 50 characters."), ["name"]))
+    elif await scoped(Tag, tid).filter(name=name).exists():
+        errors.append(_err("TAG_NAME_TAKEN", N_("A tag named {name} already exists."), ["name"], name=name))
+    if colour is not None and not COLOUR.match(colour):
+        errors.append(_err("INVALID_COLOUR", N_("A colour is #RRGGBB."), ["colour"]))
+    if errors:
+        raise UserFacingErrors(errors)
+    async with in_transaction():
+        tag = Tag(tenant_id=tid, name=name)
+        if colour:
+            tag.colour = colour.lower()
+        await tag.save()
+        await audit.record(actor, tid, "tag.create", "Tag", tag.id, None, {"name": name})
+    return tag
+
+
+async def set_tags(actor: Principal, tag_ids: Sequence[int], customer_ids: Sequence[int], tagged: bool) -> int:
+    """Tag (or untag) many customers at once, all or nothing; returns how many links changed."""
+    tid = actor.tenant_id
+    tag_ids, customer_ids = list(dict.fromkeys(tag_ids)), list(dict.fromkeys(customer_ids))
+    if len(customer_ids) > 10_000:
+        raise _err("TOO_MANY", N_("At most {max} customers at once."), ["customerIds"], max=10_000)
+    async with in_transaction():
+        known_tags = set(await scoped(Tag, tid).filter(id__in=tag_ids).values_list("id", flat=True))
+        known_customers = set(await scoped(Customer, tid).filter(id__in=customer_ids)
+                              .values_list("id", flat=True))
+        errors = [_err("NOT_FOUND", N_("No such tag."), ["tagIds", str(i)])
+                  for i, t in enumerate(tag_ids) if t not in known_tags]
+        errors += [_err("NOT_FOUND", N_("No such customer."), ["customerIds", str(i)])
+                   for i, c in enumerate(customer_ids) if c not in known_customers]
+        if errors:
+            raise UserFacingErrors(errors)
+        links = scoped(CustomerTag, tid).filter(tag_id__in=tag_ids, customer_id__in=customer_ids)
+        existing = {(c, t) for c, t in await links.values_list("customer_id", "tag_id")}
+        if tagged:
+            new = [CustomerTag(tenant_id=tid, customer_id=c, tag_id=t)
+                   for c in customer_ids for t in tag_ids if (c, t) not in existing]
+            await CustomerTag.bulk_create(new, batch_size=1000)
+            changed = len(new)
+        else:
+            changed = len(existing)
+            await links.delete()
+        await audit.record(actor, tid, "customer.tag" if tagged else "customer.untag", "Tag",
+                           ",".join(map(str, tag_ids)), None, {"customers": len(customer_ids), "changed": changed})
+    return changed

@@ -1,0 +1,217 @@
+"""crm over HTTP: customers with encrypted, masked contact data; search and filters; tags; notes;
+the 360 view with orders and per-currency stats."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from tortoise import connections
+
+from core.access.admin import assign_role_by_name
+from core.graphql.node import to_global_id
+from core.identity import add_user
+from modules.crm.graphql.types import SalesChannelType
+from modules.crm.models import CustomerIdentity, Order, OrderLine, SalesChannel
+from tests.conftest import PASSWORD, Api, TenantFixture
+from tests.querycount import count_queries
+
+CREATE = """mutation($i: CustomerInput!) { createCustomer(input: $i) {
+  customer { id displayName emails phones country language currency tier marketingConsent { granted source } }
+  errors { code field message } } }"""
+UPDATE = """mutation($i: UpdateCustomerInput!) { updateCustomer(input: $i) {
+  customer { id displayName emails phones country } errors { code field } } }"""
+CUSTOMERS = """query($f: CustomerFilterInput, $first: Int, $after: String) {
+  customers(first: $first, after: $after, filter: $f) {
+    edges { node { id displayName emails tags { name } stats { orderCount } } }
+    pageInfo { hasNextPage endCursor } } }"""
+VIEW = """query($id: ID!) { customer(id: $id) {
+  displayName emails phones identities { channel { name platform } externalId }
+  tags { name colour } notes { body }
+  stats { orderCount totalSpent { amount currency formatted } averageOrderValue { amount currency }
+          firstOrderAt lastOrderAt }
+  orders(first: 10) { edges { node { number status total { amount currency formatted }
+                                      lines { sku quantity unitPrice { amount } } } } } } }"""
+
+
+async def _create(api: Api, t: TenantFixture, **fields: Any) -> dict[str, Any]:
+    data = await api.data(CREATE, {"i": fields}, token=t.token)
+    assert data["createCustomer"]["errors"] == [], data
+    return data["createCustomer"]["customer"]
+
+
+async def test_contact_data_is_normalised_encrypted_and_masked(api: Api, rt: Any, tenant: TenantFixture) -> None:
+    c = await _create(api, tenant, firstName="Jonas", lastName="Weber", emails=[" Jonas.Weber@Example.DE "],
+                      phones=["0151 12345678"], country="de", language="de_de", currency="eur",
+                      marketingConsent=True, consentSource="checkout")
+    assert c["emails"] == ["jonas.weber@example.de"] and c["phones"] == ["+4915112345678"]
+    assert (c["country"], c["language"], c["currency"]) == ("DE", "de-DE", "EUR")
+    assert c["marketingConsent"] == {"granted": True, "source": "checkout"}
+    _, rows = await connections.get("default").execute_query("SELECT value FROM crm_contact")
+    raw = [r["value"] for r in rows]
+    assert raw and all(v.startswith("v1.") for v in raw)
+    assert not any("jonas" in v or "12345678" in v for v in raw)
+    # An agent without crm.customer.pii:read sees masked values.
+    agent = await add_user(tenant.id, f"agent@{tenant.slug}.test", "Agent", PASSWORD)
+    await assign_role_by_name(tenant.id, agent.id, "agent")
+    rt.access.invalidate(tenant.id)
+    token = await api.login(f"agent@{tenant.slug}.test", tenant.slug)
+    view = await api.data("query($id: ID!) { customer(id: $id) { emails phones } }", {"id": c["id"]}, token=token)
+    assert view["customer"] == {"emails": ["j***@example.de"], "phones": ["+49*********78"]}
+    audit = await api.data('{ auditLog(first: 1, filter: {objectType: "Customer"}) { edges { node { after } } } }',
+                           token=tenant.token)
+    assert "example.de" not in str(audit) and "12345678" not in str(audit)
+
+
+async def test_bad_customer_input_reports_every_field_and_writes_nothing(api: Api, tenant: TenantFixture) -> None:
+    from modules.crm.models import Customer
+
+    data = await api.data(CREATE, {"i": {
+        "emails": ["ok@example.com", "not-an-email"], "phones": ["12"], "country": "XX", "currency": "EURO",
+        "language": "klingon-!!", "timezone": "Mars/Base", "birthday": "2999-01-01", "tier": "platinum",
+        "marketingConsent": True, "customFields": [1, 2]}}, token=tenant.token)
+    fields = {tuple(e["field"]): e["code"] for e in data["createCustomer"]["errors"]}
+    assert fields == {
+        ("emails", "1"): "INVALID_EMAIL", ("phones", "0"): "INVALID_PHONE", ("country",): "INVALID_COUNTRY",
+        ("currency",): "INVALID_CURRENCY", ("language",): "INVALID_LANGUAGE", ("timezone",): "INVALID_TIMEZONE",
+        ("birthday",): "INVALID_BIRTHDAY", ("tier",): "INVALID_CHOICE", ("consentSource",): "CONSENT_SOURCE_REQUIRED",
+        ("customFields",): "INVALID_CUSTOM_FIELDS"}
+    assert data["createCustomer"]["customer"] is None
+    assert not await Customer.filter(tenant_id=tenant.id).exists()
+
+
+async def test_search_by_name_email_phone_and_order_number(api: Api, tenant: TenantFixture,
+                                                          other_tenant: TenantFixture) -> None:
+    ana = await _create(api, tenant, firstName="Ana", lastName="Souza", emails=["ana@example.br"],
+                        phones=["+55 11 91234-5678"], country="BR")
+    await _create(api, tenant, firstName="Bob", lastName="Stone", emails=["bob@example.com"])
+    await _create(api, other_tenant, firstName="Ana", lastName="Other", emails=["ana@example.br"])
+    await Order.create(tenant_id=tenant.id, customer_id=int(_pk(ana["id"])), number="A-7781", currency="BRL",
+                       total=5000, placed_at=datetime.now(UTC))
+    for term in ["souza", "ANA@example.br", "+5511912345678", "A-7781"]:
+        found = await api.data(CUSTOMERS, {"f": {"search": term}}, token=tenant.token)
+        assert [e["node"]["displayName"] for e in found["customers"]["edges"]] == ["Ana Souza"], term
+    none = await api.data(CUSTOMERS, {"f": {"search": "nobody@nowhere.test"}}, token=tenant.token)
+    assert none["customers"]["edges"] == []
+
+
+async def test_filters_by_country_tag_channel_spend_and_last_order(api: Api, tenant: TenantFixture) -> None:
+    de = await _create(api, tenant, firstName="De", country="DE")
+    fr = await _create(api, tenant, firstName="Fr", country="FR")
+    jp = await _create(api, tenant, firstName="Jp", country="JP")
+    now = datetime.now(UTC)
+    for customer, currency, total, days in ((de, "EUR", 12_000, 5), (de, "EUR", 3_000, 40), (fr, "EUR", 900, 200),
+                                            (jp, "JPY", 50_000, 2)):
+        await Order.create(tenant_id=tenant.id, customer_id=int(_pk(customer["id"])), number=f"N{total}",
+                           currency=currency, total=total, placed_at=now - timedelta(days=days))
+    channel = await SalesChannel.create(tenant_id=tenant.id, platform="amazon", name="Amazon FR")
+    await CustomerIdentity.create(tenant_id=tenant.id, customer_id=int(_pk(fr["id"])), channel_id=channel.id,
+                                  external_id="A1")
+    tag = (await api.data('mutation { createTag(input: {name: "wholesale", colour: "#112233"}) { tag { id } } }',
+                          token=tenant.token))["createTag"]["tag"]["id"]
+    await api.data("mutation($i: TagCustomersInput!) { tagCustomers(input: $i) { changed } }",
+                   {"i": {"tagIds": [tag], "customerIds": [jp["id"], de["id"]]}}, token=tenant.token)
+
+    async def names(f: dict[str, Any]) -> list[str]:
+        data = await api.data(CUSTOMERS, {"f": f}, token=tenant.token)
+        return sorted(e["node"]["displayName"] for e in data["customers"]["edges"])
+
+    assert await names({"countries": ["de", "JP"]}) == ["De", "Jp"]
+    assert await names({"tagIds": [tag]}) == ["De", "Jp"]
+    assert await names({"channelIds": [to_global_id(SalesChannelType, channel.id)]}) == ["Fr"]
+    assert await names({"spend": {"currency": "EUR", "min": "100.00"}}) == ["De"]
+    assert await names({"spend": {"currency": "EUR", "max": "100.00"}}) == ["Fr"]
+    assert await names({"lastOrder": {"from": (now - timedelta(days=10)).isoformat()}}) == ["De", "Jp"]
+    assert await names({"countries": ["DE"], "tagIds": [tag], "spend": {"currency": "EUR", "min": "150"}}) == ["De"]
+    bad = await api.post(CUSTOMERS, {"f": {"spend": {"currency": "EUR", "min": "1.999"}}}, token=tenant.token)
+    assert bad["errors"][0]["extensions"]["code"] == "TOO_MANY_DECIMALS"
+
+
+async def test_tags_in_bulk_are_all_or_nothing(api: Api, tenant: TenantFixture, other_tenant: TenantFixture) -> None:
+    a = await _create(api, tenant, firstName="A")
+    theirs = await _create(api, other_tenant, firstName="Theirs")
+    tag = (await api.data('mutation { createTag(input: {name: "returns-risk"}) { tag { id } } }',
+                          token=tenant.token))["createTag"]["tag"]["id"]
+    dup = await api.data('mutation { createTag(input: {name: "returns-risk", colour: "red"}) '
+                         '{ errors { code field } } }', token=tenant.token)
+    assert {e["code"] for e in dup["createTag"]["errors"]} == {"TAG_NAME_TAKEN", "INVALID_COLOUR"}
+    mixed = await api.data("mutation($i: TagCustomersInput!) { tagCustomers(input: $i) { changed errors { code field } } }",
+                           {"i": {"tagIds": [tag], "customerIds": [a["id"], theirs["id"]]}}, token=tenant.token)
+    assert mixed["tagCustomers"] == {"changed": 0, "errors": [{"code": "NOT_FOUND", "field": ["customerIds", "1"]}]}
+    view = await api.data(VIEW, {"id": a["id"]}, token=tenant.token)
+    assert view["customer"]["tags"] == []
+    ok = await api.data("mutation($i: TagCustomersInput!) { tagCustomers(input: $i) { changed } }",
+                        {"i": {"tagIds": [tag], "customerIds": [a["id"], a["id"]]}}, token=tenant.token)
+    assert ok["tagCustomers"]["changed"] == 1
+    again = await api.data("mutation($i: TagCustomersInput!) { tagCustomers(input: $i) { changed } }",
+                           {"i": {"tagIds": [tag], "customerIds": [a["id"]]}}, token=tenant.token)
+    assert again["tagCustomers"]["changed"] == 0
+    gone = await api.data("mutation($i: TagCustomersInput!) { untagCustomers(input: $i) { changed } }",
+                          {"i": {"tagIds": [tag], "customerIds": [a["id"]]}}, token=tenant.token)
+    assert gone["untagCustomers"]["changed"] == 1
+
+
+async def test_the_360_view(api: Api, tenant: TenantFixture) -> None:
+    c = await _create(api, tenant, firstName="Yuki", lastName="Tanaka", emails=["yuki@example.jp"], country="JP")
+    pk = int(_pk(c["id"]))
+    now = datetime.now(UTC)
+    channel = await SalesChannel.create(tenant_id=tenant.id, platform="amazon", name="Amazon JP")
+    await CustomerIdentity.create(tenant_id=tenant.id, customer_id=pk, channel_id=channel.id, external_id="AJP-1")
+    for number, currency, total, status, days in (("J1", "JPY", 15900, "delivered", 20), ("J2", "JPY", 4100, "paid", 3),
+                                                   ("E1", "EUR", 12990, "delivered", 10),
+                                                   ("X9", "EUR", 99999, "cancelled", 1)):
+        order = await Order.create(tenant_id=tenant.id, customer_id=pk, number=number, currency=currency,
+                                   total=total, status=status, placed_at=now - timedelta(days=days))
+        await OrderLine.create(tenant_id=tenant.id, order_id=order.id, sku="SKU-" + number, quantity=2,
+                               unit_price=total // 2, currency=currency)
+    note = await api.data("mutation($i: AddCustomerNoteInput!) { addCustomerNote(input: $i) { note { body } errors { code } } }",
+                          {"i": {"customerId": c["id"], "body": "  Wants invoices in English.  "}}, token=tenant.token)
+    assert note["addCustomerNote"] == {"note": {"body": "Wants invoices in English."}, "errors": []}
+    view = (await api.data(VIEW, {"id": c["id"]}, token=tenant.token, lang="de-DE"))["customer"]
+    assert view["identities"] == [{"channel": {"name": "Amazon JP", "platform": "AMAZON"}, "externalId": "AJP-1"}]
+    stats = view["stats"]
+    assert stats["orderCount"] == 3
+    spent = {m["currency"]: m for m in stats["totalSpent"]}
+    assert spent["JPY"]["amount"] == "20000" and spent["EUR"]["amount"] == "129.90"
+    assert spent["EUR"]["formatted"] == "129,90\xa0€"
+    assert {m["currency"]: m["amount"] for m in stats["averageOrderValue"]} == {"JPY": "10000", "EUR": "129.90"}
+    assert [e["node"]["number"] for e in view["orders"]["edges"]] == ["X9", "J2", "E1", "J1"]
+    assert view["orders"]["edges"][2]["node"]["lines"] == [{"sku": "SKU-E1", "quantity": 2, "unitPrice": {"amount": "64.95"}}]
+    assert view["notes"] == [{"body": "Wants invoices in English."}]
+
+
+async def test_update_customer_changes_only_what_is_given(api: Api, tenant: TenantFixture) -> None:
+    c = await _create(api, tenant, firstName="Li", lastName="Wei", emails=["li@example.cn"], phones=["+8613800138000"],
+                      country="CN")
+    changed = await api.data(UPDATE, {"i": {"customerId": c["id"], "customer": {"lastName": "Na",
+                                                                                   "phones": ["13900139000"]}}},
+                             token=tenant.token)
+    assert changed["updateCustomer"]["customer"] == {"id": c["id"], "displayName": "Li Na", "emails": ["li@example.cn"],
+                                                     "phones": ["+8613900139000"], "country": "CN"}
+    bad = await api.data(UPDATE, {"i": {"customerId": c["id"], "customer": {"country": "ZZ", "firstName": "X"}}},
+                         token=tenant.token)
+    assert bad["updateCustomer"]["errors"] == [{"code": "INVALID_COUNTRY", "field": ["country"]}]
+    view = await api.data("query($id: ID!) { customer(id: $id) { displayName country } }", {"id": c["id"]},
+                          token=tenant.token)
+    assert view["customer"] == {"displayName": "Li Na", "country": "CN"}
+
+
+async def test_a_customers_page_costs_the_same_queries_whatever_its_size(api: Api, tenant: TenantFixture) -> None:
+    for i in range(12):
+        c = await _create(api, tenant, firstName=f"P{i:02d}", emails=[f"p{i}@example.com"])
+        await Order.create(tenant_id=tenant.id, customer_id=int(_pk(c["id"])), number=f"Q{i}", currency="EUR",
+                           total=100, placed_at=datetime.now(UTC))
+    await api.data(CUSTOMERS, {"first": 1}, token=tenant.token)
+    with count_queries() as small:
+        page = await api.data(CUSTOMERS, {"first": 2}, token=tenant.token)
+    assert len(page["customers"]["edges"]) == 2
+    with count_queries() as large:
+        page = await api.data(CUSTOMERS, {"first": 12}, token=tenant.token)
+    assert len(page["customers"]["edges"]) == 12
+    assert len(small) == len(large), large
+
+
+def _pk(global_id: str) -> str:
+    from strawberry import relay
+
+    return relay.GlobalID.from_id(global_id).node_id
