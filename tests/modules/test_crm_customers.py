@@ -23,7 +23,7 @@ UPDATE = """mutation($i: UpdateCustomerInput!) { updateCustomer(input: $i) {
   customer { id displayName emails phones country } errors { code field } } }"""
 CUSTOMERS = """query($f: CustomerFilterInput, $first: Int, $after: String) {
   customers(first: $first, after: $after, filter: $f) {
-    edges { node { id displayName emails tags { name } stats { orderCount } } }
+    edges { node { id displayName emails tags { name } stats { orderCount } recentOrders(last: 2) { number } } }
     pageInfo { hasNextPage endCursor } } }"""
 VIEW = """query($id: ID!) { customer(id: $id) {
   displayName emails phones identities { channel { name platform } externalId }
@@ -215,3 +215,21 @@ def _pk(global_id: str) -> str:
     from strawberry import relay
 
     return relay.GlobalID.from_id(global_id).node_id
+
+
+async def test_recent_orders_are_the_newest_per_customer(api: Api, tenant: TenantFixture,
+                                                         other_tenant: TenantFixture) -> None:
+    now = datetime.now(UTC)
+    a = await _create(api, tenant, firstName="A")
+    b = await _create(api, tenant, firstName="B")
+    for customer, numbers in ((a, ["a1", "a2", "a3"]), (b, ["b1"])):
+        for age, number in enumerate(reversed(numbers)):
+            await Order.create(tenant_id=tenant.id, customer_id=int(_pk(customer["id"])), number=number,
+                               currency="EUR", total=1, placed_at=now - timedelta(days=age))
+    data = await api.data("{ customers(first: 10) { edges { node { displayName recentOrders(last: 2) { number } } } } }",
+                          token=tenant.token)
+    got = {e["node"]["displayName"]: [o["number"] for o in e["node"]["recentOrders"]] for e in data["customers"]["edges"]}
+    assert got == {"A": ["a3", "a2"], "B": ["b1"]}
+    too_many = await api.post("{ customers(first: 1) { edges { node { recentOrders(last: 50) { number } } } } }",
+                              token=tenant.token)
+    assert too_many["errors"][0]["extensions"]["code"] == "INVALID_PAGE_SIZE"

@@ -10,6 +10,7 @@ from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 from tortoise.functions import Count, Max, Min, Sum
 
+from core.sql import fetch
 from core.tenancy import scoped
 from modules.crm.models import Address, CustomerContact, CustomerIdentity, CustomerTag, OrderLine, Tag
 from modules.crm.models import Order as OrderModel
@@ -58,6 +59,28 @@ async def _stats(tid: int, ids: list[int]) -> list[tuple[int, Any]]:
                   .group_by("customer_id", "currency")
                   .values("customer_id", "currency", "n", "spent", "first", "last"))
     return [(r["customer_id"], r) for r in rows]
+
+
+async def _recent_orders(tid: int, ids: list[int], per_customer: int) -> list[tuple[int, Any]]:
+    """The newest orders of each customer in one query (a window function; the ORM has none)."""
+    if not ids:
+        return []
+    marks = ", ".join(f"{{p[{i}]}}" for i in range(1, len(ids) + 1))
+    sql = (  # noqa: S608 - only placeholders are formatted in; every value is bound
+        "SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY customer_id "
+        "ORDER BY placed_at DESC, id DESC) AS rn FROM crm_order "
+        f"WHERE tenant_id = {{p[0]}} AND customer_id IN ({marks})) ranked "
+        f"WHERE rn <= {{p[{len(ids) + 1}]}}"
+    )
+    order_ids = [r["id"] for r in await fetch(sql, [tid, *ids, per_customer])]
+    rows = await scoped(OrderModel, tid).filter(id__in=order_ids).order_by("-placed_at", "-id")
+    return [(r.customer_id, r) for r in rows if r.customer_id is not None]
+
+
+def recent_orders(info: Info, per_customer: int) -> DataLoader[int, list[Any]]:
+    async def fetch_recent(tid: int, ids: list[int]) -> list[tuple[int, Any]]:
+        return await _recent_orders(tid, ids, per_customer)
+    return _grouped(info, f"crm.recent_orders.{per_customer}", fetch_recent)
 
 
 def contacts(info: Info) -> DataLoader[int, list[Any]]:

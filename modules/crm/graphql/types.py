@@ -13,9 +13,11 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 from tortoise.queryset import QuerySet
 
+from core.errors import ClientError
 from core.graphql.money import Money
 from core.graphql.node import ScopedNode
 from core.graphql.pagination import Connection, Ordering, page_size, paginate
+from core.i18n import N_
 from core.masking import mask_email, mask_phone, mask_text
 from core.tenancy import scoped
 from modules.crm import models
@@ -257,6 +259,13 @@ class CustomerType(ScopedNode):
             scoped(models.Order, info.context.tenant_id).filter(customer_id=self.id),
             first=page_size(first, s.default_page_size, s.max_page_size, info.context.locale), after=after,
             ordering=Ordering("placed_at", descending=True), to_node=OrderType.from_row, locale=info.context.locale)
+
+    @strawberry.field(description="The newest orders (at most 20), loaded for a whole page at once.")
+    async def recent_orders(self, info: Info, last: int = 5) -> list[OrderType]:
+        if not 0 <= last <= 20:
+            raise ClientError("INVALID_PAGE_SIZE", N_("first must be between 0 and {max}."), info.context.locale,
+                              max=20)
+        return [OrderType.from_row(o) for o in await dataloaders.recent_orders(info, last).load(self.id)]
 
     @strawberry.field(description="Newest first.")
     async def notes(self, info: Info, first: int = 20) -> list[NoteType]:
