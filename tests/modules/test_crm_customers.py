@@ -233,3 +233,23 @@ async def test_recent_orders_are_the_newest_per_customer(api: Api, tenant: Tenan
     too_many = await api.post("{ customers(first: 1) { edges { node { recentOrders(last: 50) { number } } } } }",
                               token=tenant.token)
     assert too_many["errors"][0]["extensions"]["code"] == "INVALID_PAGE_SIZE"
+
+
+async def test_tag_and_untag_every_customer_a_filter_matches(api: Api, tenant: TenantFixture,
+                                                             other_tenant: TenantFixture) -> None:
+    for i in range(5):
+        await _create(api, tenant, firstName=f"F{i}", country="FR" if i < 3 else "IT")
+    await _create(api, other_tenant, firstName="Elsewhere", country="FR")
+    tag = (await api.data('mutation { createTag(input: {name: "fr-campaign"}) { tag { id } } }',
+                          token=tenant.token))["createTag"]["tag"]["id"]
+    q = "mutation($i: TagCustomersInput!) { tagCustomers(input: $i) { changed errors { code field } } }"
+    done = await api.data(q, {"i": {"tagIds": [tag], "filter": {"countries": ["FR"]}}}, token=tenant.token)
+    assert done["tagCustomers"] == {"changed": 3, "errors": []}
+    tagged = await api.data(CUSTOMERS, {"f": {"tagIds": [tag]}}, token=tenant.token)
+    assert sorted(e["node"]["displayName"] for e in tagged["customers"]["edges"]) == ["F0", "F1", "F2"]
+    both = await api.data(q, {"i": {"tagIds": [tag], "customerIds": [], "filter": {"countries": ["FR"]}}},
+                          token=tenant.token)
+    assert both["tagCustomers"]["errors"] == [{"code": "CUSTOMERS_OR_FILTER", "field": ["customerIds"]}]
+    untag = ("mutation($i: TagCustomersInput!) { untagCustomers(input: $i) { changed } }")
+    gone = await api.data(untag, {"i": {"tagIds": [tag], "filter": {"search": "F1"}}}, token=tenant.token)
+    assert gone["untagCustomers"]["changed"] == 1

@@ -66,8 +66,9 @@ async def _recent_orders(tid: int, ids: list[int], per_customer: int) -> list[tu
     if not ids:
         return []
     marks = ", ".join(f"{{p[{i}]}}" for i in range(1, len(ids) + 1))
-    sql = (  # noqa: S608 - only placeholders are formatted in; every value is bound
-        "SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY customer_id "
+    # Only placeholders are formatted into the text; every value is bound.
+    sql = (
+        "SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY customer_id "  # noqa: S608
         "ORDER BY placed_at DESC, id DESC) AS rn FROM crm_order "
         f"WHERE tenant_id = {{p[0]}} AND customer_id IN ({marks})) ranked "
         f"WHERE rn <= {{p[{len(ids) + 1}]}}"

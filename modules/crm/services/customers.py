@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
+from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from core import audit, validation
@@ -180,32 +181,59 @@ async def create_tag(actor: Principal, name: str, colour: str | None) -> Tag:
     return tag
 
 
+BULK_LIMIT = 10_000
+BATCH = 1_000
+
+
 async def set_tags(actor: Principal, tag_ids: Sequence[int], customer_ids: Sequence[int], tagged: bool) -> int:
-    """Tag (or untag) many customers at once, all or nothing; returns how many links changed."""
-    tid = actor.tenant_id
+    """Tag (or untag) the listed customers, all or nothing; returns how many links changed."""
     tag_ids, customer_ids = list(dict.fromkeys(tag_ids)), list(dict.fromkeys(customer_ids))
-    if len(customer_ids) > 10_000:
-        raise _err("TOO_MANY", N_("At most {max} customers at once."), ["customerIds"], max=10_000)
+    if len(customer_ids) > BULK_LIMIT:
+        raise _err("TOO_MANY", N_("At most {max} customers at once."), ["customerIds"], max=BULK_LIMIT)
     async with in_transaction():
-        known_tags = set(await scoped(Tag, tid).filter(id__in=tag_ids).values_list("id", flat=True))
-        known_customers = set(await scoped(Customer, tid).filter(id__in=customer_ids)
-                              .values_list("id", flat=True))
-        errors = [_err("NOT_FOUND", N_("No such tag."), ["tagIds", str(i)])
-                  for i, t in enumerate(tag_ids) if t not in known_tags]
-        errors += [_err("NOT_FOUND", N_("No such customer."), ["customerIds", str(i)])
-                   for i, c in enumerate(customer_ids) if c not in known_customers]
-        if errors:
-            raise UserFacingErrors(errors)
-        links = scoped(CustomerTag, tid).filter(tag_id__in=tag_ids, customer_id__in=customer_ids)
-        existing = {(c, t) for c, t in await links.values_list("customer_id", "tag_id")}
-        if tagged:
-            new = [CustomerTag(tenant_id=tid, customer_id=c, tag_id=t)
-                   for c in customer_ids for t in tag_ids if (c, t) not in existing]
-            await CustomerTag.bulk_create(new, batch_size=1000)
-            changed = len(new)
-        else:
-            changed = len(existing)
-            await links.delete()
-        await audit.record(actor, tid, "customer.tag" if tagged else "customer.untag", "Tag",
-                           ",".join(map(str, tag_ids)), None, {"customers": len(customer_ids), "changed": changed})
+        changed = await _set_tags(actor, tag_ids, customer_ids, tagged)
+        await _audit_tags(actor, tag_ids, tagged, len(customer_ids), changed)
     return changed
+
+
+async def set_tags_matching(actor: Principal, tag_ids: Sequence[int], matching: QuerySet[Customer],
+                            tagged: bool) -> int:
+    """Tag (or untag) every customer a filter matches, in batches inside one transaction."""
+    tag_ids = list(dict.fromkeys(tag_ids))
+    changed = seen = last = 0
+    async with in_transaction():
+        while True:
+            ids = [int(str(i)) for i in await matching.filter(id__gt=last).order_by("id").limit(BATCH)
+                   .values_list("id", flat=True)]
+            if not ids:
+                break
+            changed += await _set_tags(actor, tag_ids, ids, tagged)
+            seen, last = seen + len(ids), ids[-1]
+        await _audit_tags(actor, tag_ids, tagged, seen, changed)
+    return changed
+
+
+async def _set_tags(actor: Principal, tag_ids: list[int], customer_ids: list[int], tagged: bool) -> int:
+    tid = actor.tenant_id
+    known_tags = set(await scoped(Tag, tid).filter(id__in=tag_ids).values_list("id", flat=True))
+    known_customers = set(await scoped(Customer, tid).filter(id__in=customer_ids).values_list("id", flat=True))
+    errors = [_err("NOT_FOUND", N_("No such tag."), ["tagIds", str(i)])
+              for i, t in enumerate(tag_ids) if t not in known_tags]
+    errors += [_err("NOT_FOUND", N_("No such customer."), ["customerIds", str(i)])
+               for i, c in enumerate(customer_ids) if c not in known_customers]
+    if errors:
+        raise UserFacingErrors(errors)
+    links = scoped(CustomerTag, tid).filter(tag_id__in=tag_ids, customer_id__in=customer_ids)
+    existing = {(c, t) for c, t in await links.values_list("customer_id", "tag_id")}
+    if tagged:
+        new = [CustomerTag(tenant_id=tid, customer_id=c, tag_id=t)
+               for c in customer_ids for t in tag_ids if (c, t) not in existing]
+        await CustomerTag.bulk_create(new, batch_size=1000)
+        return len(new)
+    await links.delete()
+    return len(existing)
+
+
+async def _audit_tags(actor: Principal, tag_ids: list[int], tagged: bool, customers: int, changed: int) -> None:
+    await audit.record(actor, actor.tenant_id, "customer.tag" if tagged else "customer.untag", "Tag",
+                       ",".join(map(str, tag_ids)), None, {"customers": customers, "changed": changed})

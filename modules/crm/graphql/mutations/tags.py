@@ -5,12 +5,15 @@ from __future__ import annotations
 import strawberry
 from strawberry.types import Info
 
-from core.errors import UserError
+from core.errors import UserError, UserFacingError
 from core.graphql.mutations import attempt
 from core.graphql.node import decode_id
 from core.graphql.permissions import Requires
+from core.i18n import N_
+from modules.crm.graphql.queries import CustomerFilterInput, to_filter
 from modules.crm.graphql.types import CustomerType, TagType
 from modules.crm.services import customers
+from modules.crm.services.search import filter_customers
 
 
 @strawberry.input
@@ -19,10 +22,11 @@ class CreateTagInput:
     colour: str | None = strawberry.field(default=None, description="#RRGGBB")
 
 
-@strawberry.input
+@strawberry.input(description="Give customerIds (at most 10,000) or a filter (every customer it matches).")
 class TagCustomersInput:
     tag_ids: list[strawberry.ID]
-    customer_ids: list[strawberry.ID]
+    customer_ids: list[strawberry.ID] | None = None
+    filter: CustomerFilterInput | None = None
 
 
 @strawberry.type
@@ -39,10 +43,16 @@ class TagCustomersPayload:
 
 async def _set(info: Info, input: TagCustomersInput, tagged: bool) -> TagCustomersPayload:
     async def run() -> int:
+        principal = info.context.require_principal()
+        tag_ids = [decode_id(t, TagType, "tagIds") for t in input.tag_ids]
+        if (input.customer_ids is None) == (input.filter is None):
+            raise UserFacingError("CUSTOMERS_OR_FILTER", N_("Give either customerIds or a filter."),
+                                  field=["customerIds"], domain="crm")
+        if input.filter is not None:
+            matching = filter_customers(principal.tenant_id, to_filter(info, input.filter))
+            return await customers.set_tags_matching(principal, tag_ids, matching, tagged)
         return await customers.set_tags(
-            info.context.require_principal(),
-            [decode_id(t, TagType, "tagIds") for t in input.tag_ids],
-            [decode_id(c, CustomerType, "customerIds") for c in input.customer_ids], tagged)
+            principal, tag_ids, [decode_id(c, CustomerType, "customerIds") for c in input.customer_ids or []], tagged)
     changed, errors = await attempt(info, run())
     return TagCustomersPayload(changed=changed or 0, errors=errors)
 
