@@ -36,6 +36,7 @@ i18n: install
 bench: install
 	$(BIN)/python bench/authz.py
 	$(BIN)/python bench/api_overhead.py
+	$(BIN)/python bench/customer_page.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -28,103 +28,39 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
-import logging
-import math
-import os
-import platform
-import shutil
 import sys
-import tempfile
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
-from importlib.metadata import version
-from pathlib import Path
+from collections.abc import Sequence
 from typing import Any
 
-import asyncpg
-import httpx
-import redis.asyncio as aioredis
-from asgi_lifespan import LifespanManager
+from common import (
+    PASSWORD,
+    PG_ADMIN_DSN,
+    REDIS_URL,
+    GcWatch,
+    Series,
+    placeholders,
+    print_header,
+    print_table,
+    running_app,
+    show_sql,
+    timed,
+)
 from tortoise import connections
 
-from core import lifecycle
 from core.access.admin import assign_role_by_name
 from core.access.subjects import domain, user_subject
 from core.auth.principal import Principal
 from core.graphql.context import Context
 from core.identity import add_user, create_tenant
-from core.registry import Registry
 from core.runtime import Runtime
-from core.settings import Settings
-from schema.app import create_app
 from schema.builder import build_schema
 
-PASSWORD = "correct horse battery"
-PG_ADMIN_DSN = "postgres://postgres@127.0.0.1:5432/postgres"
-REDIS_URL = "redis://127.0.0.1:6379/14"
 PAGE = 50
 QUERY = ("{ users(first: 50) { edges { node { id email name roles { name } } } "
          "pageInfo { hasNextPage endCursor } } }")
-LOGIN = "mutation($i: LoginInput!) { login(input: $i) { accessToken errors { code message } } }"
 USER_COLUMNS = ("u.id, u.email, u.name, u.password_hash, u.locale, u.is_active, u.created_at, "
                 "u.last_login_at")  # what `User.filter(...)` selects
-
-
-# ---------------------------------------------------------------------------------------------
-# Figures
-
-
-@dataclass
-class Series:
-    name: str
-    samples_ns: list[int]
-
-    def pct(self, p: float) -> float:
-        """Nearest-rank percentile, in milliseconds."""
-        ordered = sorted(self.samples_ns)
-        k = max(0, min(len(ordered) - 1, math.ceil(p / 100 * len(ordered)) - 1))
-        return ordered[k] / 1e6
-
-    @property
-    def mean(self) -> float:
-        return sum(self.samples_ns) / len(self.samples_ns) / 1e6
-
-
-async def timed(fn: Callable[[], Awaitable[Any]]) -> tuple[int, Any]:
-    t0 = time.perf_counter_ns()
-    result = await fn()
-    return time.perf_counter_ns() - t0, result
-
-
-class GcWatch:
-    """Counts the garbage collector's full (generation 2) collections and their pauses."""
-
-    def __init__(self) -> None:
-        self.pauses_ns: list[int] = []
-        self._start = 0
-
-    def _callback(self, phase: str, info: dict[str, int]) -> None:
-        if info.get("generation") != 2:
-            return
-        if phase == "start":
-            self._start = time.perf_counter_ns()
-        else:
-            self.pauses_ns.append(time.perf_counter_ns() - self._start)
-
-    def __enter__(self) -> GcWatch:
-        gc.callbacks.append(self._callback)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        gc.callbacks.remove(self._callback)
-
-    def summary(self) -> str:
-        if not self.pauses_ns:
-            return "no full GC"
-        return (f"{len(self.pauses_ns)} full GCs, longest {max(self.pauses_ns) / 1e6:.0f} ms, "
-                f"{sum(self.pauses_ns) / 1e6:.0f} ms in all")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -140,7 +76,7 @@ class Sql:
         self.conn = connections.get("default")
 
     def _ph(self, n: int, start: int = 1) -> list[str]:
-        return [f"${i}" for i in range(start, start + n)] if self.pg else ["?"] * n
+        return placeholders(self.pg, n, start)
 
     async def users_page(self) -> list[Any]:
         t, limit = self._ph(2)
@@ -193,37 +129,6 @@ class Sql:
 # Set-up
 
 
-@asynccontextmanager
-async def environment(use_pg: bool) -> AsyncIterator[tuple[dict[str, str], str]]:
-    var = tempfile.mkdtemp(prefix="sellercare-bench-")
-    env = {"SELLERCARE_ENV": "test", "SECRET_KEY": "b" * 48, "SELLERCARE_VAR_DIR": var}
-    name = f"sellercare_bench_{os.getpid()}"
-    try:
-        if use_pg:
-            admin = await asyncpg.connect(PG_ADMIN_DSN)
-            try:
-                await admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
-                await admin.execute(f'CREATE DATABASE "{name}"')
-            finally:
-                await admin.close()
-            env["DATABASE_URL"] = PG_ADMIN_DSN.rsplit("/", 1)[0] + f"/{name}"
-            env["REDIS_URL"] = REDIS_URL
-            client = aioredis.from_url(REDIS_URL)
-            await client.flushdb()  # the benchmark's own db (14): no rate-limit keys left over
-            await client.aclose()
-        else:
-            env["DATABASE_URL"] = f"sqlite://{Path(var) / 'bench.sqlite3'}"
-        yield env, "postgres" if use_pg else "sqlite"
-    finally:
-        if use_pg:
-            admin = await asyncpg.connect(PG_ADMIN_DSN)
-            try:
-                await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            finally:
-                await admin.close()
-        shutil.rmtree(var, ignore_errors=True)
-
-
 async def seed(rt: Runtime, members: int) -> tuple[int, int, str]:
     """A tenant with `members` members plus its admin, and a second tenant of 200 members."""
     tenant = await create_tenant("bench", "Bench merchant")
@@ -243,102 +148,76 @@ async def seed(rt: Runtime, members: int) -> tuple[int, int, str]:
     return tenant.id, admin.id, "bench"
 
 
-def show_sql(on: bool) -> None:
-    log = logging.getLogger("tortoise.db_client")
-    if on:
-        handler = logging.StreamHandler(sys.stdout)
-        handler.setFormatter(logging.Formatter("  SQL> %(message)s"))
-        log.addHandler(handler)
-        log.setLevel(logging.DEBUG)
-    else:
-        log.handlers.clear()
-        log.setLevel(logging.WARNING)
-
-
 # ---------------------------------------------------------------------------------------------
 # The run
 
 
 async def run(args: argparse.Namespace) -> int:
     requests = 100 if args.quick and not args.requests else (args.requests or 1_000)
-    print(f"# api_overhead benchmark, {time.strftime('%Y-%m-%d %H:%M')}")
-    print(f"python {platform.python_version()}, strawberry {version('strawberry-graphql')}, "
-          f"tortoise {version('tortoise-orm')}, starlette {version('starlette')}, "
-          f"{os.cpu_count()} CPUs, {platform.machine()}")
-    async with environment(args.postgres) as (env, dialect):
-        settings = Settings.from_env(env)
-        t0 = time.perf_counter()
-        await lifecycle.migrate_all(settings, Registry.discover())
-        app = create_app(settings)
-        async with LifespanManager(app, startup_timeout=60):
-            rt: Runtime = app.state.rt
-            tenant_id, admin_id, slug = await seed(rt, args.members)
-            print(f"database: {dialect} ({'Redis db 14' if args.postgres else 'embedded, fakeredis'}); "
-                  f"tenant with {args.members + 1} members; set up in {time.perf_counter() - t0:.1f} s")
-            transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 5000))
-            async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
-                response = await client.post("/graphql", json={"query": LOGIN, "variables": {
-                    "i": {"email": "admin@bench.test", "password": PASSWORD, "tenant": slug}}})
-                login = response.json()["data"]["login"]
-                assert login["errors"] == [], login
-                headers = {"Authorization": f"Bearer {login['accessToken']}"}
+    print_header("api_overhead")
+    async with running_app(args.postgres) as bench:
+        rt: Runtime = bench.rt
+        dialect = bench.dialect
+        tenant_id, admin_id, slug = await seed(rt, args.members)
+        print(f"database: {dialect} ({bench.services}); "
+              f"tenant with {args.members + 1} members; set up in {time.perf_counter() - bench.started:.1f} s")
+        headers = await bench.login("admin@bench.test", slug)
 
-                async def http() -> dict[str, Any]:
-                    resp = await client.post("/graphql", json={"query": QUERY}, headers=headers)
-                    return dict(resp.json())
+        async def http() -> dict[str, Any]:
+            return await bench.graphql(QUERY, headers)
 
-                schema = build_schema(rt.modules, rt.settings)
+        schema = build_schema(rt.modules, rt.settings)
 
-                async def in_process() -> Any:
-                    ctx = Context(request=None, rt=rt, locale="en",
-                                  principal=Principal(admin_id, tenant_id))
-                    return await schema.execute(QUERY, context_value=ctx)
+        async def in_process() -> Any:
+            ctx = Context(request=None, rt=rt, locale="en",
+                          principal=Principal(admin_id, tenant_id))
+            return await schema.execute(QUERY, context_value=ctx)
 
-                sql = Sql(dialect, tenant_id)
+        sql = Sql(dialect, tenant_id)
 
-                # Check that the API and the SQL describe the same page.
-                body = await http()
-                assert not body.get("errors"), body
-                page = body["data"]["users"]
-                emails = [e["node"]["email"] for e in page["edges"]]
-                rows = await sql.users_page()
-                assert emails == [r["email"] for r in rows[:PAGE]], "the SQL page differs from the API's"
-                assert page["pageInfo"]["hasNextPage"] == (len(rows) > PAGE)
-                assert len(emails) == PAGE
-                direct = await in_process()
-                assert direct.errors is None, direct.errors
-                if args.show_sql:
-                    print("\nSQL of one request:")
-                    show_sql(True)
-                    await http()
-                    show_sql(False)
+        # Check that the API and the SQL describe the same page.
+        body = await http()
+        assert not body.get("errors"), body
+        page = body["data"]["users"]
+        emails = [e["node"]["email"] for e in page["edges"]]
+        rows = await sql.users_page()
+        assert emails == [r["email"] for r in rows[:PAGE]], "the SQL page differs from the API's"
+        assert page["pageInfo"]["hasNextPage"] == (len(rows) > PAGE)
+        assert len(emails) == PAGE
+        direct = await in_process()
+        assert direct.errors is None, direct.errors
+        if args.show_sql:
+            print("\nSQL of one request:")
+            show_sql(True)
+            await http()
+            show_sql(False)
 
-                async def one_round(series: dict[str, Series]) -> None:
-                    ns, out = await timed(http)
-                    assert not out.get("errors"), out
-                    series["http"].samples_ns.append(ns)
-                    ns, res = await timed(in_process)
-                    assert res.errors is None
-                    series["graphql"].samples_ns.append(ns)
-                    ns, n = await timed(sql.page)
-                    assert n == PAGE + 1
-                    series["page"].samples_ns.append(ns)
-                    ns, _ = await timed(lambda: sql.everything(admin_id))
-                    series["all"].samples_ns.append(ns)
+        async def one_round(series: dict[str, Series]) -> None:
+            ns, out = await timed(http)
+            assert not out.get("errors"), out
+            series["http"].samples_ns.append(ns)
+            ns, res = await timed(in_process)
+            assert res.errors is None
+            series["graphql"].samples_ns.append(ns)
+            ns, n = await timed(sql.page)
+            assert n == PAGE + 1
+            series["page"].samples_ns.append(ns)
+            ns, _ = await timed(lambda: sql.everything(admin_id))
+            series["all"].samples_ns.append(ns)
 
-                for _ in range(args.warmup):
-                    await http()
-                    await in_process()
-                    await sql.everything(admin_id)
+        for _ in range(args.warmup):
+            await http()
+            await in_process()
+            await sql.everything(admin_id)
 
-                if args.gc_freeze:
-                    gc.collect()
-                    gc.freeze()  # what start-up built (schema, models) is no longer scanned
-                series = {k: Series(k, []) for k in ("http", "graphql", "page", "all")}
-                watch = GcWatch()
-                with watch:
-                    for _ in range(requests):
-                        await one_round(series)
+        if args.gc_freeze:
+            gc.collect()
+            gc.freeze()  # what start-up built (schema, models) is no longer scanned
+        series = {k: Series(k, []) for k in ("http", "graphql", "page", "all")}
+        watch = GcWatch()
+        with watch:
+            for _ in range(requests):
+                await one_round(series)
 
     http_s, page_s = series["http"], series["page"]
     labels = {
@@ -350,11 +229,7 @@ async def run(args: argparse.Namespace) -> int:
     print(f"\n{requests} rounds after {args.warmup} warm-up rounds; {dialect}; "
           f"{'gc.freeze() after warm-up; ' if args.gc_freeze else ''}"
           f"during the timed rounds: {watch.summary()}\n")
-    print("| measured | p50 | p99 | mean | HTTP / this (p50) | HTTP / this (p99) |")
-    print("|---|---:|---:|---:|---:|---:|")
-    for key, s in series.items():
-        print(f"| {labels[key]} | {s.pct(50):.2f} ms | {s.pct(99):.2f} ms | {s.mean:.2f} ms | "
-              f"{http_s.pct(50) / s.pct(50):.1f}x | {http_s.pct(99) / s.pct(99):.1f}x |")
+    print_table(series, labels)
     print(f"\nratio HTTP / SQL page: p50 {http_s.pct(50) / page_s.pct(50):.1f}x, "
           f"p99 {http_s.pct(99) / page_s.pct(99):.1f}x")
     return 0
