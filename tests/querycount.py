@@ -1,18 +1,27 @@
-"""Count the SQL statements run while a block executes (for constant-query-count assertions)."""
+"""Count the SQL statements one block of code runs (for constant-query-count assertions).
+
+Only statements issued from this task's context, and from tasks it starts (DataLoader batches,
+the in-process HTTP app), are counted: the app's own background tasks (the outbox relay cron, the
+policy watcher) started earlier in other contexts and are left out, so the count is stable.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import contextvars
 from collections.abc import Iterator
 from typing import Any
 
 from tortoise import connections
+
+_sink: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar("querycount_sink", default=None)
 
 
 @contextlib.contextmanager
 def count_queries() -> Iterator[list[str]]:
     client_class = type(connections.get("default"))
     seen: list[str] = []
+    token = _sink.set(seen)
     originals: dict[str, Any] = {}
     for name in ("execute_query", "execute_query_dict", "execute_insert", "execute_many"):
         original = getattr(client_class, name)
@@ -20,7 +29,9 @@ def count_queries() -> Iterator[list[str]]:
 
         def make(orig: Any) -> Any:
             async def wrapper(self: Any, query: str, *args: Any, **kwargs: Any) -> Any:
-                seen.append(query)
+                sink = _sink.get()
+                if sink is not None:
+                    sink.append(query)
                 return await orig(self, query, *args, **kwargs)
             return wrapper
 
@@ -28,5 +39,6 @@ def count_queries() -> Iterator[list[str]]:
     try:
         yield seen
     finally:
+        _sink.reset(token)
         for name, original in originals.items():
             setattr(client_class, name, original)

@@ -13,9 +13,14 @@ from core.money import format_money, to_decimal
 class Money:
     amount: Decimal
     currency: str
-    formatted: str = strawberry.field(description="For people, in the caller's locale (Accept-Language).")
+    minor: strawberry.Private[int]
+    locale: strawberry.Private[str]
+
+    @strawberry.field(description="For people, in the caller's locale (Accept-Language).")
+    def formatted(self) -> str:
+        # Formatting costs ~25 us with babel: only when asked for.
+        return format_money(self.minor, self.currency, self.locale)
 
     @classmethod
     def of(cls, minor: int, currency: str, locale: str) -> Money:
-        return cls(amount=to_decimal(minor, currency), currency=currency,
-                   formatted=format_money(minor, currency, locale))
+        return cls(amount=to_decimal(minor, currency), currency=currency, minor=minor, locale=locale)

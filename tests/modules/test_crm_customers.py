@@ -208,7 +208,7 @@ async def test_a_customers_page_costs_the_same_queries_whatever_its_size(api: Ap
     with count_queries() as large:
         page = await api.data(CUSTOMERS, {"first": 12}, token=tenant.token)
     assert len(page["customers"]["edges"]) == 12
-    assert len(small) == len(large), large
+    assert 5 <= len(small) == len(large), large
 
 
 def _pk(global_id: str) -> str:
