@@ -16,11 +16,14 @@ async def record(
     object_id: object,
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
+    *,
+    via: str | None = None,
 ) -> AuditEntry:
+    """`via` overrides how the change came (a CLI run has no user: actor None, via "script")."""
     return await AuditEntry.create(
         tenant_id=tenant_id,
         actor_id=actor.user_id if actor else None,
-        via=actor.via if actor else "system",
+        via=via or (actor.via if actor else "system"),
         action=action,
         object_type=obj,
         object_id=str(object_id),

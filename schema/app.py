@@ -12,7 +12,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
@@ -20,10 +20,11 @@ from strawberry.http import GraphQLHTTPResponse
 from strawberry.http.temporal_response import TemporalResponse
 from strawberry.types import ExecutionResult
 
+from core import exports
 from core.auth.authenticate import authenticate
 from core.errors import ClientError
 from core.graphql.context import Context
-from core.i18n import format_locale, negotiate
+from core.i18n import format_locale, negotiate, translate
 from core.registry import Registry
 from core.runtime import Runtime
 from core.settings import Settings
@@ -87,6 +88,18 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
     async def health(request: Request) -> JSONResponse:
         return JSONResponse({"status": "ok"})
 
+    async def export_download(request: Request) -> Response:
+        """A finished export; the signed token in the path is the credential (no bearer token)."""
+        path, valid = exports.download_file(settings, request.path_params["token"])
+        headers = {"Cache-Control": "private, no-store", "Referrer-Policy": "no-referrer",
+                   "X-Content-Type-Options": "nosniff"}
+        if not valid or path is None:
+            message = exports.LINK_INVALID if not valid else exports.FILE_GONE
+            return Response(translate("core", message, negotiate(request.headers.get("accept-language"))),
+                            status_code=403 if not valid else 404, media_type="text/plain", headers=headers)
+        return FileResponse(path, media_type=exports.XLSX_MIME, headers=headers,
+                            filename=f"export-{path.stem[:8]}.xlsx", content_disposition_type="attachment")
+
     middleware = []
     if settings.cors_origins:
         # Browser front-ends on other origins; tokens travel in the Authorization header.
@@ -94,7 +107,8 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
             CORSMiddleware, allow_origins=list(settings.cors_origins), allow_methods=["GET", "POST"],
             allow_headers=["Authorization", "Content-Type", "Accept-Language"], max_age=600))
     return Starlette(
-        routes=[Route("/health", health), Route("/graphql", graphql_app, methods=["GET", "POST"])],
+        routes=[Route("/health", health), Route("/graphql", graphql_app, methods=["GET", "POST"]),
+                Route("/exports/{token}", export_download, methods=["GET"])],
         middleware=middleware,
         lifespan=lifespan,
     )
