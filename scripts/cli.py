@@ -1,4 +1,4 @@
-"""`sellercare`: serve, worker, migrate, modules, tenants, users, demo, crypto."""
+"""`sellercare`: serve, worker, migrate, modules, tenants, users, demo, crypto, import."""
 
 from __future__ import annotations
 
@@ -136,6 +136,51 @@ def cmd_crypto(settings: Settings, args: argparse.Namespace) -> None:
         print("no encrypted fields in the installed modules")
 
 
+def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
+    """Bulk import (docs/scripts.md): no Redis needed, only the database and the encryption keys."""
+    from pathlib import Path
+
+    from core.crypto import configure as configure_crypto
+    from core.db import close_db, init_db
+    from core.i18n import register_domain
+    from core.runtime import CORE_LOCALE, installed_modules
+    from modules.crm.services.importer import ImportOptions, run_import
+    from modules.crm.services.importer.progress import for_stream
+
+    async def run() -> Any:
+        configure_crypto(settings)
+        await init_db(settings.database_url, [])
+        try:
+            modules = await installed_modules(Registry.discover())
+        finally:
+            await close_db()
+        if "crm" not in {m.name for m in modules}:
+            raise RegistryError("the crm module is not installed (sellercare modules install crm)")
+        await init_db(settings.database_url, modules)
+        register_domain("core", CORE_LOCALE)
+        for module in modules:
+            register_domain(module.name, module.locale_dir)
+        try:
+            return await run_import(ImportOptions(
+                args.kind, Path(args.file), args.tenant, args.channel, args.dry_run, args.on_conflict,
+                Path(args.errors) if args.errors else None, args.batch_size), for_stream(sys.stderr))
+        finally:
+            await close_db()
+
+    result = asyncio.run(run())
+    c = result.counts
+    if result.channel_created:
+        print(f"channel {args.channel!r} {'would be' if args.dry_run else 'was'} created (platform: manual)")
+    print(f"{args.kind}: {c.rows} rows: {c.created} created, {c.updated} updated, {c.unchanged} unchanged, "
+          f"{c.skipped} skipped, {c.failed} failed" + (" (dry run: nothing was written)" if args.dry_run else ""))
+    for line, column, code in result.samples:
+        print(f"sellercare: row {line}: {column or '-'}: {code}", file=sys.stderr)
+    if c.failed:
+        where = f"see {args.errors}" if args.errors else "pass --errors REPORT.xlsx for the rows and reasons"
+        print(f"sellercare: {c.failed} rows failed and were not imported: {where}", file=sys.stderr)
+    return 1 if c.failed else 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="sellercare", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
@@ -172,6 +217,17 @@ def parser() -> argparse.ArgumentParser:
     crypto.add_argument("action", choices=["rotate"])
     crypto.add_argument("--batch-size", type=_batch_size, default=500, help="rows per transaction")
     crypto.set_defaults(func=cmd_crypto)
+    imp = sub.add_parser("import", help="bulk import customers or orders from CSV or XLSX (docs/scripts.md)")
+    imp.add_argument("kind", choices=["customers", "orders"])
+    imp.add_argument("file")
+    imp.add_argument("--tenant", required=True, help="the tenant's slug")
+    imp.add_argument("--channel", help="sales channel name the external ids belong to (created if new)")
+    imp.add_argument("--dry-run", action="store_true", help="validate and count, write nothing")
+    imp.add_argument("--on-conflict", choices=["update", "skip"], default="skip",
+                     help="what to do with rows that exist and differ (default: skip)")
+    imp.add_argument("--errors", metavar="REPORT.xlsx", help="write the bad rows and reasons here")
+    imp.add_argument("--batch-size", type=_batch_size, default=2000, help="rows per transaction")
+    imp.set_defaults(func=cmd_import)
     return p
 
 
@@ -179,7 +235,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         settings = Settings.from_env()
-        args.func(settings, args)
+        code = args.func(settings, args)
     except (SettingsError, RegistryError) as exc:
         print(f"sellercare: {exc}", file=sys.stderr)
         return 2
@@ -190,7 +246,7 @@ def main(argv: list[str] | None = None) -> int:
     except UserFacingError as exc:
         print(f"sellercare: {exc.localized('en')}", file=sys.stderr)
         return 2
-    return 0
+    return code if isinstance(code, int) else 0
 
 
 if __name__ == "__main__":

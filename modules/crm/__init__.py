@@ -11,8 +11,10 @@ module = Module(
         Permission("crm.customer", "read", "See customers and their orders"),
         Permission("crm.customer", "write", "Create and edit customers, tags and notes"),
         Permission("crm.customer.pii", "read", "See customers' e-mails, phones and addresses"),
+        Permission("crm.customer", "erase", "Erase a customer's personal data on request"),
         Permission("crm.channel", "write", "Connect sales channels"),
     ),
     graphql="modules.crm.graphql.schema:contribution",
+    worker="modules.crm.jobs:worker",
     demo="modules.crm.demo:load",
 )

@@ -12,7 +12,15 @@ from tortoise.functions import Count, Max, Min, Sum
 
 from core.sql import fetch
 from core.tenancy import scoped
-from modules.crm.models import Address, CustomerContact, CustomerIdentity, CustomerTag, OrderLine, Tag
+from modules.crm.models import (
+    Address,
+    CustomerContact,
+    CustomerIdentity,
+    CustomerScore,
+    CustomerTag,
+    OrderLine,
+    Tag,
+)
 from modules.crm.models import Order as OrderModel
 
 
@@ -82,6 +90,14 @@ def recent_orders(info: Info, per_customer: int) -> DataLoader[int, list[Any]]:
     async def fetch_recent(tid: int, ids: list[int]) -> list[tuple[int, Any]]:
         return await _recent_orders(tid, ids, per_customer)
     return _grouped(info, f"crm.recent_orders.{per_customer}", fetch_recent)
+
+
+async def _scores(tid: int, ids: list[int]) -> list[tuple[int, Any]]:
+    return [(r.customer_id, r) for r in await scoped(CustomerScore, tid).filter(customer_id__in=ids)]
+
+
+def scores(info: Info) -> DataLoader[int, list[Any]]:
+    return _grouped(info, "crm.scores", _scores)
 
 
 def contacts(info: Info) -> DataLoader[int, list[Any]]:

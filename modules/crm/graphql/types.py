@@ -155,6 +155,16 @@ class OrderType(ScopedNode):
                 for line in await dataloaders.order_lines(info).load(self.id)]
 
 
+@strawberry.type(description="RFM quintiles, 5 = best; recomputed nightly from the orders.")
+class RfmScore:
+    recency: int
+    frequency: int
+    monetary: int
+    order_count: int
+    last_order_at: datetime
+    computed_at: datetime
+
+
 @strawberry.type
 class CustomerStats:
     order_count: int
@@ -202,6 +212,13 @@ class CustomerType(ScopedNode):
                    timezone=row.timezone, currency=row.currency, birthday=row.birthday, tier=row.tier,
                    stage=row.stage, custom_fields=row.custom_fields, created_at=row.created_at,
                    updated_at=row.updated_at, row=row)
+
+    @strawberry.field(description="Set when this customer was merged into another: its data is there now.")
+    async def merged_into(self, info: Info) -> CustomerType | None:
+        if self.row.merged_into_id is None:
+            return None
+        (target,) = await CustomerType.resolve_nodes(info=info, node_ids=[str(self.row.merged_into_id)])
+        return target
 
     @strawberry.field
     def marketing_consent(self) -> MarketingConsent:
@@ -259,6 +276,15 @@ class CustomerType(ScopedNode):
             scoped(models.Order, info.context.tenant_id).filter(customer_id=self.id),
             first=page_size(first, s.default_page_size, s.max_page_size, info.context.locale), after=after,
             ordering=Ordering("placed_at", descending=True), to_node=OrderType.from_row, locale=info.context.locale)
+
+    @strawberry.field(description="Null until the customer has an order and scores were computed.")
+    async def rfm(self, info: Info) -> RfmScore | None:
+        rows = await dataloaders.scores(info).load(self.id)
+        if not rows:
+            return None
+        s = rows[0]
+        return RfmScore(recency=s.recency, frequency=s.frequency, monetary=s.monetary, order_count=s.order_count,
+                        last_order_at=s.last_order_at, computed_at=s.computed_at)
 
     @strawberry.field(description="The newest orders (at most 20), loaded for a whole page at once.")
     async def recent_orders(self, info: Info, last: int = 5) -> list[OrderType]:

@@ -21,6 +21,7 @@ class CustomerContact(TenantModel):
 
     class Meta:
         table = "crm_contact"
+        indexes = (("tenant_id", "value_hash"),)  # exact look-ups and duplicate detection
 
 
 class Address(TenantModel):

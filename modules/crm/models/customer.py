@@ -28,6 +28,13 @@ class Customer(TenantModel):
     custom_fields: Any = fields.JSONField(default=dict)
     created_at = fields.DatetimeField(auto_now_add=True, db_index=True)
     updated_at = fields.DatetimeField(auto_now=True)
+    # Set when this record was merged into another customer (modules/crm/services/merge.py): it then
+    # leaves lists and searches but still resolves by id, pointing at where its data went.
+    merged_into: fields.ForeignKeyNullableRelation["Customer"] = fields.ForeignKeyField(
+        "crm.Customer", related_name="merged_sources", null=True, on_delete=fields.RESTRICT)
+    merged_into_id: int | None
 
     class Meta:
         table = "crm_customer"
+        # tortoise ignores db_index on a foreign key; pages sort by (created_at, id) or (display_name, id).
+        indexes = (("merged_into_id",), ("tenant_id", "created_at", "id"), ("tenant_id", "display_name", "id"))

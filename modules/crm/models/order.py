@@ -47,6 +47,8 @@ class Order(TenantModel):
     class Meta:
         table = "crm_order"
         unique_together = (("tenant", "channel", "external_id"),)
+        # A customer's orders, newest first (360 view, recent orders, stats, RFM).
+        indexes = (("tenant_id", "customer_id", "placed_at"),)
 
 
 class OrderLine(TenantModel):

@@ -127,6 +127,11 @@ async def get_customer(tenant_id: int, customer_id: int) -> Customer:
     customer = await scoped(Customer, tenant_id).filter(id=customer_id).first()
     if customer is None:
         raise _err("NOT_FOUND", N_("No such customer."), ["customerId"])
+    if customer.stage == "erased":
+        raise _err("CUSTOMER_ERASED", N_("This customer's data was erased on request."), ["customerId"])
+    if customer.merged_into_id is not None:
+        raise _err("CUSTOMER_MERGED", N_("This customer was merged into another one: edit that one."),
+                   ["customerId"])
     return customer
 
 
@@ -216,7 +221,8 @@ async def set_tags_matching(actor: Principal, tag_ids: Sequence[int], matching: 
 async def _set_tags(actor: Principal, tag_ids: list[int], customer_ids: list[int], tagged: bool) -> int:
     tid = actor.tenant_id
     known_tags = set(await scoped(Tag, tid).filter(id__in=tag_ids).values_list("id", flat=True))
-    known_customers = set(await scoped(Customer, tid).filter(id__in=customer_ids).values_list("id", flat=True))
+    known_customers = set(await scoped(Customer, tid).filter(id__in=customer_ids, merged_into_id__isnull=True)
+                          .values_list("id", flat=True))
     errors = [_err("NOT_FOUND", N_("No such tag."), ["tagIds", str(i)])
               for i, t in enumerate(tag_ids) if t not in known_tags]
     errors += [_err("NOT_FOUND", N_("No such customer."), ["customerIds", str(i)])

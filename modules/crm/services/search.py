@@ -36,7 +36,7 @@ def _ids(qs: QuerySet[Any], column: str = "customer_id") -> Subquery:
 
 
 def filter_customers(tenant_id: int, f: CustomerFilter, region: str | None = None) -> QuerySet[Customer]:
-    qs = scoped(Customer, tenant_id)
+    qs = scoped(Customer, tenant_id).filter(merged_into_id__isnull=True)  # a merged customer lives on in its target
     if f.search and f.search.strip():
         term = f.search.strip()
         condition = Q(display_name__icontains=term)

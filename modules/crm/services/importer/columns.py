@@ -1,0 +1,207 @@
+"""The columns an import file may have, and the validation of one row.
+
+A header is checked before any row is read: unknown and missing columns are whole-file errors.
+A row gives its values as strings (`""` for an empty cell); `validate_*` returns the clean values
+or the row's errors (every bad cell at once). Contact values come back normalised (lower-case
+e-mail, E.164 phone), never encrypted here: the writer encrypts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from core import money, validation
+from core.errors import UserFacingError, UserFacingErrors
+from core.i18n import N_
+from modules.crm.models.customer import TIERS
+from modules.crm.models.order import ORDER_STATUSES
+
+MAX_COLUMNS = 500
+MAX_CELL = 1000  # characters; longer cells are a row error (the widest column is 255)
+
+
+def err(code: str, message: str, column: str | None = None, **params: object) -> UserFacingError:
+    return UserFacingError(code, message, field=[column] if column else None, params=params, domain="crm")
+
+
+@dataclass(frozen=True)
+class Spec:
+    kind: str
+    columns: tuple[str, ...]
+    required: tuple[str, ...]  # every one must be in the header
+    one_of: tuple[str, ...]  # at least one of these must be in the header
+
+
+CUSTOMERS = Spec("customers", ("external_id", "email", "phone", "first_name", "last_name", "country", "language",
+                               "currency", "tier"), (), ("external_id", "email"))
+ORDERS = Spec("orders", ("external_id", "number", "customer_external_id", "customer_email", "status", "currency",
+                         "total", "subtotal", "shipping", "tax", "discount", "placed_at", "paid_at", "shipped_at",
+                         "delivered_at", "carrier", "tracking_number"),
+              ("external_id", "currency", "total", "placed_at"), ("customer_external_id", "customer_email"))
+SPECS = {"customers": CUSTOMERS, "orders": ORDERS}
+AMOUNTS = ("total", "subtotal", "shipping", "tax", "discount")
+DATES = ("placed_at", "paid_at", "shipped_at", "delivered_at")
+
+
+def normalise_header(name: str) -> str:
+    return name.strip().lower().replace(" ", "_").replace("-", "_")
+
+
+def check_header(spec: Spec, header: Sequence[str], channel: str | None) -> list[str]:
+    """The normalised header; raises UserFacingErrors naming every unknown, repeated or missing column."""
+    names = [normalise_header(h) for h in header]
+    errors: list[UserFacingError] = []
+    if len(names) > MAX_COLUMNS:
+        raise err("TOO_MANY_COLUMNS", N_("The file has {count} columns; at most {max} are allowed."),
+                  count=len(names), max=MAX_COLUMNS)
+    unknown = [h for h, n in zip(header, names, strict=True) if n not in spec.columns]
+    if unknown:
+        errors.append(err("UNKNOWN_COLUMNS", N_("Unknown column(s): {columns}. Known columns: {known}."),
+                          columns=", ".join(repr(u) for u in unknown[:20]), known=", ".join(spec.columns)))
+    repeated = sorted({n for n in names if names.count(n) > 1 and n in spec.columns})
+    if repeated:
+        errors.append(err("REPEATED_COLUMNS", N_("Column(s) given twice: {columns}."), columns=", ".join(repeated)))
+    missing = [c for c in spec.required if c not in names]
+    if missing:
+        errors.append(err("MISSING_COLUMNS", N_("Missing required column(s): {columns}."),
+                          columns=", ".join(missing)))
+    if not any(c in names for c in spec.one_of):
+        errors.append(err("MISSING_COLUMNS", N_("The file needs at least one of these columns: {columns}."),
+                          columns=", ".join(spec.one_of)))
+    needs_channel = "external_id" if spec.kind == "customers" else "customer_external_id"
+    if needs_channel in names and not channel:
+        errors.append(err("CHANNEL_REQUIRED", N_("The column {column} needs --channel NAME (the sales channel "
+                                                 "those ids belong to)."), column=needs_channel))
+    if errors:
+        raise UserFacingErrors(errors)
+    return names
+
+
+def _text(errors: list[UserFacingError], values: dict[str, str], name: str, max_len: int) -> str:
+    text = values.get(name, "").strip()
+    if len(text) > max_len:
+        errors.append(err("TOO_LONG", N_("At most {max} characters."), name, max=max_len))
+        return ""
+    return text
+
+
+def _optional(errors: list[UserFacingError], values: dict[str, str], name: str,
+              check: Callable[..., str], *args: Any) -> str | None:
+    raw = values.get(name, "").strip()
+    if not raw:
+        return None
+    return validation.collect(errors, check, raw, *args, [name])
+
+
+def _reject_long_cells(errors: list[UserFacingError], values: dict[str, str]) -> None:
+    for name, value in values.items():
+        if len(value) > MAX_CELL:
+            errors.append(err("TOO_LONG", N_("At most {max} characters."), name, max=MAX_CELL))
+
+
+def validate_customer(values: dict[str, str], channel: bool) -> dict[str, Any]:
+    """Clean customer values (None: cell empty, leave as is); raises UserFacingErrors."""
+    errors: list[UserFacingError] = []
+    _reject_long_cells(errors, values)
+    if errors:
+        raise UserFacingErrors(errors)
+    out: dict[str, Any] = {
+        "external_id": _text(errors, values, "external_id", 128) or None,
+        "first_name": _text(errors, values, "first_name", 100) or None,
+        "last_name": _text(errors, values, "last_name", 100) or None,
+        "country": _optional(errors, values, "country", validation.country),
+        "language": _optional(errors, values, "language", validation.language),
+        "currency": _optional(errors, values, "currency", validation.currency),
+        "email": _optional(errors, values, "email", validation.email),
+        "tier": None,
+    }
+    phone = values.get("phone", "").strip()
+    out["phone"] = validation.collect(errors, validation.phone, phone, out["country"], ["phone"]) if phone else None
+    tier = values.get("tier", "").strip().lower()
+    if tier:
+        if tier not in TIERS:
+            errors.append(err("INVALID_CHOICE", N_("Choose one of: {choices}."), "tier", choices=", ".join(TIERS)))
+        out["tier"] = tier
+    if not out["email"] and not (channel and out["external_id"]) and not errors:
+        errors.append(err("KEY_REQUIRED", N_("A row needs an e-mail, or an external_id with --channel."),
+                          "email"))
+    if errors:
+        raise UserFacingErrors(errors)
+    return out
+
+
+def parse_datetime(value: str, field: Sequence[str]) -> datetime:
+    """ISO 8601 (`2026-03-01T10:15:00+01:00`, `...Z`, `2026-03-01`); without an offset, UTC."""
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise UserFacingError("INVALID_DATETIME", N_("{value} is not an ISO 8601 date and time."),
+                              field=list(field), params={"value": value[:40]}, domain="crm") from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    if not 1970 <= parsed.year <= 2100:
+        raise UserFacingError("INVALID_DATETIME", N_("{value} is not an ISO 8601 date and time."),
+                              field=list(field), params={"value": value[:40]}, domain="crm")
+    return parsed.astimezone(UTC)
+
+
+def validate_order(values: dict[str, str]) -> dict[str, Any]:
+    errors: list[UserFacingError] = []
+    _reject_long_cells(errors, values)
+    if errors:
+        raise UserFacingErrors(errors)
+    out: dict[str, Any] = {
+        "external_id": _text(errors, values, "external_id", 128),
+        "customer_external_id": _text(errors, values, "customer_external_id", 128) or None,
+        "customer_email": _optional(errors, values, "customer_email", validation.email),
+        "carrier": _text(errors, values, "carrier", 64),
+        "tracking_number": _text(errors, values, "tracking_number", 64),
+    }
+    if not out["external_id"]:
+        errors.append(err("REQUIRED", N_("This value is required."), "external_id"))
+    out["number"] = _text(errors, values, "number", 64) or out["external_id"]
+    if not out["customer_external_id"] and not out["customer_email"] and "customer_email" not in {
+            e.field[0] for e in errors if e.field}:
+        errors.append(err("CUSTOMER_REQUIRED", N_("A row needs customer_external_id or customer_email."),
+                          "customer_email"))
+    status = values.get("status", "").strip().lower() or "pending"
+    if status not in ORDER_STATUSES:
+        errors.append(err("INVALID_CHOICE", N_("Choose one of: {choices}."), "status",
+                          choices=", ".join(ORDER_STATUSES)))
+    out["status"] = status
+    currency = values.get("currency", "").strip()
+    if not currency:
+        errors.append(err("REQUIRED", N_("This value is required."), "currency"))
+        out["currency"] = None
+    else:
+        out["currency"] = validation.collect(errors, validation.currency, currency, ["currency"])
+    for name in AMOUNTS:
+        raw = values.get(name, "").strip()
+        if not raw:
+            if name == "total":
+                errors.append(err("REQUIRED", N_("This value is required."), name))
+            out[name] = 0
+            continue
+        if out["currency"] is None:
+            out[name] = 0
+            continue
+        minor = validation.collect(errors, money.to_minor, raw, out["currency"], [name])
+        if minor is not None and minor < 0:
+            errors.append(err("NEGATIVE_AMOUNT", N_("An amount cannot be negative."), name))
+        if minor is not None and minor >= 2**62:
+            errors.append(err("AMOUNT_TOO_LARGE", N_("This amount is too large."), name))
+        out[name] = minor or 0
+    for name in DATES:
+        raw = values.get(name, "").strip()
+        if not raw:
+            if name == "placed_at":
+                errors.append(err("REQUIRED", N_("This value is required."), name))
+            out[name] = None
+            continue
+        out[name] = validation.collect(errors, parse_datetime, raw, [name])
+    if errors:
+        raise UserFacingErrors(errors)
+    return out

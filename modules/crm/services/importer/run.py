@@ -1,0 +1,153 @@
+"""An import run: read, check the header, validate each row, write in batches, audit, summarise.
+
+Each batch is one transaction, so a run killed half-way leaves whole batches behind, and running the
+same file again finds them ("unchanged") and writes the rest: the counts end exact.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from core import audit
+from core.errors import UserFacingError, UserFacingErrors
+from core.i18n import N_
+from core.models import Tenant
+from core.tenancy import scoped
+from modules.crm.models import SalesChannel
+from modules.crm.services.importer.columns import SPECS, check_header, err, validate_customer, validate_order
+from modules.crm.services.importer.context import Context, Counts, Row
+from modules.crm.services.importer.customers import write_customers
+from modules.crm.services.importer.orders import write_orders
+from modules.crm.services.importer.progress import Progress
+from modules.crm.services.importer.readers import open_table
+from modules.crm.services.importer.report import ErrorReport
+from modules.crm.services.importer.writer import open_writer
+
+DEFAULT_BATCH = 2000
+# Tests only: raise after this many committed batches (a crash half-way through a run).
+FAIL_AFTER_ENV = "SELLERCARE_IMPORT_FAIL_AFTER_BATCHES"
+
+
+@dataclass
+class ImportOptions:
+    kind: str  # "customers" | "orders"
+    path: Path
+    tenant: str  # slug
+    channel: str | None = None
+    dry_run: bool = False
+    on_conflict: str = "skip"  # "skip" | "update"
+    errors: Path | None = None  # XLSX report of the bad rows
+    batch_size: int = DEFAULT_BATCH
+
+
+@dataclass
+class ImportResult:
+    counts: Counts
+    channel_created: bool = False
+    # (row, column, code) of the first bad rows: never a value, so safe to print
+    samples: list[tuple[int, str, str]] = field(default_factory=list)
+
+
+class InjectedFailure(RuntimeError):
+    pass
+
+
+async def _channel(tenant_id: int, name: str | None, dry_run: bool) -> tuple[int | None, bool]:
+    if not name:
+        return None, False
+    name = name.strip()
+    if not name or len(name) > 100:
+        raise err("INVALID_CHANNEL", N_("A channel name has 1 to 100 characters."), "channel")
+    channel = await scoped(SalesChannel, tenant_id).filter(name=name).first()
+    if channel is not None:
+        return channel.id, False
+    if dry_run:
+        return None, True
+    channel = await SalesChannel.create(tenant_id=tenant_id, platform="manual", name=name)
+    return channel.id, True
+
+
+async def run_import(opts: ImportOptions, progress: Progress | None = None) -> ImportResult:
+    """Raises UserFacingError(s) for a whole-file problem, before anything is written."""
+    if opts.kind not in SPECS:
+        raise err("INVALID_KIND", N_("Import customers or orders."))
+    if opts.on_conflict not in ("skip", "update"):
+        raise err("INVALID_ON_CONFLICT", N_("--on-conflict is update or skip."))
+    spec = SPECS[opts.kind]
+    tenant = await Tenant.filter(slug=opts.tenant).first()
+    if tenant is None:
+        raise err("NO_TENANT", N_("No tenant with slug {slug}."), slug=opts.tenant)
+    table = open_table(opts.path, spec.columns)
+    report: ErrorReport | None = None
+    progress = progress or Progress()
+    result = ImportResult(Counts())
+    try:
+        names = check_header(spec, table.header, opts.channel)
+        channel_id, result.channel_created = await _channel(tenant.id, opts.channel, opts.dry_run)
+        if opts.errors:
+            report = ErrorReport(opts.errors, table.header)
+
+        def fail(row: Row, errors: list[UserFacingError]) -> None:
+            if report is not None:
+                report.add(row.line, row.cells, errors)
+            for e in errors[: max(0, 5 - len(result.samples))]:
+                result.samples.append((row.line, e.field[0] if e.field else "", e.code))
+
+        ctx = Context(tenant.id, bool(opts.channel), channel_id, opts.on_conflict, opts.dry_run, fail)
+        write = write_customers if opts.kind == "customers" else write_orders
+        fail_after = int(os.environ.get(FAIL_AFTER_ENV) or 0)
+        batches = 0
+        progress.start(table.total)
+        async with open_writer() as writer:
+            batch: list[tuple[int, list[str]]] = []
+
+            async def flush() -> None:
+                nonlocal batches
+                good: list[Row] = []
+                counts = Counts()
+                for line, cells in batch:
+                    row = Row(line, cells)
+                    if len(cells) > len(names) and any(c.strip() for c in cells[len(names):]):
+                        fail(row, [err("TOO_MANY_CELLS", N_("The row has {count} cells; the header has {max}."),
+                                       count=len(cells), max=len(names))])
+                        counts.failed += 1
+                        continue
+                    values = dict(zip(names, cells, strict=False))
+                    try:
+                        row.values = (validate_customer(values, bool(opts.channel)) if opts.kind == "customers"
+                                      else validate_order(values))
+                    except UserFacingErrors as exc:
+                        fail(row, exc.errors)
+                        counts.failed += 1
+                        continue
+                    good.append(row)
+                async with writer.transaction():
+                    counts.add(await write(writer, ctx, good))
+                result.counts.add(counts)
+                progress.advance(len(batch))
+                batch.clear()
+                batches += 1
+                if not opts.dry_run:
+                    await writer.after_batch(batches)
+                if fail_after and batches >= fail_after:
+                    raise InjectedFailure(f"{FAIL_AFTER_ENV}={fail_after}: stopping after {batches} batches")
+
+            for line, cells in table.rows:
+                batch.append((line, cells))
+                if len(batch) >= opts.batch_size:
+                    await flush()
+            if batch:
+                await flush()
+        progress.finish()
+        if not opts.dry_run:
+            await audit.record(None, tenant.id, "crm.import", "Import", opts.kind, None, {
+                "kind": opts.kind, "file": opts.path.name[:200], "channel": opts.channel,
+                "on_conflict": opts.on_conflict, **result.counts.as_dict()}, via="script")
+    finally:
+        if table.close is not None:
+            table.close()
+        if report is not None:
+            report.close()
+    return result
