@@ -14,16 +14,12 @@ import hashlib
 import hmac
 import json
 import os
-import sqlite3
 import subprocess
 import sys
 from collections.abc import AsyncIterator
-from contextlib import closing
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import pytest
 from tortoise.exceptions import ConfigurationError
 
@@ -31,7 +27,7 @@ from core import crypto
 from core.crypto import CryptoError, FieldCipher, cipher, configure, looks_like_token
 from core.encrypted_field import EncryptedTextField
 from core.settings import Settings, SettingsError, parse_encryption_keys
-from tests.conftest import create_pg_database, drop_pg_database
+from tests.scratch import ScratchDatabase, reported_steps, scratch_database
 
 ROOT = Path(__file__).resolve().parents[1]
 STEPS = ROOT / "tests" / "fixtures" / "crypto_steps.py"
@@ -251,21 +247,8 @@ def test_the_migration_writer_imports_the_field_by_path() -> None:
 
 # -- end to end, in a subprocess ---------------------------------------------------------------
 
-@dataclass
-class Database:
-    backend: str
-    url: str
-    work: Path
-
-    async def rows(self, sql: str) -> list[tuple[Any, ...]]:
-        if self.backend == "sqlite":
-            with closing(sqlite3.connect(self.url.removeprefix("sqlite://"))) as conn:
-                return [tuple(r) for r in conn.execute(sql).fetchall()]
-        conn = await asyncpg.connect(self.url)
-        try:
-            return [tuple(r) for r in await conn.fetch(sql)]
-        finally:
-            await conn.close()
+class Database(ScratchDatabase):
+    """The crypto scenario's database."""
 
     async def contacts(self) -> list[tuple[str, str, str | None]]:
         return [(r[0], r[1], r[2]) for r in await self.rows(
@@ -287,25 +270,13 @@ class Database:
         assert proc.returncode == returncode, f"steps {steps} ended {proc.returncode}:\n{out}\n{err[-6000:]}"
         for key in (KEY_A, KEY_B, INDEX):  # no key material is ever printed
             assert b64(key) not in out + err and b64(key).rstrip("=") not in out + err
-        facts: dict[str, Any] = {}
-        for line in out.splitlines():
-            if line.startswith("STEP "):
-                fact = json.loads(line.removeprefix("STEP "))
-                facts[fact.pop("step")] = fact
-        return facts
+        return reported_steps(out)
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
 async def fresh_db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
-    if request.param == "sqlite":
-        yield Database("sqlite", f"sqlite://{tmp_path / 'crypto.sqlite3'}", tmp_path)
-        return
-    name = f"sellercare_crypto_{os.getpid()}"
-    url = await create_pg_database(name)
-    try:
-        yield Database("postgres", url, tmp_path)
-    finally:
-        await drop_pg_database(name)
+    async with scratch_database(request.param, tmp_path, "crypto") as db:
+        yield Database(db.backend, db.url, db.work)
 
 
 EMAILS = [f"user{i}@example.com" for i in range(7)]

@@ -14,25 +14,20 @@ from __future__ import annotations
 import asyncio
 import importlib
 import importlib.metadata
-import json
 import os
 import shutil
-import sqlite3
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Iterator
-from contextlib import closing
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import pytest
 from strawberry import relay
 
 from core.access.subjects import DEFAULT_DOMAIN, role_subject
 from core.registry import Registry
-from tests.conftest import create_pg_database, drop_pg_database
+from tests.scratch import ScratchDatabase, reported_steps, scratch_database
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE = ROOT / "tests" / "fixtures" / "acme_warranty"
@@ -76,33 +71,8 @@ def partner_dist(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         importlib.invalidate_caches()
 
 
-@dataclass
-class Database:
-    """A fresh database for one scenario, read with its own driver (placeholders written `?`)."""
-
-    backend: str
-    url: str
-    var: Path
-
-    async def rows(self, sql: str, *args: Any) -> list[tuple[Any, ...]]:
-        if self.backend == "sqlite":
-            with closing(sqlite3.connect(self.url.removeprefix("sqlite://"))) as conn:
-                return [tuple(r) for r in conn.execute(sql, args).fetchall()]
-        parts = sql.split("?")
-        sql = parts[0] + "".join(f"${i}{p}" for i, p in enumerate(parts[1:], start=1))
-        conn = await asyncpg.connect(self.url)
-        try:
-            return [tuple(r) for r in await conn.fetch(sql, *args)]
-        finally:
-            await conn.close()
-
-    async def execute(self, sql: str, *args: Any) -> None:
-        if self.backend == "sqlite":
-            with closing(sqlite3.connect(self.url.removeprefix("sqlite://"))) as conn:
-                conn.execute(sql, args)
-                conn.commit()
-        else:
-            await self.rows(sql, *args)
+class Database(ScratchDatabase):
+    """The partner scenario's database, with the questions the tests ask of it."""
 
     async def columns(self, table: str) -> set[str]:
         if self.backend == "sqlite":
@@ -125,34 +95,23 @@ class Database:
     async def steps(self, dist: Path, *steps: str) -> dict[str, Any]:
         """Run steps of partner_steps.py in a process of its own; what each step reported."""
         proc = await asyncio.create_subprocess_exec(
-            sys.executable, str(STEPS), self.url, str(self.var), *steps,
-            cwd=self.var, env=_clean_env(PYTHONPATH=os.pathsep.join([str(dist), str(ROOT)])),
+            sys.executable, str(STEPS), self.url, str(self.work), *steps,
+            cwd=self.work, env=_clean_env(PYTHONPATH=os.pathsep.join([str(dist), str(ROOT)])),
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
         )
         out, err = await asyncio.wait_for(proc.communicate(), timeout=300)
         assert proc.returncode == 0, (
             f"steps {steps} failed ({proc.returncode}):\n{out.decode()}\n{err.decode()[-6000:]}"
         )
-        facts: dict[str, Any] = {}
-        for line in out.decode().splitlines():
-            if line.startswith("STEP "):
-                fact = json.loads(line.removeprefix("STEP "))
-                facts[fact.pop("step")] = fact
+        facts = reported_steps(out.decode())
         assert list(facts) == list(steps), out.decode()
         return facts
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
 async def fresh_db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
-    if request.param == "sqlite":
-        yield Database("sqlite", f"sqlite://{tmp_path / 'partner.sqlite3'}", tmp_path)
-        return
-    name = f"sellercare_partner_{os.getpid()}"
-    url = await create_pg_database(name)
-    try:
-        yield Database("postgres", url, tmp_path)
-    finally:
-        await drop_pg_database(name)
+    async with scratch_database(request.param, tmp_path, "partner") as db:
+        yield Database(db.backend, db.url, db.work)
 
 
 ADMIN_GRANTS = {(role_subject("admin"), "acme_warranty.claim", "read"),
