@@ -11,6 +11,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from enum import Enum
 from typing import Any, Generic, TypeVar
 
 import strawberry
@@ -45,6 +46,12 @@ class Connection(Generic[T]):
     @strawberry.field(description="The nodes of this page, without cursors.")
     def nodes(self) -> list[T]:
         return [edge.node for edge in self.edges]
+
+
+@strawberry.enum
+class SortDirection(Enum):
+    ASC = "asc"
+    DESC = "desc"
 
 
 @dataclass(frozen=True)

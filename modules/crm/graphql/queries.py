@@ -12,7 +12,7 @@ from strawberry.types import Info
 from core import money
 from core.errors import ClientError, UserFacingError
 from core.graphql.node import decode_id
-from core.graphql.pagination import Connection, Ordering, page_size, paginate
+from core.graphql.pagination import Connection, Ordering, SortDirection, page_size, paginate
 from core.graphql.permissions import Requires
 from core.models import Tenant
 from core.tenancy import scoped
@@ -27,12 +27,6 @@ READ = [Requires("crm.customer", "read")]
 class CustomerOrderField(Enum):
     NAME = "display_name"
     CREATED_AT = "created_at"
-
-
-@strawberry.enum
-class SortDirection(Enum):
-    ASC = "asc"
-    DESC = "desc"
 
 
 @strawberry.input

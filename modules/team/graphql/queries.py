@@ -12,7 +12,7 @@ from core import models
 from core.access.admin import visible_roles
 from core.access.subjects import domain, role_subject
 from core.graphql.node import decode_id
-from core.graphql.pagination import Connection, Ordering, page_size, paginate
+from core.graphql.pagination import Connection, Ordering, SortDirection, page_size, paginate
 from core.graphql.permissions import Authenticated, Requires
 from core.tenancy import scoped
 from modules.team import models as team_models
@@ -28,12 +28,6 @@ from modules.team.graphql.types import (
 
 
 @strawberry.enum
-class Direction(Enum):
-    ASC = "asc"
-    DESC = "desc"
-
-
-@strawberry.enum
 class UserOrderField(Enum):
     EMAIL = "email"
     NAME = "name"
@@ -43,7 +37,7 @@ class UserOrderField(Enum):
 @strawberry.input
 class UserOrder:
     field: UserOrderField = UserOrderField.EMAIL
-    direction: Direction = Direction.ASC
+    direction: SortDirection = SortDirection.ASC
 
 
 @strawberry.input
@@ -105,7 +99,7 @@ class TeamQuery:
         order = order_by or UserOrder()
         return await paginate(
             qs, first=_size(info, first), after=after,
-            ordering=Ordering(order.field.value, order.direction == Direction.DESC),
+            ordering=Ordering(order.field.value, order.direction == SortDirection.DESC),
             to_node=UserType.from_row, locale=info.context.locale,
         )
 
