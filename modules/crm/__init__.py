@@ -13,6 +13,7 @@ module = Module(
         Permission("crm.customer.pii", "read", "See customers' e-mails, phones and addresses"),
         Permission("crm.customer", "erase", "Erase a customer's personal data on request"),
         Permission("crm.channel", "write", "Connect sales channels"),
+        Permission("crm.settings", "write", "Define customers' custom fields and other crm settings"),
     ),
     graphql="modules.crm.graphql.schema:contribution",
     worker="modules.crm.jobs:worker",

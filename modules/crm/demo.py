@@ -6,14 +6,17 @@ from datetime import UTC, datetime, timedelta
 
 from core.tenancy import scoped
 from modules.crm.models import (
+    Address,
     Customer,
     CustomerIdentity,
     CustomerTag,
+    CustomField,
     Note,
     Order,
     OrderLine,
     Product,
     SalesChannel,
+    Segment,
     Tag,
 )
 from modules.crm.services.contacts import replace_contacts
@@ -42,6 +45,9 @@ async def load(tenant_id: int) -> None:
                                          display_name=f"{first} {last}", country=country, language=lang,
                                          currency=cur, tier=tier, stage="active")
         await replace_contacts(tenant_id, customer.id, {"email": [email], "phone": [phone]})
+        await Address.create(tenant_id=tenant_id, customer_id=customer.id, kind="shipping", name=f"{first} {last}",
+                             line1=f"{10 + i} Demo Street", postal_code=f"{10_000 + i}", city="Demo City",
+                             country=country)
         await CustomerIdentity.create(tenant_id=tenant_id, customer_id=customer.id,
                                       channel_id=channels[channel].id, external_id=f"EXT-{1000 + i}")
         price = 15_900 if cur == "JPY" else 12_900
@@ -55,3 +61,8 @@ async def load(tenant_id: int) -> None:
         if tier == "vip":
             await CustomerTag.create(tenant_id=tenant_id, customer_id=customer.id, tag_id=vip.id)
             await Note.create(tenant_id=tenant_id, customer_id=customer.id, body="Prefers e-mail in Japanese.")
+    await CustomField.create(tenant_id=tenant_id, key="preferred_size", label="Preferred size", type="choice",
+                             choices=["S", "M", "L", "XL"])
+    await Segment.create(tenant_id=tenant_id, name="Repeat buyers opted in", rule={"all": [
+        {"field": "orders.count", "op": "gte", "value": 2},
+        {"field": "marketing_consent", "op": "eq", "value": True}]})

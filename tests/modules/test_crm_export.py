@@ -19,7 +19,7 @@ from core import exports as core_exports
 from core.access.admin import assign_role_by_name
 from core.identity import add_user
 from core.models import AuditEntry
-from modules.crm.models import Address, Customer, CustomerIdentity, Order, OrderLine, SalesChannel
+from modules.crm.models import Address, Customer, CustomerIdentity, CustomField, Order, OrderLine, SalesChannel
 from tests.conftest import PASSWORD, Api, TenantFixture
 
 CREATE = """mutation($i: CustomerInput!) { createCustomer(input: $i) { customer { id } errors { code field } } }"""
@@ -170,6 +170,7 @@ async def test_export_needs_crm_read_and_a_valid_filter(api: Api, tenant: Tenant
 
 
 async def _full_customer(api: Api, t: TenantFixture) -> tuple[str, int]:
+    await CustomField.get_or_create(tenant_id=t.id, key="size", defaults={"label": "Size", "type": "text"})
     gid = await _create(api, t, firstName="Lena", lastName="Vogel", emails=["lena.vogel@example.de"],
                         phones=["+49 151 23456789"], country="DE", birthday="1990-04-01",
                         customFields={"size": "M"}, marketingConsent=True, consentSource="checkout")

@@ -17,7 +17,9 @@ from core.graphql.permissions import Requires
 from core.models import Tenant
 from core.tenancy import scoped
 from modules.crm import models
+from modules.crm.graphql.segments import SegmentType
 from modules.crm.graphql.types import CustomerType, SalesChannelType, TagType
+from modules.crm.services import segments
 from modules.crm.services.search import CustomerFilter, filter_customers
 
 READ = [Requires("crm.customer", "read")]
@@ -60,6 +62,8 @@ class CustomerFilterInput:
     channel_ids: list[strawberry.ID] | None = None
     spend: SpendRange | None = None
     last_order: DateRange | None = None
+    segment_id: strawberry.ID | None = strawberry.field(default=None, description="Customers the segment's "
+                                                         "rule selects now.")
 
 
 def to_filter(info: Info, f: CustomerFilterInput | None) -> CustomerFilter:
@@ -84,6 +88,19 @@ def to_filter(info: Info, f: CustomerFilterInput | None) -> CustomerFilter:
     return result
 
 
+async def customer_filter(info: Info, f: CustomerFilterInput | None) -> CustomerFilter:
+    """to_filter, plus the segment's rule when the filter names one (a segment of another tenant is not found)."""
+    result = to_filter(info, f)
+    if f is not None and f.segment_id is not None:
+        try:
+            segment = await segments.get_segment(info.context.tenant_id, decode_id(f.segment_id, SegmentType,
+                                                                                   "segmentId"), "segmentId")
+        except UserFacingError as exc:
+            raise ClientError(exc.code, exc.message, info.context.locale, exc.domain, **exc.params) from None
+        result.segment_rule = segment.rule
+    return result
+
+
 @strawberry.type
 class CrmQuery:
     @strawberry.field(permission_classes=READ)
@@ -97,7 +114,7 @@ class CrmQuery:
         order = order_by or CustomerOrder()
         s = ctx.rt.settings
         return await paginate(
-            filter_customers(ctx.tenant_id, to_filter(info, filter), region),
+            filter_customers(ctx.tenant_id, await customer_filter(info, filter), region),
             first=page_size(first, s.default_page_size, s.max_page_size, ctx.locale), after=after,
             ordering=Ordering(order.field.value, order.direction == SortDirection.DESC),
             to_node=CustomerType.from_row, locale=ctx.locale)

@@ -22,6 +22,8 @@ from core.masking import mask_email, mask_phone, mask_text
 from core.tenancy import scoped
 from modules.crm import models
 from modules.crm.graphql import dataloaders
+from modules.crm.graphql.timeline import TimelineEventType, resolve_timeline
+from modules.crm.services.channels import credential_keys
 
 
 @strawberry.enum
@@ -60,9 +62,15 @@ class SalesChannelType(ScopedNode):
     def scope(cls, tenant_id: int) -> QuerySet[Any]:
         return scoped(models.SalesChannel, tenant_id)
 
+    has_credentials: bool = False
+    credential_keys: list[str] = strawberry.field(default_factory=list,
+                                                  description="The names of the stored credentials, never values.")
+
     @classmethod
     def from_row(cls, row: models.SalesChannel) -> Self:
-        return cls(id=row.id, platform=Platform(row.platform), name=row.name)
+        keys = credential_keys(row)
+        return cls(id=row.id, platform=Platform(row.platform), name=row.name, has_credentials=bool(keys),
+                   credential_keys=keys)
 
 
 @strawberry.type
@@ -71,16 +79,42 @@ class CustomerIdentity:
     external_id: str
 
 
-@strawberry.type
-class PostalAddress:
+@strawberry.type(description="Name, street lines and postcode masked without crm.customer.pii:read.")
+class PostalAddress(ScopedNode):
+    id: relay.NodeID[int]
     kind: str
-    name: str | None
-    line1: str
-    line2: str | None
-    postal_code: str | None
     city: str
     region: str
     country: str
+    row: strawberry.Private[models.Address]
+    read_permission = ("crm.customer", "read")
+
+    @classmethod
+    def scope(cls, tenant_id: int) -> QuerySet[Any]:
+        return scoped(models.Address, tenant_id)
+
+    @classmethod
+    def from_row(cls, row: models.Address) -> Self:
+        return cls(id=row.id, kind=row.kind, city=row.city, region=row.region, country=row.country, row=row)
+
+    async def _show(self, info: Info, value: str | None) -> str | None:
+        return value if await dataloaders.can_see_pii(info) else mask_text(value)
+
+    @strawberry.field
+    async def name(self, info: Info) -> str | None:
+        return await self._show(info, self.row.name)
+
+    @strawberry.field
+    async def line1(self, info: Info) -> str:
+        return await self._show(info, self.row.line1) or ""
+
+    @strawberry.field
+    async def line2(self, info: Info) -> str | None:
+        return await self._show(info, self.row.line2)
+
+    @strawberry.field
+    async def postal_code(self, info: Info) -> str | None:
+        return await self._show(info, self.row.postal_code)
 
 
 @strawberry.type
@@ -241,11 +275,7 @@ class CustomerType(ScopedNode):
 
     @strawberry.field(description="Street, postcode and name masked without crm.customer.pii:read.")
     async def addresses(self, info: Info) -> list[PostalAddress]:
-        pii = await dataloaders.can_see_pii(info)
-        show = (lambda v: v) if pii else mask_text
-        return [PostalAddress(kind=a.kind, name=show(a.name), line1=show(a.line1) or "", line2=show(a.line2),
-                              postal_code=show(a.postal_code), city=a.city, region=a.region, country=a.country)
-                for a in await dataloaders.addresses(info).load(self.id)]
+        return [PostalAddress.from_row(a) for a in await dataloaders.addresses(info).load(self.id)]
 
     @strawberry.field
     async def identities(self, info: Info) -> list[CustomerIdentity]:
@@ -301,3 +331,8 @@ class CustomerType(ScopedNode):
             .order_by("-created_at", "-id").limit(size)
         return [NoteType(id=strawberry.ID(str(n.id)), body=n.body, author_id=n.author_id, created_at=n.created_at)
                 for n in rows]
+
+    @strawberry.field(description="Orders, notes, merges and other modules' events, newest first.")
+    async def timeline(self, info: Info, first: int | None = None, after: str | None = None
+                       ) -> Connection[TimelineEventType]:
+        return await resolve_timeline(info, self.id, first, after)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -16,8 +16,9 @@ from core.auth.principal import Principal
 from core.errors import UserFacingError, UserFacingErrors
 from core.i18n import N_
 from core.tenancy import scoped
-from modules.crm.models import Customer, CustomerTag, Note, Tag
+from modules.crm.models import Customer, CustomerTag, CustomField, Note, Tag
 from modules.crm.models.customer import STAGES, TIERS
+from modules.crm.services import custom_fields
 from modules.crm.services.contacts import replace_contacts, validate_contacts
 
 UNSET: Any = object()
@@ -55,7 +56,9 @@ class CustomerData:
         self.given = {k: v for k, v in self.__dict__.items() if k != "given" and v is not UNSET}
 
 
-def _validate(data: CustomerData, current: Customer | None) -> tuple[dict[str, Any], dict[str, list[str]]]:
+def _validate(data: CustomerData, current: Customer | None, definitions: Mapping[str, CustomField]
+              ) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """Every field's mistakes at once; `definitions` are the tenant's custom fields (loaded by the caller)."""
     errors: list[UserFacingError] = []
     given = data.given
     values: dict[str, Any] = {}
@@ -93,11 +96,10 @@ def _validate(data: CustomerData, current: Customer | None) -> tuple[dict[str, A
                                N_("Say where the customer gave consent (web form, checkout...)."),
                                ["consentSource"]))
         values["consent_source"] = source[:50]
-    if "custom_fields" in given:
-        if not isinstance(given["custom_fields"], dict):
-            errors.append(_err("INVALID_CUSTOM_FIELDS", N_("Custom fields are a JSON object."),
-                               ["customFields"]))
-        values["custom_fields"] = given["custom_fields"]
+    if "custom_fields" in given or current is None:
+        values["custom_fields"] = custom_fields.check_values(
+            errors, given.get("custom_fields", custom_fields.UNSET), current.custom_fields if current else None,
+            definitions)
     region = values.get("country") or (current.country if current else None)
     contacts = validate_contacts(errors, given.get("emails"), given.get("phones"), region)
     if errors:
@@ -112,8 +114,8 @@ def _snapshot(customer: Customer) -> dict[str, Any]:
 
 
 async def create_customer(actor: Principal, data: CustomerData) -> Customer:
-    values, contacts = _validate(data, None)
     tid = actor.tenant_id
+    values, contacts = _validate(data, None, await custom_fields.definitions(tid))
     async with in_transaction():
         customer = Customer(tenant_id=tid, **values)
         customer.display_name = f"{customer.first_name} {customer.last_name}".strip()
@@ -139,7 +141,7 @@ async def update_customer(actor: Principal, customer_id: int, data: CustomerData
     tid = actor.tenant_id
     async with in_transaction():
         customer = await get_customer(tid, customer_id)
-        values, contacts = _validate(data, customer)
+        values, contacts = _validate(data, customer, await custom_fields.definitions(tid))
         before = _snapshot(customer)
         for name, value in values.items():
             setattr(customer, name, value)

@@ -13,6 +13,7 @@ from tortoise.queryset import QuerySet
 from core.tenancy import scoped
 from modules.crm.models import Customer, CustomerContact, CustomerIdentity, CustomerTag, Order
 from modules.crm.services.contacts import search_hashes
+from modules.crm.services.rules import compile_rule
 
 
 @dataclass
@@ -29,6 +30,8 @@ class CustomerFilter:
     spend_max: int | None = None
     last_order_from: datetime | None = None
     last_order_to: datetime | None = None
+    # A checked segment rule (modules/crm/services/rules.py), compiled into this query's WHERE.
+    segment_rule: dict[str, Any] | None = None
 
 
 def _ids(qs: QuerySet[Any], column: str = "customer_id") -> Subquery:
@@ -71,4 +74,6 @@ def filter_customers(tenant_id: int, f: CustomerFilter, region: str | None = Non
         if f.last_order_to:
             last = last.filter(last__lte=f.last_order_to)
         qs = qs.filter(id__in=_ids(last))
+    if f.segment_rule is not None:
+        qs = qs.filter(compile_rule(tenant_id, f.segment_rule))
     return qs

@@ -14,7 +14,8 @@ from core.graphql.mutations import attempt
 from core.graphql.permissions import Requires
 from core.models import Tenant
 from modules.crm.graphql import dataloaders
-from modules.crm.graphql.queries import CustomerFilterInput, to_filter
+from modules.crm.graphql.queries import CustomerFilterInput
+from modules.crm.graphql.queries import customer_filter as resolve_filter
 from modules.crm.services import exports
 
 READ = [Requires("crm.customer", "read")]
@@ -83,7 +84,7 @@ class ExportMutations:
     async def export_customers(self, info: Info, input: ExportCustomersInput) -> ExportPayload:  # noqa: A002
         ctx = info.context
         principal = ctx.require_principal()
-        customer_filter = to_filter(info, input.filter)
+        customer_filter = await resolve_filter(info, input.filter)
         tenant = await Tenant.get(id=principal.tenant_id)
         region = tenant.default_locale.split("-")[1] if "-" in tenant.default_locale else None
         pii = await dataloaders.can_see_pii(info)

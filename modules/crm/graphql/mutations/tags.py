@@ -10,7 +10,7 @@ from core.graphql.mutations import attempt
 from core.graphql.node import decode_id
 from core.graphql.permissions import Requires
 from core.i18n import N_
-from modules.crm.graphql.queries import CustomerFilterInput, to_filter
+from modules.crm.graphql.queries import CustomerFilterInput, customer_filter
 from modules.crm.graphql.types import CustomerType, TagType
 from modules.crm.services import customers
 from modules.crm.services.search import filter_customers
@@ -49,7 +49,7 @@ async def _set(info: Info, input: TagCustomersInput, tagged: bool) -> TagCustome
             raise UserFacingError("CUSTOMERS_OR_FILTER", N_("Give either customerIds or a filter."),
                                   field=["customerIds"], domain="crm")
         if input.filter is not None:
-            matching = filter_customers(principal.tenant_id, to_filter(info, input.filter))
+            matching = filter_customers(principal.tenant_id, await customer_filter(info, input.filter))
             return await customers.set_tags_matching(principal, tag_ids, matching, tagged)
         return await customers.set_tags(
             principal, tag_ids, [decode_id(c, CustomerType, "customerIds") for c in input.customer_ids or []], tagged)

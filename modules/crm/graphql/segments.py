@@ -1,0 +1,136 @@
+"""Segments: segments (each with a live count), segmentPreview, createSegment, updateSegment, deleteSegment."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Self, cast
+
+import strawberry
+from strawberry import relay
+from strawberry.scalars import JSON
+from strawberry.types import Info
+from tortoise.queryset import QuerySet
+
+from core.errors import UserError, UserFacingErrors, user_errors
+from core.graphql.mutations import attempt
+from core.graphql.node import ScopedNode, decode_id, to_global_id
+from core.graphql.permissions import Requires
+from core.tenancy import scoped
+from modules.crm import models
+from modules.crm.graphql.types import CustomerType
+from modules.crm.services import segments
+from modules.crm.services.segments import UNSET
+
+READ = [Requires("crm.customer", "read")]
+WRITE = [Requires("crm.customer", "write")]
+PREVIEW_SIZE = 20
+RULE_HELP = ('{"all"|"any": [rule, ...]} | {"not": rule} | {"field", "op", "value"}; see the crm docs for '
+             "fields and ops.")
+
+
+@strawberry.type(name="Segment")
+class SegmentType(ScopedNode):
+    id: relay.NodeID[int]
+    name: str
+    rule: JSON = strawberry.field(description=RULE_HELP)
+    created_at: datetime
+    updated_at: datetime
+    read_permission = ("crm.customer", "read")
+
+    @classmethod
+    def scope(cls, tenant_id: int) -> QuerySet[Any]:
+        return scoped(models.Segment, tenant_id)
+
+    @classmethod
+    def from_row(cls, row: models.Segment) -> Self:
+        return cls(id=row.id, name=row.name, rule=row.rule, created_at=row.created_at, updated_at=row.updated_at)
+
+    @strawberry.field(description="How many customers match now (counted in SQL at each request).")
+    async def count(self, info: Info) -> int:
+        return await segments.count(info.context.tenant_id, cast(dict[str, Any], self.rule))
+
+
+@strawberry.type
+class SegmentPreview:
+    count: int = 0
+    customers: list[CustomerType] = strawberry.field(default_factory=list, description="The newest 20.")
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input
+class CreateSegmentInput:
+    name: str
+    rule: JSON = strawberry.field(description=RULE_HELP)
+
+
+@strawberry.input(description="Omitted fields are left as they are.")
+class UpdateSegmentInput:
+    id: strawberry.ID
+    name: str | None = strawberry.UNSET
+    rule: JSON | None = strawberry.UNSET
+
+
+@strawberry.input
+class DeleteSegmentInput:
+    id: strawberry.ID
+
+
+@strawberry.type
+class SegmentPayload:
+    segment: SegmentType | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class DeleteSegmentPayload:
+    deleted_id: strawberry.ID | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class SegmentQuery:
+    @strawberry.field(permission_classes=READ)
+    async def segments(self, info: Info) -> list[SegmentType]:
+        rows = await scoped(models.Segment, info.context.tenant_id).order_by("name").limit(segments.MAX_SEGMENTS)
+        return [SegmentType.from_row(r) for r in rows]
+
+    @strawberry.field(permission_classes=READ, description="What a rule would select, before saving it.")
+    async def segment_preview(self, info: Info, rule: JSON) -> SegmentPreview:
+        tid = info.context.tenant_id
+        errors = await segments.rule_errors(tid, rule)
+        if errors:
+            return SegmentPreview(errors=user_errors(UserFacingErrors(errors), info.context.locale))
+        qs = segments.matching(tid, cast(dict[str, Any], rule))
+        rows = await qs.order_by("-created_at", "-id").limit(PREVIEW_SIZE)
+        return SegmentPreview(count=await qs.count(), customers=[CustomerType.from_row(r) for r in rows])
+
+
+def _payload(result: tuple[models.Segment | None, list[UserError]]) -> SegmentPayload:
+    row, errors = result
+    return SegmentPayload(segment=SegmentType.from_row(row) if row else None, errors=errors)
+
+
+@strawberry.type
+class SegmentMutations:
+    @strawberry.mutation(permission_classes=WRITE)
+    async def create_segment(self, info: Info, input: CreateSegmentInput) -> SegmentPayload:  # noqa: A002
+        return _payload(await attempt(info, segments.create_segment(
+            info.context.require_principal(), input.name, input.rule)))
+
+    @strawberry.mutation(permission_classes=WRITE)
+    async def update_segment(self, info: Info, input: UpdateSegmentInput) -> SegmentPayload:  # noqa: A002
+        async def run() -> models.Segment:
+            return await segments.update_segment(
+                info.context.require_principal(), decode_id(input.id, SegmentType, "id"),
+                name=UNSET if input.name is strawberry.UNSET else input.name,
+                rule=UNSET if input.rule is strawberry.UNSET else input.rule)
+        return _payload(await attempt(info, run()))
+
+    @strawberry.mutation(permission_classes=WRITE)
+    async def delete_segment(self, info: Info, input: DeleteSegmentInput) -> DeleteSegmentPayload:  # noqa: A002
+        async def run() -> strawberry.ID:
+            pk = decode_id(input.id, SegmentType, "id")
+            await segments.delete_segment(info.context.require_principal(), pk)
+            return to_global_id(SegmentType, pk)
+        deleted, errors = await attempt(info, run())
+        return DeleteSegmentPayload(deleted_id=deleted, errors=errors)
