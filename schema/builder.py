@@ -70,7 +70,22 @@ def _merge_root(
     return strawberry.type(type(name, (), namespace))
 
 
+def _drop_stale_extensions(modules: Sequence[Module], types: dict[str, tuple[str, type]]) -> None:
+    """Strawberry types are shared classes: fields added by a module that is not in this build
+    (an earlier build's, in tests or after an uninstall) are taken off again."""
+    present = {m.name for m in modules}
+    for _, cls in types.values():
+        added_by: dict[str, str] = cls.__dict__.get("_sellercare_added", {})
+        stale = {name for name, module in added_by.items() if module not in present}
+        if stale:
+            definition = _definition(cls)
+            definition.fields = [f for f in definition.fields if f.name not in stale]
+            for name in stale:
+                del added_by[name]
+
+
 def _apply_extensions(modules: Sequence[Module], types: dict[str, tuple[str, type]]) -> None:
+    _drop_stale_extensions(modules, types)
     for module in modules:
         for target, extras in module.load_graphql().extends.items():
             if target not in types:

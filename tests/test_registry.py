@@ -110,6 +110,9 @@ async def test_a_module_extends_a_type_it_does_not_own(rt: Any) -> None:
     schema = build_schema(modules, rt.settings)
     assert "colour" in str(schema)
     build_schema(modules, rt.settings)  # composing again is a no-op, not a clash
+    without = build_schema(modules[:1], rt.settings)  # the extending module is gone: so is its field
+    assert "colour" not in str(without) and "widget" in str(without)
+    assert "colour" in str(build_schema(modules, rt.settings))
     with pytest.raises(RegistryError, match="extends GraphQL type 'Gadget'"):
         build_schema([mod("oops", graphql="tests.test_registry:bad_extras")], rt.settings)
 
