@@ -20,14 +20,20 @@ from tortoise.queryset import QuerySet
 from core.errors import UserFacingError
 from core.graphql.permissions import check
 from core.i18n import N_
+from core.models.tenant import TenantModel
+from core.tenancy import scoped
 
 
 class ScopedNode(relay.Node):
     read_permission: ClassVar[tuple[str, str]]
+    # The tenant-owned model behind the type; types over global rows override `scope` instead.
+    model: ClassVar[type[TenantModel] | None] = None
 
     @classmethod
     def scope(cls, tenant_id: int) -> QuerySet[Any]:
-        raise NotImplementedError
+        if cls.model is None:
+            raise NotImplementedError(f"{cls.__name__} needs a `model` or its own `scope`")
+        return scoped(cls.model, tenant_id)
 
     @classmethod
     def from_row(cls, row: Any) -> Self:

@@ -8,13 +8,11 @@ from typing import Any, Self
 import strawberry
 from strawberry import relay
 from strawberry.types import Info
-from tortoise.queryset import QuerySet
 
 from core.errors import UserError
 from core.graphql.mutations import attempt
 from core.graphql.node import ScopedNode, decode_id, to_global_id
 from core.graphql.permissions import Requires
-from core.tenancy import scoped
 from modules.crm import models
 from modules.crm.services import custom_fields
 from modules.crm.services.custom_fields import UNSET
@@ -41,10 +39,7 @@ class CustomFieldType(ScopedNode):
     choices: list[str]
     required: bool
     read_permission = ("crm.customer", "read")
-
-    @classmethod
-    def scope(cls, tenant_id: int) -> QuerySet[Any]:
-        return scoped(models.CustomField, tenant_id)
+    model = models.CustomField
 
     @classmethod
     def from_row(cls, row: models.CustomField) -> Self:

@@ -9,7 +9,6 @@ import strawberry
 from strawberry import relay
 from strawberry.scalars import JSON
 from strawberry.types import Info
-from tortoise.queryset import QuerySet
 
 from core.errors import UserError, UserFacingErrors, user_errors
 from core.graphql.mutations import attempt
@@ -36,10 +35,7 @@ class SegmentType(ScopedNode):
     created_at: datetime
     updated_at: datetime
     read_permission = ("crm.customer", "read")
-
-    @classmethod
-    def scope(cls, tenant_id: int) -> QuerySet[Any]:
-        return scoped(models.Segment, tenant_id)
+    model = models.Segment
 
     @classmethod
     def from_row(cls, row: models.Segment) -> Self:

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import Enum
-from typing import Any, Self
+from typing import Self
 
 import strawberry
 from strawberry import relay
 from strawberry.scalars import JSON
 from strawberry.types import Info
-from tortoise.queryset import QuerySet
 
 from core.errors import ClientError
 from core.graphql.money import Money
@@ -41,10 +40,7 @@ class TagType(ScopedNode):
     name: str
     colour: str
     read_permission = ("crm.customer", "read")
-
-    @classmethod
-    def scope(cls, tenant_id: int) -> QuerySet[Any]:
-        return scoped(models.Tag, tenant_id)
+    model = models.Tag
 
     @classmethod
     def from_row(cls, row: models.Tag) -> Self:
@@ -57,10 +53,8 @@ class SalesChannelType(ScopedNode):
     platform: Platform
     name: str
     read_permission = ("crm.customer", "read")
+    model = models.SalesChannel
 
-    @classmethod
-    def scope(cls, tenant_id: int) -> QuerySet[Any]:
-        return scoped(models.SalesChannel, tenant_id)
 
     has_credentials: bool = False
     credential_keys: list[str] = strawberry.field(default_factory=list,
@@ -88,10 +82,7 @@ class PostalAddress(ScopedNode):
     country: str
     row: strawberry.Private[models.Address]
     read_permission = ("crm.customer", "read")
-
-    @classmethod
-    def scope(cls, tenant_id: int) -> QuerySet[Any]:
-        return scoped(models.Address, tenant_id)
+    model = models.Address
 
     @classmethod
     def from_row(cls, row: models.Address) -> Self:
@@ -146,10 +137,7 @@ class OrderType(ScopedNode):
     tracking_number: str
     row: strawberry.Private[models.Order]
     read_permission = ("crm.customer", "read")
-
-    @classmethod
-    def scope(cls, tenant_id: int) -> QuerySet[Any]:
-        return scoped(models.Order, tenant_id)
+    model = models.Order
 
     @classmethod
     def from_row(cls, row: models.Order) -> Self:
@@ -234,10 +222,7 @@ class CustomerType(ScopedNode):
     updated_at: datetime
     row: strawberry.Private[models.Customer]
     read_permission = ("crm.customer", "read")
-
-    @classmethod
-    def scope(cls, tenant_id: int) -> QuerySet[Any]:
-        return scoped(models.Customer, tenant_id)
+    model = models.Customer
 
     @classmethod
     def from_row(cls, row: models.Customer) -> Self:

@@ -89,10 +89,7 @@ class TeamType(ScopedNode):
     timezone: str
     working_hours: JSON
     read_permission = ("team.team", "read")
-
-    @classmethod
-    def scope(cls, tenant_id: int) -> QuerySet[Any]:
-        return scoped(team_models.Team, tenant_id)
+    model = team_models.Team
 
     @classmethod
     def from_row(cls, row: team_models.Team) -> Self:
@@ -119,10 +116,7 @@ class AuditEntryType(ScopedNode):
     after: JSON | None
     created_at: datetime
     read_permission = ("team.audit", "read")
-
-    @classmethod
-    def scope(cls, tenant_id: int) -> QuerySet[Any]:
-        return scoped(models.AuditEntry, tenant_id)
+    model = models.AuditEntry
 
     @classmethod
     def from_row(cls, row: models.AuditEntry) -> Self:
