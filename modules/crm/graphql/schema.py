@@ -8,6 +8,7 @@ from modules.crm.graphql.mutations.channels import ChannelMutations
 from modules.crm.graphql.mutations.customers import CustomerMutations
 from modules.crm.graphql.mutations.exports import ExportMutations, ExportQuery
 from modules.crm.graphql.mutations.merge import MergeMutations
+from modules.crm.graphql.mutations.orders import OrderMutations
 from modules.crm.graphql.mutations.privacy import PrivacyMutations
 from modules.crm.graphql.mutations.scores import ScoreMutations
 from modules.crm.graphql.mutations.tags import TagMutations
@@ -17,7 +18,7 @@ from modules.crm.graphql.types import CustomerType, OrderType, PostalAddress, Sa
 
 contribution = GraphQLContribution(
     queries=[ExportQuery, DuplicateQuery, CrmQuery, SegmentQuery, CustomFieldQuery],
-    mutations=[SegmentMutations, CustomFieldMutations,
+    mutations=[OrderMutations, SegmentMutations, CustomFieldMutations,
                ExportMutations, PrivacyMutations, MergeMutations, CustomerMutations, TagMutations,
                ScoreMutations, ChannelMutations, AddressMutations],
     types=[SegmentType, CustomFieldType, CustomerType, OrderType, TagType, SalesChannelType, PostalAddress],
