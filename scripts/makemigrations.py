@@ -30,8 +30,10 @@ async def write(apps: list[str]) -> list[str]:
         await Tortoise.init(config=config)
         try:
             assert Tortoise.apps is not None
-            wanted = {name: cfg for name, cfg in config["apps"].items() if not apps or name in apps}
-            return list(await MigrationAutodetector(Tortoise.apps, wanted).write())
+            # Every app's migrations are loaded, so that a new migration depends on the right
+            # migrations of the apps it refers to; only the wanted apps' files are written.
+            writers = await MigrationAutodetector(Tortoise.apps, config["apps"]).changes()
+            return [str(w.write()) for w in writers if not apps or w.app_label in apps]
         finally:
             await Tortoise.close_connections()
 
