@@ -9,6 +9,7 @@ import re
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
@@ -76,6 +77,33 @@ def _derive(secret: str, purpose: bytes) -> bytes:
                 info=b"sellercare:" + purpose).derive(secret.encode("utf-8"))
 
 
+TRANSLATION_PROVIDERS = ("libretranslate",)
+
+
+def _translation(env: dict[str, str]) -> tuple[str, str, str, float]:
+    """TRANSLATION_PROVIDER, LIBRETRANSLATE_URL, LIBRETRANSLATE_API_KEY, TRANSLATION_TIMEOUT."""
+    provider = env.get("TRANSLATION_PROVIDER", "").strip().lower()
+    if provider in ("", "none"):
+        return "", "", "", 10.0
+    if provider not in TRANSLATION_PROVIDERS:
+        raise SettingsError(f"TRANSLATION_PROVIDER must be one of {', '.join(TRANSLATION_PROVIDERS)} "
+                            f"or empty, not {provider!r}")
+    url = env.get("LIBRETRANSLATE_URL", "").strip()
+    parsed = urlsplit(url)
+    if parsed.scheme not in ("http", "https") or not parsed.hostname or parsed.query or parsed.fragment:
+        raise SettingsError("LIBRETRANSLATE_URL must be the server's http(s) address, like "
+                            "http://libretranslate:5000, when TRANSLATION_PROVIDER=libretranslate")
+    if parsed.username or parsed.password:
+        raise SettingsError("LIBRETRANSLATE_URL must not carry credentials: use LIBRETRANSLATE_API_KEY")
+    try:
+        timeout = float(env.get("TRANSLATION_TIMEOUT", "10"))
+    except ValueError:
+        raise SettingsError("TRANSLATION_TIMEOUT must be a number of seconds") from None
+    if not 0 < timeout <= 120:
+        raise SettingsError("TRANSLATION_TIMEOUT must be more than 0 and at most 120 seconds")
+    return provider, url.rstrip("/"), env.get("LIBRETRANSLATE_API_KEY", "").strip(), timeout
+
+
 @dataclass(frozen=True)
 class Settings:
     env: str = "development"
@@ -87,6 +115,7 @@ class Settings:
     login_attempts: int = 10
     login_window: int = 300
     max_body_bytes: int = 1_000_000
+    max_upload_bytes: int = 10_000_000  # a multipart GraphQL request (file uploads), whole
     max_query_depth: int = 12
     max_aliases: int = 30
     max_tokens: int = 2_000
@@ -101,6 +130,11 @@ class Settings:
     # PII encryption (core.crypto): the first key encrypts, the others only decrypt. Never in repr.
     encryption_keys: tuple[tuple[str, bytes], ...] = field(default=(), repr=False)
     index_key: bytes = field(default=b"", repr=False)
+    # Machine translation (core.translation): "" (none) or "libretranslate". The key never in repr.
+    translation_provider: str = ""
+    libretranslate_url: str = ""
+    libretranslate_api_key: str = field(default="", repr=False)
+    translation_timeout: float = 10.0
 
     @property
     def production(self) -> bool:
@@ -147,6 +181,7 @@ class Settings:
             index_key = b""
         else:
             index_key = _derive(secret, b"index-key")
+        provider, url, api_key, timeout = _translation(env)
         return cls(
             env=mode,
             database_url=database_url,
@@ -155,9 +190,14 @@ class Settings:
             access_token_ttl=int(env.get("ACCESS_TOKEN_TTL", 900)),
             refresh_token_ttl=int(env.get("REFRESH_TOKEN_TTL", 30 * 24 * 3600)),
             login_attempts=int(env.get("LOGIN_ATTEMPTS", 10)),
+            max_upload_bytes=int(env.get("MAX_UPLOAD_BYTES", 10_000_000)),
             cors_origins=tuple(o.strip() for o in env.get("CORS_ORIGINS", "").split(",") if o.strip()),
             demo_password=env.get("SELLERCARE_DEMO_PASSWORD", "demo"),
             var_dir=var_dir,
             encryption_keys=encryption_keys,
             index_key=index_key,
+            translation_provider=provider,
+            libretranslate_url=url,
+            libretranslate_api_key=api_key,
+            translation_timeout=timeout,
         )

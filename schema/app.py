@@ -13,18 +13,21 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
-from starlette.routing import Route
-from starlette.websockets import WebSocket
+from starlette.routing import Route, WebSocketRoute
+from starlette.websockets import WebSocket, WebSocketClose
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.http.temporal_response import TemporalResponse
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
+from strawberry.types.unset import UNSET, UnsetType
 
 from core import exports
 from core.auth.authenticate import authenticate
 from core.errors import ClientError
 from core.graphql.context import Context
-from core.i18n import format_locale, negotiate, translate
+from core.i18n import N_, format_locale, negotiate, translate
 from core.registry import Registry
 from core.runtime import Runtime
 from core.settings import Settings
@@ -38,7 +41,11 @@ log = logging.getLogger(__name__)
 
 class SellercareGraphQL(GraphQL):
     def __init__(self, rt: Runtime, **kwargs: Any):
-        super().__init__(build_schema(rt.modules, rt.settings), **kwargs)
+        # Subscriptions: graphql-transport-ws only (the legacy graphql-ws protocol is unmaintained);
+        # browsers on other origins may open a websocket only from the configured CORS origins.
+        super().__init__(build_schema(rt.modules, rt.settings),
+                         subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+                         allowed_origins=rt.settings.cors_origins, **kwargs)
         self.rt = rt
 
     async def get_context(  # type: ignore[override]
@@ -55,6 +62,25 @@ class SellercareGraphQL(GraphQL):
             ctx.auth_error = exc
         return ctx
 
+    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:  # type: ignore[override]
+        """Browsers cannot set headers on a websocket: the token comes in connection_init's payload
+        ({"authorization": "Bearer ..."}). Bad credentials refuse the connection (close 4403)."""
+        params = context.connection_params or {}
+        header = params.get("authorization", params.get("Authorization"))
+        if header is not None:
+            try:
+                if not isinstance(header, str):
+                    raise ClientError("INVALID_TOKEN", N_("Send credentials as 'Authorization: Bearer <token>'."),
+                                      context.locale)
+                context.principal = await authenticate(self.rt.settings, header, context.locale)
+                context.auth_error = None
+            except ClientError as exc:
+                context.principal, context.auth_error = None, exc
+        if context.auth_error is not None:
+            raise ConnectionRejectionError({"message": context.auth_error.message,
+                                            "code": (context.auth_error.extensions or {}).get("code")})
+        return UNSET
+
     async def process_result(
         self, request: Request, result: ExecutionResult
     ) -> GraphQLHTTPResponse:
@@ -66,7 +92,7 @@ class SellercareGraphQL(GraphQL):
 
 def create_app(settings: Settings | None = None, registry: Registry | None = None) -> Starlette:
     settings = settings or Settings.from_env()
-    graphql_app = BodyGuard(_LazyGraphQL(), settings.max_body_bytes)
+    graphql_app = BodyGuard(_LazyGraphQL(), settings.max_body_bytes, settings.max_upload_bytes)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -74,7 +100,10 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
         worker = InProcessWorker(rt) if settings.embedded else None
         app.state.rt = rt
         graphql_app.app.target = SellercareGraphQL(  # type: ignore[attr-defined]
-            rt, graphql_ide=None if settings.production else "graphiql"
+            rt, graphql_ide=None if settings.production else "graphiql",
+            # File uploads (GraphQL multipart request spec). Credentials travel only in the Authorization
+            # header, which a cross-site form cannot send, so a multipart POST is no CSRF vector here.
+            multipart_uploads_enabled=True,
         )
         if worker:
             await worker.start()
@@ -108,6 +137,7 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
             allow_headers=["Authorization", "Content-Type", "Accept-Language"], max_age=600))
     return Starlette(
         routes=[Route("/health", health), Route("/graphql", graphql_app, methods=["GET", "POST"]),
+                WebSocketRoute("/graphql", graphql_app),  # subscriptions (graphql-transport-ws)
                 Route("/exports/{token}", export_download, methods=["GET"])],
         middleware=middleware,
         lifespan=lifespan,
@@ -120,6 +150,9 @@ class _LazyGraphQL:
     target: SellercareGraphQL | None = None
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if self.target is None and scope["type"] == "websocket":
+            await WebSocketClose(code=1013)(scope, receive, send)  # 1013: try again later
+            return
         if self.target is None:
             response = JSONResponse({"errors": [{"message": "Starting up."}]}, status_code=503)
             await response(scope, receive, send)

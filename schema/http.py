@@ -3,12 +3,17 @@
 strawberry's view answers HTTP 500 to a body that is valid JSON but not an object, to a deeply
 nested array, or to invalid UTF-8; and nothing limits the body's size. This ASGI wrapper reads
 the body (at most `max_bytes`), checks it, and answers 400/413 with a GraphQL-shaped error.
+A multipart request (file uploads, the GraphQL multipart request spec) may be `max_upload_bytes`
+long; its `operations` part gets the same checks as a JSON body, its `map` must be an object of
+lists of paths.
 """
 
 from __future__ import annotations
 
 import json
 
+from starlette.formparsers import MultiPartException
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from core.i18n import N_, negotiate, translate
@@ -61,10 +66,42 @@ def check_body(body: bytes) -> str | None:
     return None
 
 
+MAX_UPLOAD_FILES = 10
+BAD_MULTIPART = N_("The multipart request cannot be read: send 'operations', 'map' and the files.")
+
+
+def _map_ok(raw: object) -> bool:
+    try:
+        mapping = json.loads(raw) if isinstance(raw, str) else None
+    except ValueError:
+        return False
+    return isinstance(mapping, dict) and all(
+        isinstance(paths, list) and all(isinstance(p, str) for p in paths) for paths in mapping.values())
+
+
+async def check_multipart(scope: Scope, body: bytes) -> str | None:
+    """None when the multipart body is a well-formed GraphQL upload request; otherwise why not."""
+    async def receive() -> Message:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    try:
+        form = await Request(scope, receive).form(max_files=MAX_UPLOAD_FILES, max_fields=MAX_UPLOAD_FILES + 2)
+    except (MultiPartException, ValueError, KeyError):
+        return BAD_MULTIPART
+    try:
+        operations = form.get("operations")
+        if not isinstance(operations, str) or not _map_ok(form.get("map")):
+            return BAD_MULTIPART
+        return check_body(operations.encode("utf-8"))
+    finally:
+        await form.close()
+
+
 class BodyGuard:
-    def __init__(self, app: ASGIApp, max_bytes: int):
+    def __init__(self, app: ASGIApp, max_bytes: int, max_upload_bytes: int | None = None):
         self.app = app
         self.max_bytes = max_bytes
+        self.max_upload_bytes = max_upload_bytes or max_bytes
 
     async def _reject(self, scope: Scope, send: Send, status: int, message: str) -> None:
         headers = dict(scope["headers"])
@@ -84,9 +121,11 @@ class BodyGuard:
             return
         headers = dict(scope["headers"])
         content_type = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
-        if content_type != b"application/json":
+        multipart = content_type == b"multipart/form-data"
+        if content_type != b"application/json" and not multipart:
             await self._reject(scope, send, 415, N_("Send GraphQL requests as application/json."))
             return
+        limit = self.max_upload_bytes if multipart else self.max_bytes
         chunks: list[bytes] = []
         size = 0
         more = True
@@ -96,13 +135,13 @@ class BodyGuard:
                 return
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > self.max_bytes:
+            if size > limit:
                 await self._reject(scope, send, 413, N_("The request body is too large."))
                 return
             chunks.append(chunk)
             more = message.get("more_body", False)
         body = b"".join(chunks)
-        problem = check_body(body)
+        problem = await check_multipart(scope, body) if multipart else check_body(body)
         if problem:
             await self._reject(scope, send, 400, problem)
             return

@@ -11,3 +11,4 @@ class Principal:
     tenant_id: int
     via: str = "api"  # "api" | "script" | "worker"
     api_key_id: int | None = None
+    tenant_locale: str = "en"  # the tenant's default locale (BCP 47), loaded with the membership

@@ -24,6 +24,8 @@ class Context:
     principal: Principal | None = None
     auth_error: GraphQLError | None = None
     loaders: dict[str, Any] = field(default_factory=dict)
+    # A websocket's connection_init payload (strawberry sets it): where browsers send credentials.
+    connection_params: dict[str, Any] | None = None
 
     def require_principal(self) -> Principal:
         if self.auth_error is not None:
@@ -35,6 +37,13 @@ class Context:
     @property
     def tenant_id(self) -> int:
         return self.require_principal().tenant_id
+
+    @property
+    def tenant_region(self) -> str | None:
+        """The region of the tenant's default locale (`de-DE` -> `DE`), e.g. to read phone numbers
+        given without a country code; known from authentication, so no query."""
+        locale = self.require_principal().tenant_locale
+        return locale.split("-")[1] if "-" in locale else None
 
     def loader(self, key: str, factory: Callable[[], Any]) -> Any:
         """A DataLoader created once per request (never shared between requests or tenants)."""

@@ -1,5 +1,5 @@
-"""The crm module's background work: customer exports, the purge of old export files, and the
-nightly RFM scores and lifecycle stages."""
+"""The crm module's background work: customer exports, bulk imports of uploaded files, the purge of old
+export files, and the nightly RFM scores and lifecycle stages."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from core import exports as core_exports
 from core.graphql.node import to_global_id
 from core.registry import WorkerContribution
 from modules.crm.graphql.types import CustomerType
-from modules.crm.services import exports, rfm
+from modules.crm.services import exports, imports, rfm
 
 
 async def export_customers(ctx: dict[str, Any], export_id: str, tenant_id: int, filter_args: dict[str, Any],
@@ -21,6 +21,14 @@ async def export_customers(ctx: dict[str, Any], export_id: str, tenant_id: int, 
     rt = ctx["rt"]
     return await exports.run_export(rt.redis, rt.settings, export_id, tenant_id, filter_args, pii, region, locale,
                                     lambda pk: to_global_id(CustomerType, pk))
+
+
+async def import_file(ctx: dict[str, Any], import_id: str, tenant_id: int, user_id: int, kind: str, suffix: str,
+                      channel_id: int | None, dry_run: bool, on_conflict: str) -> dict[str, int]:
+    """Import one uploaded file (see modules.crm.services.imports); returns the counts."""
+    rt = ctx["rt"]
+    return await imports.run_job(rt.redis, rt.settings, import_id, tenant_id, user_id, kind, suffix, channel_id,
+                                 dry_run, on_conflict)
 
 
 async def purge_exports(ctx: dict[str, Any]) -> int:
@@ -34,7 +42,8 @@ async def recompute_scores(ctx: dict[str, Any]) -> dict[int, int]:
 
 
 worker = WorkerContribution(
-    functions=[func(export_customers, name=exports.JOB_NAME, timeout=3600, max_tries=3)],
+    functions=[func(export_customers, name=exports.JOB_NAME, timeout=3600, max_tries=3),
+               func(import_file, name=imports.JOB_NAME, timeout=3600, max_tries=3)],
     cron_jobs=[cron(purge_exports, name="crm.purge_exports", minute={41}, unique=True, timeout=600),
                cron(recompute_scores, name="crm.recompute_scores", hour={2}, minute={13}, unique=True,
                     timeout=3600)],

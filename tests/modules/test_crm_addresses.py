@@ -9,6 +9,7 @@ from tortoise import connections
 
 from core.access.admin import assign_role_by_name
 from core.identity import add_user
+from core.models import AuditEntry
 from modules.crm.models import Customer
 from tests.conftest import PASSWORD, Api, TenantFixture
 
@@ -137,3 +138,39 @@ async def test_other_tenants_ids_and_merged_or_erased_customers(api: Api, tenant
     await row.save()
     refused = await _add(api, tenant, cid, line1="New 1", country="GB")
     assert refused["errors"][0]["code"] == "CUSTOMER_MERGED"
+
+
+async def test_one_default_address_per_kind(api: Api, tenant: TenantFixture) -> None:
+    cid = await _customer(api, tenant)
+
+    async def defaults() -> dict[str, list[str]]:
+        view = await api.data("query($id: ID!) { customer(id: $id) { addresses { id kind isDefault } } }",
+                              {"id": cid}, token=tenant.token)
+        out: dict[str, list[str]] = {}
+        for a in view["customer"]["addresses"]:
+            if a["isDefault"]:
+                out.setdefault(a["kind"], []).append(a["id"])
+        return out
+
+    first = (await _add(api, tenant, cid, line1="1 First St", country="GB"))["address"]["id"]
+    second = (await _add(api, tenant, cid, line1="2 Second St", country="GB"))["address"]["id"]
+    bill = (await _add(api, tenant, cid, kind="billing", line1="3 Bill St", country="GB"))["address"]["id"]
+    assert await defaults() == {"shipping": [first], "billing": [bill]}  # the first of each kind
+    made = await api.data(UPDATE, {"i": {"addressId": second, "address": {"isDefault": True}}}, token=tenant.token)
+    assert made["updateCustomerAddress"]["errors"] == []
+    assert await defaults() == {"shipping": [second], "billing": [bill]}
+    third = await _add(api, tenant, cid, line1="4 Third St", country="GB", isDefault=True)
+    assert await defaults() == {"shipping": [third["address"]["id"]], "billing": [bill]}
+    refused = await api.data(UPDATE, {"i": {"addressId": third["address"]["id"], "address": {"isDefault": False}}},
+                             token=tenant.token)
+    assert refused["updateCustomerAddress"]["errors"] == [
+        {"code": "DEFAULT_REQUIRED", "field": ["isDefault"], "message": refused["updateCustomerAddress"]["errors"][0][
+            "message"]}]
+    # Removing the default hands it to the oldest address left; moving it to billing does the same.
+    await api.data(REMOVE, {"i": {"addressId": third["address"]["id"]}}, token=tenant.token)
+    assert await defaults() == {"shipping": [first], "billing": [bill]}
+    moved = await api.data(UPDATE, {"i": {"addressId": first, "address": {"kind": "billing"}}}, token=tenant.token)
+    assert moved["updateCustomerAddress"]["address"]["kind"] == "billing"
+    assert await defaults() == {"shipping": [second], "billing": [bill]}
+    entries = await AuditEntry.filter(tenant_id=tenant.id, action="customer.address.update").order_by("id")
+    assert "is_default" in entries[0].after["fields_changed"]

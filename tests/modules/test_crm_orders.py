@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from strawberry import relay
+
 from core.graphql.node import to_global_id
+from core.models import AuditEntry, OutboxEvent
 from modules.crm.graphql.types import SalesChannelType
 from modules.crm.models import Order, OrderLine, Product, SalesChannel
 from tests.conftest import Api, TenantFixture
@@ -76,3 +82,85 @@ async def test_an_external_id_is_unique_per_channel(api: Api, tenant: TenantFixt
     assert again["createOrder"]["errors"] == [{"code": "ORDER_EXISTS", "field": ["externalId"]}]
     elsewhere = await api.data(CREATE, {"i": {**order, "channelId": None}}, token=tenant.token)
     assert elsewhere["createOrder"]["errors"] == []
+
+
+UPDATE = """mutation($i: UpdateOrderInput!) { updateOrder(input: $i) {
+  order { id status carrier trackingNumber paidAt shippedAt deliveredAt } errors { code field } } }"""
+
+
+async def _order(api: Api, t: TenantFixture, placed_at: str = "2026-01-10T09:00:00+00:00") -> str:
+    data = await api.data("""mutation($i: CreateOrderInput!) { createOrder(input: $i) { order { id } } }""", {"i": {
+        "customerId": await _customer(api, t), "number": "U-1", "currency": "EUR", "placedAt": placed_at,
+        "lines": [{"sku": "A", "unitPrice": "10"}]}}, token=t.token)
+    return str(data["createOrder"]["order"]["id"])
+
+
+async def test_update_order_moves_through_statuses_with_times_and_an_audit_trail(
+        api: Api, tenant: TenantFixture) -> None:
+    order_id = await _order(api, tenant)
+    pk = int(relay.GlobalID.from_id(order_id).node_id)
+
+    async def update(**fields: Any) -> dict[str, Any]:
+        return (await api.data(UPDATE, {"i": {"orderId": order_id, **fields}}, token=tenant.token))["updateOrder"]
+
+    paid = await update(status="paid", paidAt="2026-01-10T10:00:00Z")
+    assert paid["errors"] == [] and paid["order"]["status"] == "paid"
+    assert paid["order"]["paidAt"].startswith("2026-01-10T10:00:00")
+    shipped = await update(status="shipped", carrier=" DHL ", trackingNumber="00340434",
+                           shippedAt="2026-01-11T08:00:00+01:00")
+    assert shipped["errors"] == []
+    got = shipped["order"]
+    assert (got["status"], got["carrier"], got["trackingNumber"]) == ("shipped", "DHL", "00340434")
+    assert got["shippedAt"].startswith("2026-01-11T07:00:00") and got["deliveredAt"] is None
+    before = datetime.now(UTC)
+    delivered = await update(status="delivered")
+    assert datetime.fromisoformat(delivered["order"]["deliveredAt"]) >= before - timedelta(seconds=1)  # now
+    refunded = await update(status="refunded")
+    assert refunded["errors"] == [] and refunded["order"]["status"] == "refunded"
+    final = await update(status="paid")
+    assert final["errors"] == [{"code": "INVALID_TRANSITION", "field": ["status"]}]
+    entries = await AuditEntry.filter(tenant_id=tenant.id, action="order.update", object_id=str(pk)).order_by("id")
+    assert [(e.before["status"], e.after["status"]) for e in entries] == [
+        ("pending", "paid"), ("paid", "shipped"), ("shipped", "delivered"), ("delivered", "refunded")]
+    assert entries[1].after["carrier"] == "DHL" and entries[1].before["shipped_at"] is None
+    topics = await OutboxEvent.filter(tenant_id=tenant.id, topic="crm.order.status_changed").values_list(
+        "payload", flat=True)
+    assert [(p["from"], p["to"]) for p in topics if p["order_id"] == pk][-1] == ("delivered", "refunded")
+    timeline = await api.data("query($id: ID!) { node(id: $id) { ... on Order { status } } }", {"id": order_id},
+                              token=tenant.token)
+    assert timeline["node"] == {"status": "refunded"}
+
+
+async def test_update_order_refuses_bad_values_and_other_tenants_orders(
+        api: Api, tenant: TenantFixture, other_tenant: TenantFixture) -> None:
+    order_id = await _order(api, tenant)
+    bad = await api.data(UPDATE, {"i": {"orderId": order_id, "status": "shipped", "carrier": "x" * 65,
+                                        "paidAt": "2026-01-01T00:00:00Z", "deliveredAt": "2026-01-11T00:00:00Z"}},
+                         token=tenant.token)
+    assert {(e["code"], e["field"][0]) for e in bad["updateOrder"]["errors"]} == {
+        ("INVALID_TRANSITION", "status"), ("TOO_LONG", "carrier"), ("STEP_NOT_REACHED", "paidAt"),
+        ("STEP_NOT_REACHED", "deliveredAt")}
+    assert bad["updateOrder"]["order"] is None
+    wrong = await api.data(UPDATE, {"i": {"orderId": order_id, "status": "lost"}}, token=tenant.token)
+    assert wrong["updateOrder"]["errors"] == [{"code": "INVALID_CHOICE", "field": ["status"]}]
+    early = await api.data(UPDATE, {"i": {"orderId": order_id, "status": "paid", "paidAt": "2026-01-09T00:00:00Z"}},
+                           token=tenant.token)
+    assert early["updateOrder"]["errors"] == [{"code": "BEFORE_PLACED", "field": ["paidAt"]}]
+    future = await api.data(UPDATE, {"i": {"orderId": order_id, "status": "paid",
+                                           "paidAt": (datetime.now(UTC) + timedelta(days=1)).isoformat()}},
+                            token=tenant.token)
+    assert future["updateOrder"]["errors"] == [{"code": "IN_FUTURE", "field": ["paidAt"]}]
+    await api.data(UPDATE, {"i": {"orderId": order_id, "status": "paid", "paidAt": "2026-01-11T00:00:00Z"}},
+                   token=tenant.token)
+    order = await api.data(UPDATE, {"i": {"orderId": order_id, "status": "shipped",
+                                          "shippedAt": "2026-01-10T12:00:00Z"}}, token=tenant.token)
+    assert order["updateOrder"]["errors"] == [{"code": "OUT_OF_ORDER", "field": ["shippedAt"]}]
+    stored = await Order.get(id=int(relay.GlobalID.from_id(order_id).node_id))
+    assert (stored.status, stored.shipped_at, stored.carrier) == ("paid", None, "")
+    theirs = await api.data(UPDATE, {"i": {"orderId": order_id, "status": "cancelled"}}, token=other_tenant.token)
+    assert theirs["updateOrder"]["errors"] == [{"code": "NOT_FOUND", "field": ["orderId"]}]
+    not_an_order = await api.data(UPDATE, {"i": {"orderId": to_global_id(SalesChannelType, 1), "status": "paid"}},
+                                  token=tenant.token)
+    assert not_an_order["updateOrder"]["errors"][0]["code"] == "INVALID_ID"
+    cancelled = await api.data(UPDATE, {"i": {"orderId": order_id, "status": "cancelled"}}, token=tenant.token)
+    assert cancelled["updateOrder"]["order"]["status"] == "cancelled"

@@ -330,3 +330,30 @@ async def test_messages_are_translated(api: Api, tenant: TenantFixture) -> None:
     body = await api.post(CREATE, {"i": {"name": "x", "rule": c("nope", "eq", 1)}}, token=tenant.token, lang="es")
     (error,) = body["data"]["createSegment"]["errors"]
     assert error["code"] == "UNKNOWN_FIELD" and "nope" in error["message"] and "Unknown" not in error["message"]
+
+
+async def test_tag_conditions_are_stored_by_id_and_survive_a_rename(api: Api, tenant: TenantFixture,
+                                                                    other_tenant: TenantFixture) -> None:
+    world = await _world(api, tenant, other_tenant)  # A carries the tag "vip"
+    rule = {"all": [c("tag", "has", "vip"), {"not": c("tag", "has_not", "vip")}]}
+    data = await api.data(CREATE, {"i": {"name": "VIPs", "rule": rule}}, token=tenant.token)
+    assert data["createSegment"]["errors"] == []
+    assert data["createSegment"]["segment"]["rule"] == rule and data["createSegment"]["segment"]["count"] == 1
+    vip = await Tag.get(tenant_id=tenant.id, name="vip")
+    stored = (await Segment.get(tenant_id=tenant.id, name="VIPs")).rule
+    assert stored == {"all": [c("tag", "has", vip.id), {"not": c("tag", "has_not", vip.id)}]}
+    await Tag.filter(id=vip.id).update(name="very-important")
+    listed = await api.data("{ segments { name rule count } }", token=tenant.token)
+    renamed = {"all": [c("tag", "has", "very-important"), {"not": c("tag", "has_not", "very-important")}]}
+    assert listed["segments"] == [{"name": "VIPs", "rule": renamed, "count": 1}]
+    found = await api.data(CUSTOMERS, {"f": {"segmentId": data["createSegment"]["segment"]["id"]}},
+                           token=tenant.token)
+    assert [e["node"]["displayName"] for e in found["customers"]["edges"]] == [world["A"].display_name]
+    # The old name is unknown now; the other tenant's tag of the same name is never found; an id of
+    # another tenant's tag is refused like an unknown name.
+    their_vip = await Tag.get(tenant_id=other_tenant.id, name="vip")
+    for value in ("vip", their_vip.id):
+        data = await api.data(PREVIEW, {"r": c("tag", "has", value)}, token=tenant.token)
+        assert data["segmentPreview"]["errors"] == [{"code": "NOT_FOUND", "field": ["rule", "value"]}]
+    data = await api.data(PREVIEW, {"r": c("tag", "has", vip.id)}, token=tenant.token)
+    assert data["segmentPreview"]["count"] == 1

@@ -116,6 +116,17 @@ def tags(info: Info) -> DataLoader[int, list[Any]]:
     return _grouped(info, "crm.tags", _tags)
 
 
+def tag_names(info: Info) -> DataLoader[int, str | None]:
+    """Tag names by id (segment rules store tag ids and show names)."""
+    tenant_id = info.context.tenant_id
+
+    async def load(ids: list[int]) -> list[str | None]:
+        names = dict(await scoped(Tag, tenant_id).filter(id__in=ids).values_list("id", "name"))
+        return [names.get(i) for i in ids]
+
+    return info.context.loader("tag_names", lambda: DataLoader(load_fn=load))
+
+
 def order_lines(info: Info) -> DataLoader[int, list[Any]]:
     return _grouped(info, "crm.order_lines", _lines)
 

@@ -14,7 +14,6 @@ from core.errors import ClientError, UserFacingError
 from core.graphql.node import decode_id
 from core.graphql.pagination import Connection, Ordering, SortDirection, page_size, paginate
 from core.graphql.permissions import Requires
-from core.models import Tenant
 from core.tenancy import scoped
 from modules.crm import models
 from modules.crm.graphql.segments import SegmentType
@@ -109,12 +108,10 @@ class CrmQuery:
         filter: CustomerFilterInput | None = None, order_by: CustomerOrder | None = None,  # noqa: A002
     ) -> Connection[CustomerType]:
         ctx = info.context
-        tenant = await Tenant.get(id=ctx.tenant_id)
-        region = tenant.default_locale.split("-")[1] if "-" in tenant.default_locale else None
         order = order_by or CustomerOrder()
         s = ctx.rt.settings
         return await paginate(
-            filter_customers(ctx.tenant_id, await customer_filter(info, filter), region),
+            filter_customers(ctx.tenant_id, await customer_filter(info, filter), ctx.tenant_region),
             first=page_size(first, s.default_page_size, s.max_page_size, ctx.locale), after=after,
             ordering=Ordering(order.field.value, order.direction == SortDirection.DESC),
             to_node=CustomerType.from_row, locale=ctx.locale)

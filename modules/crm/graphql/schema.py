@@ -7,6 +7,7 @@ from modules.crm.graphql.mutations.addresses import AddressMutations
 from modules.crm.graphql.mutations.channels import ChannelMutations
 from modules.crm.graphql.mutations.customers import CustomerMutations
 from modules.crm.graphql.mutations.exports import ExportMutations, ExportQuery
+from modules.crm.graphql.mutations.imports import ImportMutations, ImportQuery
 from modules.crm.graphql.mutations.merge import MergeMutations
 from modules.crm.graphql.mutations.orders import OrderMutations
 from modules.crm.graphql.mutations.privacy import PrivacyMutations
@@ -17,9 +18,9 @@ from modules.crm.graphql.segments import SegmentMutations, SegmentQuery, Segment
 from modules.crm.graphql.types import CustomerType, OrderType, PostalAddress, SalesChannelType, TagType
 
 contribution = GraphQLContribution(
-    queries=[ExportQuery, DuplicateQuery, CrmQuery, SegmentQuery, CustomFieldQuery],
+    queries=[ExportQuery, ImportQuery, DuplicateQuery, CrmQuery, SegmentQuery, CustomFieldQuery],
     mutations=[OrderMutations, SegmentMutations, CustomFieldMutations,
-               ExportMutations, PrivacyMutations, MergeMutations, CustomerMutations, TagMutations,
+               ExportMutations, ImportMutations, PrivacyMutations, MergeMutations, CustomerMutations, TagMutations,
                ScoreMutations, ChannelMutations, AddressMutations],
     types=[SegmentType, CustomFieldType, CustomerType, OrderType, TagType, SalesChannelType, PostalAddress],
 )

@@ -16,8 +16,10 @@ from core.graphql.node import ScopedNode, decode_id, to_global_id
 from core.graphql.permissions import Requires
 from core.tenancy import scoped
 from modules.crm import models
+from modules.crm.graphql import dataloaders
 from modules.crm.graphql.types import CustomerType
 from modules.crm.services import segments
+from modules.crm.services.rules import tag_values, with_tags
 from modules.crm.services.segments import UNSET
 
 READ = [Requires("crm.customer", "read")]
@@ -31,19 +33,26 @@ RULE_HELP = ('{"all"|"any": [rule, ...]} | {"not": rule} | {"field", "op", "valu
 class SegmentType(ScopedNode):
     id: relay.NodeID[int]
     name: str
-    rule: JSON = strawberry.field(description=RULE_HELP)
     created_at: datetime
     updated_at: datetime
+    stored_rule: strawberry.Private[Any]
     read_permission = ("crm.customer", "read")
     model = models.Segment
 
     @classmethod
     def from_row(cls, row: models.Segment) -> Self:
-        return cls(id=row.id, name=row.name, rule=row.rule, created_at=row.created_at, updated_at=row.updated_at)
+        return cls(id=row.id, name=row.name, stored_rule=row.rule, created_at=row.created_at,
+                   updated_at=row.updated_at)
+
+    @strawberry.field(description=RULE_HELP + " Tags are shown by their current name.")
+    async def rule(self, info: Info) -> JSON:
+        ids = [v for v in tag_values(self.stored_rule) if isinstance(v, int)]
+        names = await dataloaders.tag_names(info).load_many(ids)
+        return with_tags(self.stored_rule, {i: n for i, n in zip(ids, names, strict=True) if n is not None})
 
     @strawberry.field(description="How many customers match now (counted in SQL at each request).")
     async def count(self, info: Info) -> int:
-        return await segments.count(info.context.tenant_id, cast(dict[str, Any], self.rule))
+        return await segments.count(info.context.tenant_id, cast(dict[str, Any], self.stored_rule))
 
 
 @strawberry.type
@@ -93,10 +102,10 @@ class SegmentQuery:
     @strawberry.field(permission_classes=READ, description="What a rule would select, before saving it.")
     async def segment_preview(self, info: Info, rule: JSON) -> SegmentPreview:
         tid = info.context.tenant_id
-        errors = await segments.rule_errors(tid, rule)
+        stored, errors = await segments.resolve_rule(tid, rule)
         if errors:
             return SegmentPreview(errors=user_errors(UserFacingErrors(errors), info.context.locale))
-        qs = segments.matching(tid, cast(dict[str, Any], rule))
+        qs = segments.matching(tid, cast(dict[str, Any], stored))
         rows = await qs.order_by("-created_at", "-id").limit(PREVIEW_SIZE)
         return SegmentPreview(count=await qs.count(), customers=[CustomerType.from_row(r) for r in rows])
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import Enum
-from typing import Self
+from typing import Any, Self
 
 import strawberry
 from strawberry import relay
@@ -80,13 +80,15 @@ class PostalAddress(ScopedNode):
     city: str
     region: str
     country: str
+    is_default: bool = strawberry.field(description="The customer's default address of this kind.")
     row: strawberry.Private[models.Address]
     read_permission = ("crm.customer", "read")
     model = models.Address
 
     @classmethod
     def from_row(cls, row: models.Address) -> Self:
-        return cls(id=row.id, kind=row.kind, city=row.city, region=row.region, country=row.country, row=row)
+        return cls(id=row.id, kind=row.kind, city=row.city, region=row.region, country=row.country,
+                   is_default=row.is_default, row=row)
 
     async def _show(self, info: Info, value: str | None) -> str | None:
         return value if await dataloaders.can_see_pii(info) else mask_text(value)
@@ -117,10 +119,18 @@ class MarketingConsent:
 
 @strawberry.type
 class OrderLineType:
+    id: strawberry.ID = strawberry.field(description="The line's id within its order (returns name lines by it).")
     sku: str
     name: str
     quantity: int
     unit_price: Money
+
+
+def _money_field(column: str) -> Any:
+    """A Money field read from one amount column of the order (minor units, in the order's currency)."""
+    def resolve(root: OrderType, info: Info) -> Money:
+        return Money.of(getattr(root.row, column), root.row.currency, info.context.format_locale)
+    return strawberry.field(resolver=resolve)
 
 
 @strawberry.type(name="Order")
@@ -135,6 +145,11 @@ class OrderType(ScopedNode):
     delivered_at: datetime | None
     carrier: str
     tracking_number: str
+    total: Money = _money_field("total")
+    subtotal: Money = _money_field("subtotal")
+    shipping: Money = _money_field("shipping")
+    tax: Money = _money_field("tax")
+    discount: Money = _money_field("discount")
     row: strawberry.Private[models.Order]
     read_permission = ("crm.customer", "read")
     model = models.Order
@@ -146,33 +161,10 @@ class OrderType(ScopedNode):
                    delivered_at=row.delivered_at, carrier=row.carrier, tracking_number=row.tracking_number,
                    row=row)
 
-    def _money(self, info: Info, minor: int) -> Money:
-        return Money.of(minor, self.row.currency, info.context.format_locale)
-
-    @strawberry.field
-    def total(self, info: Info) -> Money:
-        return self._money(info, self.row.total)
-
-    @strawberry.field
-    def subtotal(self, info: Info) -> Money:
-        return self._money(info, self.row.subtotal)
-
-    @strawberry.field
-    def shipping(self, info: Info) -> Money:
-        return self._money(info, self.row.shipping)
-
-    @strawberry.field
-    def tax(self, info: Info) -> Money:
-        return self._money(info, self.row.tax)
-
-    @strawberry.field
-    def discount(self, info: Info) -> Money:
-        return self._money(info, self.row.discount)
-
     @strawberry.field
     async def lines(self, info: Info) -> list[OrderLineType]:
         locale = info.context.format_locale
-        return [OrderLineType(sku=line.sku, name=line.name, quantity=line.quantity,
+        return [OrderLineType(id=strawberry.ID(str(line.id)), sku=line.sku, name=line.name, quantity=line.quantity,
                               unit_price=Money.of(line.unit_price, line.currency, locale))
                 for line in await dataloaders.order_lines(info).load(self.id)]
 

@@ -36,6 +36,8 @@ class Address(TenantModel):
     city = fields.CharField(max_length=100, default="")
     region = fields.CharField(max_length=100, default="")
     country = fields.CharField(max_length=2)
+    # One default per (customer, kind), kept so by modules/crm/services/addresses.py.
+    is_default = fields.BooleanField(default=False)
     customer_id: int
 
     class Meta:

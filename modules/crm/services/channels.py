@@ -20,7 +20,8 @@ from core.i18n import N_
 from core.tenancy import scoped
 from modules.crm.models import CustomerIdentity, Order, SalesChannel
 from modules.crm.models.channel import PLATFORMS
-from modules.crm.services.customers import UNSET, _err
+from modules.crm.services.customers import UNSET
+from modules.crm.services.errors import crm_error
 
 MAX_CREDENTIALS_BYTES = 16 * 1024
 MAX_NAME = 100
@@ -28,11 +29,11 @@ MAX_NAME = 100
 
 def _credentials(value: Any) -> dict[str, Any]:
     if not isinstance(value, dict):
-        raise _err("INVALID_CREDENTIALS", N_("Credentials are a JSON object."), ["credentials"])
+        raise crm_error("INVALID_CREDENTIALS", N_("Credentials are a JSON object."), ["credentials"])
     size = len(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode())
     if size > MAX_CREDENTIALS_BYTES:
-        raise _err("CREDENTIALS_TOO_LARGE", N_("Credentials are at most {max} bytes of JSON."), ["credentials"],
-                   max=MAX_CREDENTIALS_BYTES)
+        raise crm_error("CREDENTIALS_TOO_LARGE", N_("Credentials are at most {max} bytes of JSON."), ["credentials"],
+                        max=MAX_CREDENTIALS_BYTES)
     return value
 
 
@@ -60,7 +61,8 @@ def _key_changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, lis
 async def _name(tenant_id: int, name: Any, errors: list[UserFacingError], exclude_id: int | None = None) -> str:
     text = (name or "").strip() if isinstance(name, str) else ""
     if not text or len(text) > MAX_NAME:
-        errors.append(_err("INVALID_NAME", N_("A channel name has 1 to {max} characters."), ["name"], max=MAX_NAME))
+        errors.append(crm_error("INVALID_NAME", N_("A channel name has 1 to {max} characters."), ["name"],
+                                max=MAX_NAME))
         return text
     clash = scoped(SalesChannel, tenant_id).filter(name=text)
     if exclude_id is not None:
@@ -71,13 +73,13 @@ async def _name(tenant_id: int, name: Any, errors: list[UserFacingError], exclud
 
 
 def _name_taken(name: str) -> UserFacingError:
-    return _err("CHANNEL_NAME_TAKEN", N_("A sales channel named {name} already exists."), ["name"], name=name)
+    return crm_error("CHANNEL_NAME_TAKEN", N_("A sales channel named {name} already exists."), ["name"], name=name)
 
 
 async def get_channel(tenant_id: int, channel_id: int) -> SalesChannel:
     channel = await scoped(SalesChannel, tenant_id).filter(id=channel_id).first()
     if channel is None:
-        raise _err("NOT_FOUND", N_("No such sales channel."), ["channelId"])
+        raise crm_error("NOT_FOUND", N_("No such sales channel."), ["channelId"])
     return channel
 
 
@@ -85,8 +87,8 @@ async def create_channel(actor: Principal, platform: str, name: str, credentials
     tid = actor.tenant_id
     errors: list[UserFacingError] = []
     if platform not in PLATFORMS:
-        errors.append(_err("INVALID_CHOICE", N_("Choose one of: {choices}."), ["platform"],
-                           choices=", ".join(PLATFORMS)))
+        errors.append(crm_error("INVALID_CHOICE", N_("Choose one of: {choices}."), ["platform"],
+                                choices=", ".join(PLATFORMS)))
     text = await _name(tid, name, errors)
     creds: dict[str, Any] = {}
     if credentials is not None:
@@ -147,9 +149,9 @@ async def delete_channel(actor: Principal, channel_id: int) -> int:
         orders = await scoped(Order, tid).filter(channel_id=channel.id).count()
         identities = await scoped(CustomerIdentity, tid).filter(channel_id=channel.id).count()
         if orders or identities:
-            raise _err("CHANNEL_IN_USE",
-                       N_("This channel is still used by {orders} orders and {identities} customer identities."),
-                       ["channelId"], orders=orders, identities=identities)
+            raise crm_error("CHANNEL_IN_USE",
+                            N_("This channel is still used by {orders} orders and {identities} customer identities."),
+                            ["channelId"], orders=orders, identities=identities)
         await scoped(SalesChannel, tid).filter(id=channel.id).delete()
         await audit.record(actor, tid, "channel.delete", "SalesChannel", channel.id,
                            {"platform": channel.platform, "name": channel.name}, None)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
@@ -24,6 +24,7 @@ from core.i18n import N_
 from core.tenancy import scoped
 from modules.crm.models import Customer, CustomField, Segment
 from modules.crm.models.custom_field import FIELD_TYPES
+from modules.crm.services.errors import crm_error
 from modules.crm.services.rules import FieldDef, custom_keys
 
 KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
@@ -31,10 +32,6 @@ MAX_FIELDS = 100
 MAX_CHOICES = 100
 MAX_TEXT = 1000
 UNSET: Any = object()
-
-
-def _err(code: str, message: str, path: Sequence[str], **params: object) -> UserFacingError:
-    return UserFacingError(code, message, field=list(path), params=params, domain="crm")
 
 
 async def definitions(tenant_id: int) -> dict[str, CustomField]:
@@ -65,14 +62,14 @@ def check_values(errors: list[UserFacingError], given: Any, current: Mapping[str
     if given is None:
         given = {}
     if not isinstance(given, dict):
-        errors.append(_err("INVALID_CUSTOM_FIELDS", N_("Custom fields are a JSON object."), ["customFields"]))
+        errors.append(crm_error("INVALID_CUSTOM_FIELDS", N_("Custom fields are a JSON object."), ["customFields"]))
         return result
     bad: set[str] = set()
     for key, value in given.items():
         path = ["customFields", str(key)]
         definition = defs.get(key)
         if definition is None:
-            errors.append(_err("UNKNOWN_CUSTOM_FIELD", N_("There is no custom field {key}."), path, key=str(key)))
+            errors.append(crm_error("UNKNOWN_CUSTOM_FIELD", N_("There is no custom field {key}."), path, key=str(key)))
             continue
         if value is None:
             result.pop(key, None)
@@ -90,24 +87,25 @@ def check_values(errors: list[UserFacingError], given: Any, current: Mapping[str
 def _required(errors: list[UserFacingError], values: Mapping[str, Any], defs: Mapping[str, CustomField]) -> None:
     for key, definition in defs.items():
         if definition.required and values.get(key) is None:
-            errors.append(_err("REQUIRED", N_("{label} is required."), ["customFields", key], label=definition.label))
+            errors.append(crm_error("REQUIRED", N_("{label} is required."), ["customFields", key],
+                                    label=definition.label))
 
 
 def _value(definition: CustomField, value: Any, path: list[str]) -> Any:
     kind = definition.type
     if kind == "text":
         if not isinstance(value, str):
-            raise _err("INVALID_TYPE", N_("{label} takes text."), path, label=definition.label)
+            raise crm_error("INVALID_TYPE", N_("{label} takes text."), path, label=definition.label)
         if len(value) > MAX_TEXT:
-            raise _err("TOO_LONG", N_("At most {max} characters."), path, max=MAX_TEXT)
+            raise crm_error("TOO_LONG", N_("At most {max} characters."), path, max=MAX_TEXT)
         return value
     if kind == "number":
         if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-            raise _err("INVALID_TYPE", N_("{label} takes a number."), path, label=definition.label)
+            raise crm_error("INVALID_TYPE", N_("{label} takes a number."), path, label=definition.label)
         return value
     if kind == "boolean":
         if not isinstance(value, bool):
-            raise _err("INVALID_TYPE", N_("{label} takes true or false."), path, label=definition.label)
+            raise crm_error("INVALID_TYPE", N_("{label} takes true or false."), path, label=definition.label)
         return value
     if kind == "date":
         try:
@@ -115,11 +113,29 @@ def _value(definition: CustomField, value: Any, path: list[str]) -> Any:
                 raise ValueError
             return date.fromisoformat(value).isoformat()
         except ValueError:
-            raise _err("INVALID_TYPE", N_("{label} takes an ISO date (2024-05-31)."), path,
-                       label=definition.label) from None
+            raise crm_error("INVALID_TYPE", N_("{label} takes an ISO date (2024-05-31)."), path,
+                            label=definition.label) from None
     if value not in (definition.choices or []):
-        raise _err("INVALID_CHOICE", N_("Choose one of: {choices}."), path, choices=", ".join(definition.choices))
+        raise crm_error("INVALID_CHOICE", N_("Choose one of: {choices}."), path, choices=", ".join(definition.choices))
     return value
+
+
+TRUE = ("true", "yes", "1", "y")
+FALSE = ("false", "no", "0", "n")
+
+
+def parse_text(definition: CustomField, text: str, path: list[str]) -> Any:
+    """A value given as text (an import file's cell) as its field's type, checked like an API value."""
+    value: Any = text
+    if definition.type == "number":
+        try:
+            value = int(text) if text.lstrip("-").isdigit() else float(text)
+        except ValueError:
+            value = text  # refused below as not a number
+    elif definition.type == "boolean":
+        lowered = text.lower()
+        value = True if lowered in TRUE else False if lowered in FALSE else text
+    return _value(definition, value, path)
 
 
 # --- definitions ------------------------------------------------------------------------------
@@ -127,24 +143,24 @@ def _value(definition: CustomField, value: Any, path: list[str]) -> Any:
 
 def _check_definition(errors: list[UserFacingError], label: Any, kind: str, choices: Any) -> list[str]:
     if label is not UNSET and (not isinstance(label, str) or not label.strip() or len(label.strip()) > 100):
-        errors.append(_err("INVALID_LABEL", N_("A label has 1 to 100 characters."), ["label"]))
+        errors.append(crm_error("INVALID_LABEL", N_("A label has 1 to 100 characters."), ["label"]))
     cleaned: list[str] = []
     if kind == "choice":
         if not isinstance(choices, list) or not choices or len(choices) > MAX_CHOICES:
-            errors.append(_err("CHOICES_REQUIRED", N_("A choice field lists 1 to {max} choices."), ["choices"],
-                               max=MAX_CHOICES))
+            errors.append(crm_error("CHOICES_REQUIRED", N_("A choice field lists 1 to {max} choices."), ["choices"],
+                                    max=MAX_CHOICES))
             return []
         for i, choice in enumerate(choices):
             text = choice.strip() if isinstance(choice, str) else ""
             if not text or len(text) > 100:
-                errors.append(_err("INVALID_CHOICE", N_("A choice has 1 to 100 characters."), ["choices", str(i)]))
+                errors.append(crm_error("INVALID_CHOICE", N_("A choice has 1 to 100 characters."), ["choices", str(i)]))
             elif text in cleaned:
-                errors.append(_err("DUPLICATE_CHOICE", N_("{choice} is listed twice."), ["choices", str(i)],
-                                   choice=text))
+                errors.append(crm_error("DUPLICATE_CHOICE", N_("{choice} is listed twice."), ["choices", str(i)],
+                                        choice=text))
             else:
                 cleaned.append(text)
     elif choices not in (UNSET, None, []):
-        errors.append(_err("CHOICES_NOT_ALLOWED", N_("Only choice fields have choices."), ["choices"]))
+        errors.append(crm_error("CHOICES_NOT_ALLOWED", N_("Only choice fields have choices."), ["choices"]))
     return cleaned
 
 
@@ -157,15 +173,16 @@ async def create_field(actor: Principal, key: str, label: str, kind: str, choice
     tid = actor.tenant_id
     errors: list[UserFacingError] = []
     if not KEY.match(key or ""):
-        errors.append(_err("INVALID_KEY", N_("A key is lower case letters, digits and _, starting with a letter "
-                                             "(at most 40)."), ["key"]))
+        errors.append(crm_error("INVALID_KEY", N_("A key is lower case letters, digits and _, starting with a letter "
+                                                  "(at most 40)."), ["key"]))
     elif await scoped(CustomField, tid).filter(key=key).exists():
-        errors.append(_err("KEY_TAKEN", N_("A custom field {key} already exists."), ["key"], key=key))
+        errors.append(crm_error("KEY_TAKEN", N_("A custom field {key} already exists."), ["key"], key=key))
     if kind not in FIELD_TYPES:
-        errors.append(_err("INVALID_CHOICE", N_("Choose one of: {choices}."), ["type"], choices=", ".join(FIELD_TYPES)))
+        errors.append(crm_error("INVALID_CHOICE", N_("Choose one of: {choices}."), ["type"],
+                                choices=", ".join(FIELD_TYPES)))
     cleaned = _check_definition(errors, label, kind, choices if choices is not None else UNSET)
     if await scoped(CustomField, tid).count() >= MAX_FIELDS:
-        errors.append(_err("TOO_MANY", N_("At most {max} custom fields."), ["key"], max=MAX_FIELDS))
+        errors.append(crm_error("TOO_MANY", N_("At most {max} custom fields."), ["key"], max=MAX_FIELDS))
     if errors:
         raise UserFacingErrors(errors)
     async with in_transaction():
@@ -178,7 +195,7 @@ async def create_field(actor: Principal, key: str, label: str, kind: str, choice
 async def get_field(tenant_id: int, field_id: int) -> CustomField:
     row = await scoped(CustomField, tenant_id).filter(id=field_id).first()
     if row is None:
-        raise _err("NOT_FOUND", N_("No such custom field."), ["id"])
+        raise crm_error("NOT_FOUND", N_("No such custom field."), ["id"])
     return row
 
 
@@ -227,11 +244,11 @@ async def delete_field(actor: Principal, field_id: int, force: bool = False) -> 
         used = await in_use.count()
         for segment in await scoped(Segment, tid).limit(1000):
             if row.key in custom_keys(segment.rule):
-                raise _err("FIELD_IN_SEGMENT", N_("The segment {name} uses this field: change it first."), ["id"],
-                           name=segment.name)
+                raise crm_error("FIELD_IN_SEGMENT", N_("The segment {name} uses this field: change it first."), ["id"],
+                                name=segment.name)
         if used and not force:
-            raise _err("FIELD_IN_USE", N_("{count} customers have a value for this field: delete with force to "
-                                          "remove those values too."), ["id"], count=used)
+            raise crm_error("FIELD_IN_USE", N_("{count} customers have a value for this field: delete with force to "
+                                               "remove those values too."), ["id"], count=used)
         if used:
             placeholder = "$1" if conn.capabilities.dialect == "postgres" else "?"
             # The key is a checked identifier (KEY) and the tenant a parameter: nothing user-typed in the SQL.

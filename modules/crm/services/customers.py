@@ -20,16 +20,13 @@ from modules.crm.models import Customer, CustomerTag, CustomField, Note, Tag
 from modules.crm.models.customer import STAGES, TIERS
 from modules.crm.services import custom_fields
 from modules.crm.services.contacts import replace_contacts, validate_contacts
+from modules.crm.services.errors import crm_error
 
 UNSET: Any = object()
 COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 # Audited fields: never contact data, which lives (encrypted) in its own table.
 AUDITED = ("first_name", "last_name", "country", "language", "timezone", "currency", "birthday",
            "marketing_consent", "consent_source", "tier", "stage", "custom_fields")
-
-
-def _err(code: str, message: str, path: Sequence[str], **params: object) -> UserFacingError:
-    return UserFacingError(code, message, field=list(path), params=params, domain="crm")
 
 
 @dataclass
@@ -66,7 +63,7 @@ def _validate(data: CustomerData, current: Customer | None, definitions: Mapping
         if name in given:
             text = (given[name] or "").strip()
             if len(text) > 100:
-                errors.append(_err("TOO_LONG", N_("At most {max} characters."), [name], max=100))
+                errors.append(crm_error("TOO_LONG", N_("At most {max} characters."), [name], max=100))
             values[name] = text
     checks = {"country": validation.country, "language": validation.language,
               "timezone": validation.timezone, "currency": validation.currency}
@@ -77,14 +74,14 @@ def _validate(data: CustomerData, current: Customer | None, definitions: Mapping
         birthday = given["birthday"]
         if birthday is not None and (not isinstance(birthday, date) or birthday > date.today()
                                      or birthday.year < 1900):
-            errors.append(_err("INVALID_BIRTHDAY", N_("A birthday is a past date after 1900."),
-                               ["birthday"]))
+            errors.append(crm_error("INVALID_BIRTHDAY", N_("A birthday is a past date after 1900."),
+                                    ["birthday"]))
         values["birthday"] = birthday
     for name, allowed in (("tier", TIERS), ("stage", STAGES)):
         if name in given:
             if given[name] not in allowed:
-                errors.append(_err("INVALID_CHOICE", N_("Choose one of: {choices}."), [name],
-                                   choices=", ".join(allowed)))
+                errors.append(crm_error("INVALID_CHOICE", N_("Choose one of: {choices}."), [name],
+                                        choices=", ".join(allowed)))
             values[name] = given[name]
     if "marketing_consent" in given:
         values["marketing_consent"] = bool(given["marketing_consent"])
@@ -92,9 +89,9 @@ def _validate(data: CustomerData, current: Customer | None, definitions: Mapping
             values["consent_at"] = datetime.now(UTC)
         source = (given.get("consent_source") or "").strip()
         if values["marketing_consent"] and not source:
-            errors.append(_err("CONSENT_SOURCE_REQUIRED",
-                               N_("Say where the customer gave consent (web form, checkout...)."),
-                               ["consentSource"]))
+            errors.append(crm_error("CONSENT_SOURCE_REQUIRED",
+                                    N_("Say where the customer gave consent (web form, checkout...)."),
+                                    ["consentSource"]))
         values["consent_source"] = source[:50]
     if "custom_fields" in given or current is None:
         values["custom_fields"] = custom_fields.check_values(
@@ -128,12 +125,12 @@ async def create_customer(actor: Principal, data: CustomerData) -> Customer:
 async def get_customer(tenant_id: int, customer_id: int) -> Customer:
     customer = await scoped(Customer, tenant_id).filter(id=customer_id).first()
     if customer is None:
-        raise _err("NOT_FOUND", N_("No such customer."), ["customerId"])
+        raise crm_error("NOT_FOUND", N_("No such customer."), ["customerId"])
     if customer.stage == "erased":
-        raise _err("CUSTOMER_ERASED", N_("This customer's data was erased on request."), ["customerId"])
+        raise crm_error("CUSTOMER_ERASED", N_("This customer's data was erased on request."), ["customerId"])
     if customer.merged_into_id is not None:
-        raise _err("CUSTOMER_MERGED", N_("This customer was merged into another one: edit that one."),
-                   ["customerId"])
+        raise crm_error("CUSTOMER_MERGED", N_("This customer was merged into another one: edit that one."),
+                        ["customerId"])
     return customer
 
 
@@ -158,7 +155,7 @@ async def update_customer(actor: Principal, customer_id: int, data: CustomerData
 async def add_note(actor: Principal, customer_id: int, body: str) -> Note:
     body = body.strip()
     if not body or len(body) > 10_000:
-        raise _err("INVALID_NOTE", N_("A note has 1 to 10,000 characters."), ["body"])
+        raise crm_error("INVALID_NOTE", N_("A note has 1 to 10,000 characters."), ["body"])
     tid = actor.tenant_id
     async with in_transaction():
         await get_customer(tid, customer_id)
@@ -172,11 +169,11 @@ async def create_tag(actor: Principal, name: str, colour: str | None) -> Tag:
     name = name.strip()
     errors = []
     if not name or len(name) > 50:
-        errors.append(_err("INVALID_NAME", N_("A tag name has 1 to 50 characters."), ["name"]))
+        errors.append(crm_error("INVALID_NAME", N_("A tag name has 1 to 50 characters."), ["name"]))
     elif await scoped(Tag, tid).filter(name=name).exists():
-        errors.append(_err("TAG_NAME_TAKEN", N_("A tag named {name} already exists."), ["name"], name=name))
+        errors.append(crm_error("TAG_NAME_TAKEN", N_("A tag named {name} already exists."), ["name"], name=name))
     if colour is not None and not COLOUR.match(colour):
-        errors.append(_err("INVALID_COLOUR", N_("A colour is #RRGGBB."), ["colour"]))
+        errors.append(crm_error("INVALID_COLOUR", N_("A colour is #RRGGBB."), ["colour"]))
     if errors:
         raise UserFacingErrors(errors)
     async with in_transaction():
@@ -196,7 +193,7 @@ async def set_tags(actor: Principal, tag_ids: Sequence[int], customer_ids: Seque
     """Tag (or untag) the listed customers, all or nothing; returns how many links changed."""
     tag_ids, customer_ids = list(dict.fromkeys(tag_ids)), list(dict.fromkeys(customer_ids))
     if len(customer_ids) > BULK_LIMIT:
-        raise _err("TOO_MANY", N_("At most {max} customers at once."), ["customerIds"], max=BULK_LIMIT)
+        raise crm_error("TOO_MANY", N_("At most {max} customers at once."), ["customerIds"], max=BULK_LIMIT)
     async with in_transaction():
         changed = await _set_tags(actor, tag_ids, customer_ids, tagged)
         await _audit_tags(actor, tag_ids, tagged, len(customer_ids), changed)
@@ -225,9 +222,9 @@ async def _set_tags(actor: Principal, tag_ids: list[int], customer_ids: list[int
     known_tags = set(await scoped(Tag, tid).filter(id__in=tag_ids).values_list("id", flat=True))
     known_customers = set(await scoped(Customer, tid).filter(id__in=customer_ids, merged_into_id__isnull=True)
                           .values_list("id", flat=True))
-    errors = [_err("NOT_FOUND", N_("No such tag."), ["tagIds", str(i)])
+    errors = [crm_error("NOT_FOUND", N_("No such tag."), ["tagIds", str(i)])
               for i, t in enumerate(tag_ids) if t not in known_tags]
-    errors += [_err("NOT_FOUND", N_("No such customer."), ["customerIds", str(i)])
+    errors += [crm_error("NOT_FOUND", N_("No such customer."), ["customerIds", str(i)])
                for i, c in enumerate(customer_ids) if c not in known_customers]
     if errors:
         raise UserFacingErrors(errors)

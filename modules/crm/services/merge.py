@@ -32,6 +32,7 @@ from modules.crm.models import (
     Note,
     Order,
 )
+from modules.crm.services.errors import crm_error
 
 MAX_SOURCES = 50
 CHUNK = 1_000  # ids per IN (...): far below SQLite's and asyncpg's bound-parameter limits
@@ -43,10 +44,6 @@ FOLLOW: dict[str, type[TenantModel]] = {
 TABLES: dict[str, type[TenantModel]] = {**FOLLOW, "crm_customer_tag": CustomerTag, "crm_contact": CustomerContact}
 
 
-def _err(code: str, message: str, path: Sequence[str], **params: object) -> UserFacingError:
-    return UserFacingError(code, message, field=list(path), params=params, domain="crm")
-
-
 def _chunks(ids: Sequence[int]) -> Iterator[list[int]]:
     for i in range(0, len(ids), CHUNK):
         yield list(ids[i:i + CHUNK])
@@ -54,17 +51,17 @@ def _chunks(ids: Sequence[int]) -> Iterator[list[int]]:
 
 def _validate_ids(target_id: int, source_ids: Sequence[int]) -> list[UserFacingError]:
     if not source_ids:
-        return [_err("REQUIRED", N_("Name at least one customer to merge."), ["sourceIds"])]
+        return [crm_error("REQUIRED", N_("Name at least one customer to merge."), ["sourceIds"])]
     if len(source_ids) > MAX_SOURCES:
-        return [_err("TOO_MANY", N_("At most {max} customers can be merged at once."), ["sourceIds"],
-                     max=MAX_SOURCES)]
+        return [crm_error("TOO_MANY", N_("At most {max} customers can be merged at once."), ["sourceIds"],
+                          max=MAX_SOURCES)]
     errors: list[UserFacingError] = []
     for i, source in enumerate(source_ids):
         if source == target_id:
-            errors.append(_err("TARGET_IN_SOURCES", N_("A customer cannot be merged into itself."),
-                               ["sourceIds", str(i)]))
+            errors.append(crm_error("TARGET_IN_SOURCES", N_("A customer cannot be merged into itself."),
+                                    ["sourceIds", str(i)]))
         elif source in source_ids[:i]:
-            errors.append(_err("DUPLICATE", N_("This customer is listed twice."), ["sourceIds", str(i)]))
+            errors.append(crm_error("DUPLICATE", N_("This customer is listed twice."), ["sourceIds", str(i)]))
     return errors
 
 
@@ -76,9 +73,9 @@ async def _check_customers(tid: int, target_id: int, source_ids: Sequence[int]) 
     for path, pk in [(["targetId"], target_id), *((["sourceIds", str(i)], s) for i, s in enumerate(source_ids))]:
         row = rows.get(pk)
         if row is None:
-            errors.append(_err("NOT_FOUND", N_("No such customer."), path))
+            errors.append(crm_error("NOT_FOUND", N_("No such customer."), path))
         elif row.merged_into_id is not None:
-            errors.append(_err("ALREADY_MERGED", N_("This customer was already merged into another one."), path))
+            errors.append(crm_error("ALREADY_MERGED", N_("This customer was already merged into another one."), path))
     if errors:
         raise UserFacingErrors(errors)
 
@@ -160,7 +157,7 @@ async def merge_customers(actor: Principal, target_id: int, source_ids: Sequence
         marked = await scoped(Customer, tid).filter(id__in=source_ids, merged_into_id__isnull=True) \
             .update(merged_into_id=target_id)
         if marked != len(source_ids):  # a concurrent merge got there first (SQLite has no row locks)
-            raise _err("ALREADY_MERGED", N_("This customer was already merged into another one."), ["sourceIds"])
+            raise crm_error("ALREADY_MERGED", N_("This customer was already merged into another one."), ["sourceIds"])
         merge = await CustomerMerge.create(tenant_id=tid, target_id=target_id, source_ids=source_ids, moved=moved,
                                            actor_id=actor.user_id)
         await audit.record(actor, tid, "customer.merge", "CustomerMerge", merge.id, None,
@@ -172,7 +169,7 @@ async def merge_customers(actor: Principal, target_id: int, source_ids: Sequence
 async def get_merge(tenant_id: int, merge_id: int) -> CustomerMerge:
     merge = await scoped(CustomerMerge, tenant_id).filter(id=merge_id).first()
     if merge is None:
-        raise _err("NOT_FOUND", N_("No such merge."), ["mergeId"])
+        raise crm_error("NOT_FOUND", N_("No such merge."), ["mergeId"])
     return merge
 
 
@@ -198,17 +195,17 @@ async def unmerge_customers(actor: Principal, merge_id: int) -> tuple[CustomerMe
     async with in_transaction():
         merge = await scoped(CustomerMerge, tid).filter(id=merge_id).select_for_update().first()
         if merge is None:
-            raise _err("NOT_FOUND", N_("No such merge."), ["mergeId"])
+            raise crm_error("NOT_FOUND", N_("No such merge."), ["mergeId"])
         if merge.undone_at is not None:
-            raise _err("ALREADY_UNDONE", N_("This merge was already undone."), ["mergeId"])
+            raise crm_error("ALREADY_UNDONE", N_("This merge was already undone."), ["mergeId"])
         target = await scoped(Customer, tid).filter(id=merge.target_id).select_for_update().first()
         if target is None or target.merged_into_id is not None:
-            raise _err("TARGET_MERGED", N_("The customer was merged into another one since: undo that merge first."),
-                       ["mergeId"])
+            raise crm_error("TARGET_MERGED",
+                            N_("The customer was merged into another one since: undo that merge first."), ["mergeId"])
         claimed = await scoped(CustomerMerge, tid).filter(id=merge.id, undone_at__isnull=True) \
             .update(undone_at=datetime.now(UTC), undone_by_id=actor.user_id)
         if claimed != 1:
-            raise _err("ALREADY_UNDONE", N_("This merge was already undone."), ["mergeId"])
+            raise crm_error("ALREADY_UNDONE", N_("This merge was already undone."), ["mergeId"])
         moved = merge.moved
         restored = {table: await _move_back(tid, table, target.id, moved.get(table, {})) for table in TABLES}
         for chunk in _chunks(moved.get(DEMOTED, [])):

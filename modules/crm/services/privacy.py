@@ -35,6 +35,7 @@ from modules.crm.models import (
     Tag,
 )
 from modules.crm.services.customers import get_customer
+from modules.crm.services.errors import crm_error
 
 ERASED = "erased"
 REDACTED = "[erased]"
@@ -42,13 +43,9 @@ REDACTED = "[erased]"
 PERSONAL = ("first_name", "last_name", "birthday", "custom_fields", "consent_source", "timezone", "language")
 
 
-def _err(code: str, message: str, path: list[str]) -> UserFacingError:
-    return UserFacingError(code, message, field=path, domain="crm")
-
-
 def confirmation_required() -> UserFacingError:
-    return _err("CONFIRMATION_REQUIRED",
-                N_("Erasure cannot be undone: set confirm to true to erase this customer's data."), ["confirm"])
+    return crm_error("CONFIRMATION_REQUIRED",
+                     N_("Erasure cannot be undone: set confirm to true to erase this customer's data."), ["confirm"])
 
 
 def _iso(value: Any) -> str | None:
@@ -138,10 +135,10 @@ async def erase_customer(actor: Principal, customer_id: int, confirm: bool) -> C
         customer = await scoped(Customer, tid).filter(id=customer_id).select_for_update().first()
         errors = []
         if customer is None:
-            errors.append(_err("NOT_FOUND", N_("No such customer."), ["customerId"]))
+            errors.append(crm_error("NOT_FOUND", N_("No such customer."), ["customerId"]))
         elif customer.stage == ERASED:
-            errors.append(_err("ALREADY_ERASED", N_("This customer's data has already been erased."),
-                               ["customerId"]))
+            errors.append(crm_error("ALREADY_ERASED", N_("This customer's data has already been erased."),
+                                    ["customerId"]))
         if not confirm:
             errors.append(confirmation_required())
         if errors:

@@ -12,7 +12,8 @@ Fields and their ops (`ne`, `not_in`, `has_not` and `is_null: false` are the exa
   `{"days_ago": n}` (now minus n days, evaluated when the rule runs); `between` takes `[from, to]`,
   both included. birthday takes dates only. orders.*_at is_null: the customer has no order;
 - marketing_consent: eq ne with true/false;
-- tag: has has_not with a tag name;
+- tag: has has_not with a tag: stored as the tag's id (segments.py resolves a name given on saving, and
+  shows the name again on reading), so renaming a tag keeps the rule;
 - rfm.recency, rfm.frequency, rfm.monetary: integers 1-5, eq ne in not_in gt gte lt lte between,
   is_null (no score computed yet);
 - orders.count: integer >= 0, eq ne in not_in gt gte lt lte between (a customer without orders has 0);
@@ -46,6 +47,7 @@ from core.i18n import N_
 from core.tenancy import scoped
 from modules.crm.models import Customer, CustomerScore, CustomerTag, Order, Tag
 from modules.crm.models.customer import STAGES, TIERS
+from modules.crm.services.errors import crm_error
 
 MAX_DEPTH = 5
 MAX_CONDITIONS = 50
@@ -88,34 +90,61 @@ class FieldDef:
     choices: tuple[str, ...] = ()
 
 
-def _err(code: str, message: str, path: Sequence[str], **params: object) -> UserFacingError:
-    return UserFacingError(code, message, field=list(path), params=params, domain="crm")
-
-
 # --- validation -------------------------------------------------------------------------------
 
 
 @dataclass
 class Checked:
     errors: list[UserFacingError]
-    tags: list[tuple[str, list[str]]]  # tag names the rule uses, with their paths (checked against the tenant)
+    tags: list[tuple[str | int, list[str]]]  # tag names or ids the rule uses, with their paths (checked against
+    # the tenant)
     custom_keys: set[str]
+
+
+def _conditions(rule: Any) -> list[dict[str, Any]]:
+    """Every condition of a rule, in order (a malformed part is skipped: callers check first)."""
+    if not isinstance(rule, dict):
+        return []
+    if "field" in rule:
+        return [rule]
+    found: list[dict[str, Any]] = []
+    for key in ("all", "any"):
+        items = rule.get(key)
+        for item in items if isinstance(items, list) else []:
+            found += _conditions(item)
+    if "not" in rule:
+        found += _conditions(rule["not"])
+    return found
+
+
+def tag_values(rule: Any) -> list[Any]:
+    """The values of a rule's tag conditions: ids as stored, names as a client may give them."""
+    return [c.get("value") for c in _conditions(rule) if c.get("field") == "tag"]
+
+
+def with_tags(rule: Any, mapping: Mapping[Any, Any]) -> Any:
+    """A copy of the rule with each tag condition's value replaced through `mapping` (kept when absent):
+    names to ids when a rule is saved, ids to names when it is read."""
+    if not isinstance(rule, dict):
+        return rule
+    if "field" in rule:
+        value = rule.get("value")
+        if rule.get("field") == "tag" and isinstance(value, str | int) and value in mapping:
+            return {**rule, "value": mapping[value]}
+        return dict(rule)
+    out = dict(rule)
+    for key in ("all", "any"):
+        if isinstance(rule.get(key), list):
+            out[key] = [with_tags(item, mapping) for item in rule[key]]
+    if "not" in rule:
+        out["not"] = with_tags(rule["not"], mapping)
+    return out
 
 
 def custom_keys(rule: Any) -> set[str]:
     """The custom field keys a (stored, valid) rule refers to."""
-    if not isinstance(rule, dict):
-        return set()
-    if "field" in rule:
-        name = rule.get("field")
-        return {name[7:]} if isinstance(name, str) and name.startswith("custom.") else set()
-    found: set[str] = set()
-    for key in ("all", "any"):
-        for item in rule.get(key) or []:
-            found |= custom_keys(item)
-    if "not" in rule:
-        found |= custom_keys(rule["not"])
-    return found
+    names = (c.get("field") for c in _conditions(rule))
+    return {n[7:] for n in names if isinstance(n, str) and n.startswith("custom.")}
 
 
 def check_rule(rule: Any, custom: Mapping[str, FieldDef], path: Sequence[str] = ("rule",)) -> Checked:
@@ -124,32 +153,32 @@ def check_rule(rule: Any, custom: Mapping[str, FieldDef], path: Sequence[str] = 
     count = [0]
     _check_node(rule, custom, list(path), 0, out, count)
     if count[0] > MAX_CONDITIONS:
-        out.errors.append(_err("RULE_TOO_LARGE", N_("A rule has at most {max} conditions."), path,
-                               max=MAX_CONDITIONS))
+        out.errors.append(crm_error("RULE_TOO_LARGE", N_("A rule has at most {max} conditions."), path,
+                                    max=MAX_CONDITIONS))
     return out
 
 
 def _check_node(node: Any, custom: Mapping[str, FieldDef], path: list[str], depth: int, out: Checked,
                 count: list[int]) -> None:
     if not isinstance(node, dict):
-        out.errors.append(_err("INVALID_RULE", N_("A rule is an object: all, any, not, or a condition."), path))
+        out.errors.append(crm_error("INVALID_RULE", N_("A rule is an object: all, any, not, or a condition."), path))
         return
     groups = [k for k in ("all", "any", "not") if k in node]
     if groups:
         if len(node) != 1:
-            out.errors.append(_err("INVALID_RULE", N_("A group has exactly one key: all, any or not."), path))
+            out.errors.append(crm_error("INVALID_RULE", N_("A group has exactly one key: all, any or not."), path))
             return
         key = groups[0]
         if depth >= MAX_DEPTH:
-            out.errors.append(_err("RULE_TOO_DEEP", N_("Groups nest at most {max} deep."), path + [key],
-                                   max=MAX_DEPTH))
+            out.errors.append(crm_error("RULE_TOO_DEEP", N_("Groups nest at most {max} deep."), path + [key],
+                                        max=MAX_DEPTH))
             return
         if key == "not":
             _check_node(node["not"], custom, path + ["not"], depth + 1, out, count)
             return
         items = node[key]
         if not isinstance(items, list) or not items:
-            out.errors.append(_err("INVALID_RULE", N_("List one or more rules."), path + [key]))
+            out.errors.append(crm_error("INVALID_RULE", N_("List one or more rules."), path + [key]))
             return
         for i, item in enumerate(items):
             if count[0] > MAX_CONDITIONS:
@@ -163,50 +192,50 @@ def _check_node(node: Any, custom: Mapping[str, FieldDef], path: list[str], dept
 def _check_condition(node: dict[str, Any], custom: Mapping[str, FieldDef], path: list[str], out: Checked) -> None:
     extra = set(node) - {"field", "op", "value", "currency"}
     if extra:
-        out.errors.append(_err("INVALID_RULE", N_("Unknown key {key} in a condition."), path + [sorted(extra)[0]],
-                               key=sorted(extra)[0]))
+        out.errors.append(crm_error("INVALID_RULE", N_("Unknown key {key} in a condition."), path + [sorted(extra)[0]],
+                                    key=sorted(extra)[0]))
         return
     name, op = node.get("field"), node.get("op")
     kind, ops, fdef = _field(name, custom)
     if kind is None:
-        out.errors.append(_err("UNKNOWN_FIELD", N_("Unknown field {field}."), path + ["field"], field=str(name)))
+        out.errors.append(crm_error("UNKNOWN_FIELD", N_("Unknown field {field}."), path + ["field"], field=str(name)))
         return
     if op not in ops:
-        out.errors.append(_err("UNKNOWN_OP", N_("{field} takes one of: {ops}."), path + ["op"], field=str(name),
-                               ops=", ".join(ops)))
+        out.errors.append(crm_error("UNKNOWN_OP", N_("{field} takes one of: {ops}."), path + ["op"], field=str(name),
+                                    ops=", ".join(ops)))
         return
     if isinstance(name, str) and name.startswith("custom."):
         out.custom_keys.add(name[7:])
     if "currency" in node and kind != "amount":
-        out.errors.append(_err("INVALID_RULE", N_("Only orders.total takes a currency."), path + ["currency"]))
+        out.errors.append(crm_error("INVALID_RULE", N_("Only orders.total takes a currency."), path + ["currency"]))
     value_path = path + ["value"]
     if "value" not in node:
-        out.errors.append(_err("INVALID_VALUE", N_("A condition needs a value."), value_path))
+        out.errors.append(crm_error("INVALID_VALUE", N_("A condition needs a value."), value_path))
         return
     value = node["value"]
     try:
         if op == "is_null":
             if not isinstance(value, bool):
-                raise _err("INVALID_VALUE", N_("is_null takes true or false."), value_path)
+                raise crm_error("INVALID_VALUE", N_("is_null takes true or false."), value_path)
             return
         if kind == "amount":
             currency = node.get("currency")
             if not isinstance(currency, str):
-                raise _err("INVALID_VALUE", N_("orders.total needs a currency."), path + ["currency"])
+                raise crm_error("INVALID_VALUE", N_("orders.total needs a currency."), path + ["currency"])
             validation.currency(currency, path + ["currency"])
         check = _value_checker(kind, fdef, node)
         if op in ("in", "not_in"):
             if not isinstance(value, list) or not value or len(value) > MAX_LIST:
-                raise _err("INVALID_VALUE", N_("List 1 to {max} values."), value_path, max=MAX_LIST)
+                raise crm_error("INVALID_VALUE", N_("List 1 to {max} values."), value_path, max=MAX_LIST)
             for i, item in enumerate(value):
                 check(item, value_path + [str(i)])
         elif op == "between":
             if not isinstance(value, list) or len(value) != 2:
-                raise _err("INVALID_VALUE", N_("between takes [from, to]."), value_path)
+                raise crm_error("INVALID_VALUE", N_("between takes [from, to]."), value_path)
             low = check(value[0], value_path + ["0"])
             high = check(value[1], value_path + ["1"])
             if _comparable(low) and _comparable(high) and type(low) is type(high) and low > high:
-                raise _err("INVALID_VALUE", N_("from must not be after to."), value_path)
+                raise crm_error("INVALID_VALUE", N_("from must not be after to."), value_path)
         else:
             check(value, value_path)
             if kind == "tag":
@@ -235,7 +264,7 @@ def _field(name: Any, custom: Mapping[str, FieldDef]) -> tuple[str | None, tuple
 
 def _value_checker(kind: str, fdef: FieldDef | None, node: dict[str, Any]) -> Callable[[Any, list[str]], Any]:
     def fail(path: list[str]) -> UserFacingError:
-        return _err("INVALID_VALUE", N_("This value does not fit the field."), path)
+        return crm_error("INVALID_VALUE", N_("This value does not fit the field."), path)
 
     def string(v: Any, path: list[str]) -> str:
         if not isinstance(v, str) or not v or len(v) > 1000:
@@ -245,32 +274,32 @@ def _value_checker(kind: str, fdef: FieldDef | None, node: dict[str, Any]) -> Ca
     def integer(low: int, high: int | None) -> Callable[[Any, list[str]], int]:
         def check(v: Any, path: list[str]) -> int:
             if isinstance(v, bool) or not isinstance(v, int) or v < low or (high is not None and v > high):
-                raise _err("INVALID_VALUE", N_("A whole number from {min} to {max}."), path, min=low,
-                           max=high if high is not None else "∞")
+                raise crm_error("INVALID_VALUE", N_("A whole number from {min} to {max}."), path, min=low,
+                                max=high if high is not None else "∞")
             return v
         return check
 
     def number(v: Any, path: list[str]) -> float:
         if isinstance(v, bool) or not isinstance(v, int | float) or v != v or v in (float("inf"), float("-inf")):
-            raise _err("INVALID_VALUE", N_("A number."), path)
+            raise crm_error("INVALID_VALUE", N_("A number."), path)
         return v
 
     def boolean(v: Any, path: list[str]) -> bool:
         if not isinstance(v, bool):
-            raise _err("INVALID_VALUE", N_("true or false."), path)
+            raise crm_error("INVALID_VALUE", N_("true or false."), path)
         return v
 
     def a_date(v: Any, path: list[str]) -> date:
         parsed = _parse_date(v)
         if parsed is None:
-            raise _err("INVALID_VALUE", N_("An ISO date (2024-05-31)."), path)
+            raise crm_error("INVALID_VALUE", N_("An ISO date (2024-05-31)."), path)
         return parsed
 
     def moment(v: Any, path: list[str]) -> Any:
         if isinstance(v, dict):
             days = v.get("days_ago")
             if set(v) != {"days_ago"} or isinstance(days, bool) or not isinstance(days, int) or not 0 <= days <= 36500:
-                raise _err("INVALID_VALUE", N_("An ISO date, an ISO date-time, or an object with days_ago."), path)
+                raise crm_error("INVALID_VALUE", N_("An ISO date, an ISO date-time, or an object with days_ago."), path)
             return None
         if _parse_date(v) is not None:
             return None
@@ -280,11 +309,11 @@ def _value_checker(kind: str, fdef: FieldDef | None, node: dict[str, Any]) -> Ca
                 return None
             except ValueError:
                 pass
-        raise _err("INVALID_VALUE", N_("An ISO date, an ISO date-time, or an object with days_ago."), path)
+        raise crm_error("INVALID_VALUE", N_("An ISO date, an ISO date-time, or an object with days_ago."), path)
 
     def amount(v: Any, path: list[str]) -> int:
         if isinstance(v, bool) or not isinstance(v, int | float | str):
-            raise _err("INVALID_VALUE", N_("A number."), path)
+            raise crm_error("INVALID_VALUE", N_("A number."), path)
         return money.to_minor(str(v), str(node.get("currency", "")).upper(), path)
 
     def country(v: Any, path: list[str]) -> str:
@@ -296,13 +325,15 @@ def _value_checker(kind: str, fdef: FieldDef | None, node: dict[str, Any]) -> Ca
     def among(allowed: Sequence[str]) -> Callable[[Any, list[str]], str]:
         def check(v: Any, path: list[str]) -> str:
             if v not in allowed:
-                raise _err("INVALID_CHOICE", N_("Choose one of: {choices}."), path, choices=", ".join(allowed))
+                raise crm_error("INVALID_CHOICE", N_("Choose one of: {choices}."), path, choices=", ".join(allowed))
             return str(v)
         return check
 
-    def tag(v: Any, path: list[str]) -> str:
+    def tag(v: Any, path: list[str]) -> str | int:
+        if isinstance(v, int) and not isinstance(v, bool) and v > 0:
+            return v  # a tag id, as stored
         if not isinstance(v, str) or not v.strip() or len(v) > 50:
-            raise _err("INVALID_VALUE", N_("A tag name."), path)
+            raise crm_error("INVALID_VALUE", N_("A tag name."), path)
         return v
 
     checkers: dict[str, Callable[[Any, list[str]], Any]] = {
@@ -374,8 +405,12 @@ class _Compiler:
             not_null: dict[str, Any] = {f"{name}__isnull": False}
             return Q(**self.plain(name, op, value)) & Q(**not_null)
         if name == "tag":
+            links = scoped(CustomerTag, self.tid)
+            if isinstance(value, int):
+                return self.ids(links.filter(tag_id=value))
+            # A name: a rule saved before tags were stored by id whose tag had been renamed or deleted.
             tags = scoped(Tag, self.tid).filter(name=value)
-            return self.ids(scoped(CustomerTag, self.tid).filter(tag_id__in=Subquery(tags.values("id"))))
+            return self.ids(links.filter(tag_id__in=Subquery(tags.values("id"))))
         if name.startswith("rfm."):
             scores = scoped(CustomerScore, self.tid)
             if op == "is_null":

@@ -16,26 +16,28 @@ from core.i18n import N_
 from core.tenancy import scoped
 from modules.crm.models import Customer, Segment, Tag
 from modules.crm.services.custom_fields import field_defs
-from modules.crm.services.rules import check_rule
+from modules.crm.services.errors import crm_error
+from modules.crm.services.rules import check_rule, with_tags
 from modules.crm.services.search import CustomerFilter, filter_customers
 
 MAX_SEGMENTS = 200
 UNSET: Any = object()
 
 
-def _err(code: str, message: str, path: Sequence[str], **params: object) -> UserFacingError:
-    return UserFacingError(code, message, field=list(path), params=params, domain="crm")
-
-
-async def rule_errors(tenant_id: int, rule: Any, path: Sequence[str] = ("rule",)) -> list[UserFacingError]:
-    """Every mistake in a rule, against this tenant's custom fields and tags."""
+async def resolve_rule(tenant_id: int, rule: Any, path: Sequence[str] = ("rule",)
+                       ) -> tuple[Any, list[UserFacingError]]:
+    """The rule as stored (tag names given by a client replaced by the tags' ids, so a renamed tag keeps
+    matching), and every mistake in it against this tenant's custom fields and tags."""
     checked = check_rule(rule, await field_defs(tenant_id), path)
-    if checked.tags:
-        known = set(await scoped(Tag, tenant_id).filter(name__in=[n for n, _ in checked.tags])
-                    .values_list("name", flat=True))
-        checked.errors += [_err("NOT_FOUND", N_("No tag named {name}."), p, name=n)
-                           for n, p in checked.tags if n not in known]
-    return checked.errors
+    names = {v for v, _ in checked.tags if isinstance(v, str)}
+    ids = {v for v, _ in checked.tags if isinstance(v, int)}
+    tags = scoped(Tag, tenant_id)
+    by_name = dict(await tags.filter(name__in=names).values_list("name", "id")) if names else {}
+    known = set(await tags.filter(id__in=ids).values_list("id", flat=True)) if ids else set()
+    for value, p in checked.tags:
+        if (value not in by_name) if isinstance(value, str) else (value not in known):
+            checked.errors.append(crm_error("NOT_FOUND", N_("No tag named {name}."), p, name=str(value)))
+    return with_tags(rule, by_name), checked.errors
 
 
 def matching(tenant_id: int, rule: dict[str, Any]) -> QuerySet[Customer]:
@@ -50,18 +52,18 @@ async def count(tenant_id: int, rule: dict[str, Any]) -> int:
 async def get_segment(tenant_id: int, segment_id: int, field: str = "id") -> Segment:
     row = await scoped(Segment, tenant_id).filter(id=segment_id).first()
     if row is None:
-        raise _err("NOT_FOUND", N_("No such segment."), [field])
+        raise crm_error("NOT_FOUND", N_("No such segment."), [field])
     return row
 
 
 async def _name_errors(tenant_id: int, name: Any, exclude: int | None) -> list[UserFacingError]:
     if not isinstance(name, str) or not name.strip() or len(name.strip()) > 100:
-        return [_err("INVALID_NAME", N_("A segment name has 1 to 100 characters."), ["name"])]
+        return [crm_error("INVALID_NAME", N_("A segment name has 1 to 100 characters."), ["name"])]
     taken = scoped(Segment, tenant_id).filter(name=name.strip())
     if exclude is not None:
         taken = taken.exclude(id=exclude)
     if await taken.exists():
-        return [_err("NAME_TAKEN", N_("A segment named {name} already exists."), ["name"], name=name.strip())]
+        return [crm_error("NAME_TAKEN", N_("A segment named {name} already exists."), ["name"], name=name.strip())]
     return []
 
 
@@ -71,9 +73,10 @@ def _snapshot(row: Segment) -> dict[str, Any]:
 
 async def create_segment(actor: Principal, name: str, rule: Any) -> Segment:
     tid = actor.tenant_id
-    errors = await _name_errors(tid, name, None) + await rule_errors(tid, rule)
+    rule, rule_errors = await resolve_rule(tid, rule)
+    errors = await _name_errors(tid, name, None) + rule_errors
     if await scoped(Segment, tid).count() >= MAX_SEGMENTS:
-        errors.append(_err("TOO_MANY", N_("At most {max} segments."), ["name"], max=MAX_SEGMENTS))
+        errors.append(crm_error("TOO_MANY", N_("At most {max} segments."), ["name"], max=MAX_SEGMENTS))
     if errors:
         raise UserFacingErrors(errors)
     async with in_transaction():
@@ -90,7 +93,8 @@ async def update_segment(actor: Principal, segment_id: int, name: Any = UNSET, r
         if name is not UNSET:
             errors += await _name_errors(tid, name, row.id)
         if rule is not UNSET:
-            errors += await rule_errors(tid, rule)
+            rule, rule_errors = await resolve_rule(tid, rule)
+            errors += rule_errors
         if errors:
             raise UserFacingErrors(errors)
         before = _snapshot(row)

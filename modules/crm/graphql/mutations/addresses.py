@@ -29,6 +29,9 @@ class AddressInput:
     city: str | None = strawberry.UNSET
     region: str | None = strawberry.UNSET
     country: str | None = strawberry.field(default=strawberry.UNSET, description="ISO 3166-1 alpha-2; required on add.")
+    is_default: bool | None = strawberry.field(
+        default=strawberry.UNSET, description="true: the customer's default of this kind (the previous one stops being "
+        "it). The first address of a kind is the default; to change it, make another one the default.")
 
 
 @strawberry.input

@@ -12,7 +12,6 @@ from core import exports as core_exports
 from core.errors import UserError
 from core.graphql.mutations import attempt
 from core.graphql.permissions import Requires
-from core.models import Tenant
 from modules.crm.graphql import dataloaders
 from modules.crm.graphql.queries import CustomerFilterInput
 from modules.crm.graphql.queries import customer_filter as resolve_filter
@@ -85,9 +84,7 @@ class ExportMutations:
         ctx = info.context
         principal = ctx.require_principal()
         customer_filter = await resolve_filter(info, input.filter)
-        tenant = await Tenant.get(id=principal.tenant_id)
-        region = tenant.default_locale.split("-")[1] if "-" in tenant.default_locale else None
         pii = await dataloaders.can_see_pii(info)
         status, errors = await attempt(info, exports.request_export(
-            ctx.rt.redis, principal, customer_filter, pii=pii, region=region, locale=ctx.locale))
+            ctx.rt.redis, principal, customer_filter, pii=pii, region=ctx.tenant_region, locale=ctx.locale))
         return ExportPayload(export=_type(info, status, may_download=False) if status else None, errors=errors)

@@ -1,4 +1,4 @@
-"""createOrder: an order entered by hand, with its lines."""
+"""createOrder: an order entered by hand, with its lines; updateOrder: its status, shipping and step times."""
 
 from __future__ import annotations
 
@@ -39,6 +39,19 @@ class CreateOrderInput:
     discount: Decimal = Decimal(0)
 
 
+@strawberry.input(description="Omitted fields are left as they are.")
+class UpdateOrderInput:
+    order_id: strawberry.ID
+    status: str | None = strawberry.field(default=None, description=(
+        "pending -> paid -> shipped -> delivered; pending or paid -> cancelled; paid, shipped or delivered -> "
+        "refunded. Reaching a step sets its time (now) unless given."))
+    carrier: str | None = None
+    tracking_number: str | None = None
+    paid_at: datetime | None = None
+    shipped_at: datetime | None = None
+    delivered_at: datetime | None = None
+
+
 @strawberry.type
 class OrderPayload:
     order: OrderType | None = None
@@ -59,5 +72,16 @@ class OrderMutations:
                 lines=[orders.LineData(sku=line.sku, name=line.name, quantity=line.quantity,
                                        unit_price=line.unit_price) for line in input.lines])
             return OrderType.from_row(await orders.create_order(info.context.require_principal(), data))
+        order, errors = await attempt(info, run())
+        return OrderPayload(order=order, errors=errors)
+
+    @strawberry.mutation(permission_classes=[Requires("crm.customer", "write")])
+    async def update_order(self, info: Info, input: UpdateOrderInput) -> OrderPayload:  # noqa: A002
+        async def run() -> OrderType:
+            change = orders.OrderUpdate(
+                status=input.status, carrier=input.carrier, tracking_number=input.tracking_number,
+                paid_at=input.paid_at, shipped_at=input.shipped_at, delivered_at=input.delivered_at)
+            return OrderType.from_row(await orders.update_order(
+                info.context.require_principal(), decode_id(input.order_id, OrderType, "orderId"), change))
         order, errors = await attempt(info, run())
         return OrderPayload(order=order, errors=errors)

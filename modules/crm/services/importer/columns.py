@@ -1,6 +1,8 @@
 """The columns an import file may have, and the validation of one row.
 
 A header is checked before any row is read: unknown and missing columns are whole-file errors.
+Customers may have `custom.<key>` columns for the tenant's custom fields; orders may have line
+columns (sku, product_name, quantity, unit_price: one row per order line, see docs/scripts.md).
 A row gives its values as strings (`""` for an empty cell); `validate_*` returns the clean values
 or the row's errors (every bad cell at once). Contact values come back normalised (lower-case
 e-mail, E.164 phone), never encrypted here: the writer encrypts.
@@ -8,7 +10,7 @@ e-mail, E.164 phone), never encrypted here: the writer encrypts.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -16,8 +18,10 @@ from typing import Any
 from core import money, validation
 from core.errors import UserFacingError, UserFacingErrors
 from core.i18n import N_
+from modules.crm.models import CustomField
 from modules.crm.models.customer import TIERS
 from modules.crm.models.order import ORDER_STATUSES
+from modules.crm.services.custom_fields import parse_text
 
 MAX_COLUMNS = 500
 MAX_CELL = 1000  # characters; longer cells are a row error (the widest column is 255)
@@ -37,12 +41,15 @@ class Spec:
 
 CUSTOMERS = Spec("customers", ("external_id", "email", "phone", "first_name", "last_name", "country", "language",
                                "currency", "tier"), (), ("external_id", "email"))
+LINE_COLUMNS = ("sku", "product_name", "quantity", "unit_price")
 ORDERS = Spec("orders", ("external_id", "number", "customer_external_id", "customer_email", "status", "currency",
                          "total", "subtotal", "shipping", "tax", "discount", "placed_at", "paid_at", "shipped_at",
-                         "delivered_at", "carrier", "tracking_number"),
+                         "delivered_at", "carrier", "tracking_number", *LINE_COLUMNS),
               ("external_id", "currency", "total", "placed_at"), ("customer_external_id", "customer_email"))
 SPECS = {"customers": CUSTOMERS, "orders": ORDERS}
 AMOUNTS = ("total", "subtotal", "shipping", "tax", "discount")
+CUSTOM = "custom."  # prefix of a custom field's column
+MAX_QUANTITY = 1_000_000
 DATES = ("placed_at", "paid_at", "shipped_at", "delivered_at")
 
 
@@ -50,24 +57,31 @@ def normalise_header(name: str) -> str:
     return name.strip().lower().replace(" ", "_").replace("-", "_")
 
 
-def check_header(spec: Spec, header: Sequence[str], channel: str | None) -> list[str]:
-    """The normalised header; raises UserFacingErrors naming every unknown, repeated or missing column."""
+def check_header(spec: Spec, header: Sequence[str], channel: str | None,
+                 custom: Collection[str] = ()) -> list[str]:
+    """The normalised header; raises UserFacingErrors naming every unknown, repeated or missing column.
+    `custom`: the tenant's custom field keys (customers' `custom.<key>` columns)."""
     names = [normalise_header(h) for h in header]
     errors: list[UserFacingError] = []
     if len(names) > MAX_COLUMNS:
         raise err("TOO_MANY_COLUMNS", N_("The file has {count} columns; at most {max} are allowed."),
                   count=len(names), max=MAX_COLUMNS)
-    unknown = [h for h, n in zip(header, names, strict=True) if n not in spec.columns]
+    known = (*spec.columns, *(CUSTOM + k for k in sorted(custom) if spec.kind == "customers"))
+    unknown = [h for h, n in zip(header, names, strict=True) if n not in known]
     if unknown:
         errors.append(err("UNKNOWN_COLUMNS", N_("Unknown column(s): {columns}. Known columns: {known}."),
-                          columns=", ".join(repr(u) for u in unknown[:20]), known=", ".join(spec.columns)))
-    repeated = sorted({n for n in names if names.count(n) > 1 and n in spec.columns})
+                          columns=", ".join(repr(u) for u in unknown[:20]), known=", ".join(known)))
+    repeated = sorted({n for n in names if names.count(n) > 1 and n in known})
     if repeated:
         errors.append(err("REPEATED_COLUMNS", N_("Column(s) given twice: {columns}."), columns=", ".join(repeated)))
     missing = [c for c in spec.required if c not in names]
     if missing:
         errors.append(err("MISSING_COLUMNS", N_("Missing required column(s): {columns}."),
                           columns=", ".join(missing)))
+    if spec.kind == "orders" and "sku" not in names and any(c in names for c in LINE_COLUMNS):
+        errors.append(err("MISSING_COLUMNS", N_("Missing required column(s): {columns}."), columns="sku"))
+    if "sku" in names and "unit_price" not in names:
+        errors.append(err("MISSING_COLUMNS", N_("Missing required column(s): {columns}."), columns="unit_price"))
     if not any(c in names for c in spec.one_of):
         errors.append(err("MISSING_COLUMNS", N_("The file needs at least one of these columns: {columns}."),
                           columns=", ".join(spec.one_of)))
@@ -102,8 +116,21 @@ def _reject_long_cells(errors: list[UserFacingError], values: dict[str, str]) ->
             errors.append(err("TOO_LONG", N_("At most {max} characters."), name, max=MAX_CELL))
 
 
-def validate_customer(values: dict[str, str], channel: bool) -> dict[str, Any]:
-    """Clean customer values (None: cell empty, leave as is); raises UserFacingErrors."""
+def _custom(errors: list[UserFacingError], values: dict[str, str], defs: Mapping[str, CustomField]) -> dict[str, Any]:
+    """The non-empty `custom.<key>` cells, as typed values checked against the tenant's definitions."""
+    out: dict[str, Any] = {}
+    for name, raw in values.items():
+        if name.startswith(CUSTOM) and raw.strip():
+            value = validation.collect(errors, parse_text, defs[name[len(CUSTOM):]], raw.strip(), [name])
+            if value is not None:
+                out[name[len(CUSTOM):]] = value
+    return out
+
+
+def validate_customer(values: dict[str, str], channel: bool,
+                      defs: Mapping[str, CustomField] | None = None) -> dict[str, Any]:
+    """Clean customer values (None: cell empty, leave as is; `custom`: the custom field values given);
+    raises UserFacingErrors."""
     errors: list[UserFacingError] = []
     _reject_long_cells(errors, values)
     if errors:
@@ -117,6 +144,7 @@ def validate_customer(values: dict[str, str], channel: bool) -> dict[str, Any]:
         "currency": _optional(errors, values, "currency", validation.currency),
         "email": _optional(errors, values, "email", validation.email),
         "tier": None,
+        "custom": _custom(errors, values, defs or {}),
     }
     phone = values.get("phone", "").strip()
     out["phone"] = validation.collect(errors, validation.phone, phone, out["country"], ["phone"]) if phone else None
@@ -148,7 +176,28 @@ def parse_datetime(value: str, field: Sequence[str]) -> datetime:
     return parsed.astimezone(UTC)
 
 
+def _line(errors: list[UserFacingError], values: dict[str, str], currency: str | None) -> dict[str, Any]:
+    sku = values.get("sku", "").strip()
+    if not sku or len(sku) > 64:
+        errors.append(err("INVALID_SKU", N_("A SKU has 1 to 64 characters."), "sku"))
+    raw = values.get("quantity", "").strip() or "1"
+    quantity = int(raw) if raw.isdigit() else 0
+    if not 0 < quantity <= MAX_QUANTITY:
+        errors.append(err("INVALID_QUANTITY", N_("A quantity is between 1 and {max}."), "quantity", max=MAX_QUANTITY))
+    price = values.get("unit_price", "").strip()
+    unit_price = 0
+    if not price:
+        errors.append(err("REQUIRED", N_("This value is required."), "unit_price"))
+    elif currency is not None:
+        unit_price = validation.collect(errors, money.to_minor, price, currency, ["unit_price"]) or 0
+        if unit_price < 0:
+            errors.append(err("NEGATIVE_AMOUNT", N_("An amount cannot be negative."), "unit_price"))
+    return {"sku": sku, "name": _text(errors, values, "product_name", 255), "quantity": quantity,
+            "unit_price": unit_price}
+
+
 def validate_order(values: dict[str, str]) -> dict[str, Any]:
+    """Clean order values; with line columns, `line` holds the row's order line. Raises UserFacingErrors."""
     errors: list[UserFacingError] = []
     _reject_long_cells(errors, values)
     if errors:
@@ -202,6 +251,7 @@ def validate_order(values: dict[str, str]) -> dict[str, Any]:
             out[name] = None
             continue
         out[name] = validation.collect(errors, parse_datetime, raw, [name])
+    out["line"] = _line(errors, values, out["currency"]) if "sku" in values else None
     if errors:
         raise UserFacingErrors(errors)
     return out

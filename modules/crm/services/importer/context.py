@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
 from core.errors import UserFacingError
+from modules.crm.models import CustomField
 
 
 @dataclass
@@ -34,6 +35,7 @@ class Row:
     line: int
     cells: list[str]
     values: dict[str, Any] = field(default_factory=dict)
+    members: list[Row] = field(default_factory=list)  # an order's rows (one per line), the first being this one
 
 
 @dataclass
@@ -44,3 +46,5 @@ class Context:
     on_conflict: str  # "skip" | "update"
     dry_run: bool
     fail: Callable[[Row, list[UserFacingError]], None]
+    custom_defs: Mapping[str, CustomField] = field(default_factory=dict)  # the tenant's custom fields
+    lines: bool = False  # an orders file with one row per order line

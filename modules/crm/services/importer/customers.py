@@ -5,10 +5,13 @@ an external_id; otherwise the blind index of the normalised e-mail within the te
 A matched customer is "unchanged" when every non-empty cell equals what is stored and its e-mail
 and phone are among its contacts; otherwise it is "skipped" (--on-conflict skip) or "updated":
 non-empty cells overwrite, a new e-mail or phone is added (primary if it has none of that kind).
+`custom.<key>` cells set custom fields (merged into the stored ones); a new customer needs a value for
+every required custom field.
 """
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -25,7 +28,12 @@ CUSTOMER = ("id", "tenant_id", "first_name", "last_name", "display_name", "count
 CONTACT = ("id", "tenant_id", "customer_id", "kind", "value", "value_hash", "is_primary", "created_at")
 IDENTITY = ("id", "tenant_id", "customer_id", "channel_id", "external_id")
 UPDATE = ("UPDATE crm_customer SET first_name = ?, last_name = ?, display_name = ?, country = ?, language = ?, "
-          "currency = ?, tier = ?, updated_at = ? WHERE id = ? AND tenant_id = ?")
+          "currency = ?, tier = ?, custom_fields = ?, updated_at = ? WHERE id = ? AND tenant_id = ?")
+
+
+def _json(value: Any) -> dict[str, Any]:
+    """A JSON column read with raw SQL (text on SQLite and through asyncpg without a codec)."""
+    return dict(json.loads(value) if isinstance(value, str | bytes) else value or {})
 
 
 async def write_customers(w: Writer, ctx: Context, rows: list[Row]) -> Counts:
@@ -60,9 +68,9 @@ async def write_customers(w: Writer, ctx: Context, rows: list[Row]) -> Counts:
     contacts: dict[int, set[tuple[str, str]]] = {}
     ids = sorted(set(found.values()))
     if ids:
-        for r in await w.fetch("SELECT id, first_name, last_name, country, language, currency, tier "
+        for r in await w.fetch("SELECT id, first_name, last_name, country, language, currency, tier, custom_fields "
                                "FROM crm_customer WHERE tenant_id = ? AND id IN ?", tid, ids):
-            current[int(r[0])] = dict(zip(FIELDS, r[1:], strict=True))
+            current[int(r[0])] = {**dict(zip(FIELDS, r[1:-1], strict=True)), "custom": _json(r[-1])}
             contacts[int(r[0])] = set()
         for cid, kind, value_hash in await w.fetch(
                 "SELECT customer_id, kind, value_hash FROM crm_contact WHERE tenant_id = ? AND customer_id IN ?",
@@ -76,9 +84,17 @@ async def write_customers(w: Writer, ctx: Context, rows: list[Row]) -> Counts:
         v = row.values
         cid = found.get(key)
         if cid is None or cid not in current:
-            new.append(row)
+            missing_custom = [err("REQUIRED", N_("{label} is required."), f"custom.{k}", label=d.label)
+                              for k, d in ctx.custom_defs.items() if d.required and v["custom"].get(k) is None]
+            if missing_custom:
+                ctx.fail(row, missing_custom)
+                counts.failed += 1
+            else:
+                new.append(row)
             continue
         changes = {f: v[f] for f in FIELDS if v[f] is not None and v[f] != current[cid][f]}
+        if v["custom"] and {**current[cid]["custom"], **v["custom"]} != current[cid]["custom"]:
+            changes["custom"] = {**current[cid]["custom"], **v["custom"]}
         have = contacts.get(cid, set())
         missing = [k for k in ("email", "phone") if v[k] and (k, v[f"{k}_hash"]) not in have]
         if not changes and not missing:
@@ -103,7 +119,7 @@ async def write_customers(w: Writer, ctx: Context, rows: list[Row]) -> Counts:
         v = row.values
         first, last = v["first_name"] or "", v["last_name"] or ""
         customers.append((cid, tid, first, last, f"{first} {last}".strip(), v["country"], v["language"],
-                          v["currency"], False, "", v["tier"] or "standard", "new", "{}", now, now))
+                          v["currency"], False, "", v["tier"] or "standard", "new", json.dumps(v["custom"]), now, now))
         pending_contacts += [(cid, k, v[k], v[f"{k}_hash"], True) for k in ("email", "phone") if v[k]]
         if ctx.channel_id is not None and v["external_id"]:
             identities.append((cid, v["external_id"]))
@@ -130,7 +146,7 @@ async def write_customers(w: Writer, ctx: Context, rows: list[Row]) -> Counts:
     counts.created += created
     await w.executemany(UPDATE, [
         (c["first_name"], c["last_name"], f"{c['first_name']} {c['last_name']}".strip(), c["country"],
-         c["language"], c["currency"], c["tier"], now, cid, tid) for cid, c in updates])
+         c["language"], c["currency"], c["tier"], json.dumps(c["custom"]), now, cid, tid) for cid, c in updates])
     if added:
         records = [(i, tid, cid, kind, encrypt(value), value_hash, primary, now) for i, (cid, kind, value,
                    value_hash, primary) in zip(await w.next_ids("crm_contact", len(added)), added, strict=True)]

@@ -3,7 +3,9 @@
 Key: (tenant, channel, external_id); without --channel, orders with no channel in the tenant.
 The customer is found by customer_external_id (an identity on --channel) or else by the blind index
 of customer_email, always within the tenant: a customer of another tenant is never found, and an
-order whose customer is not found is a row error. Order lines are not imported.
+order whose customer is not found is a row error. A file with line columns (lines.py) gives each order
+its lines: they are compared with the stored ones, and replace them on update; products are matched by
+SKU in the tenant, or created.
 """
 
 from __future__ import annotations
@@ -23,6 +25,52 @@ ORDER = ("id", "tenant_id", "channel_id", "external_id", *COMPARED)
 _SET = ", ".join(f"{c} = ?" for c in COMPARED)
 UPDATE = f"UPDATE crm_order SET {_SET} WHERE id = ? AND tenant_id = ?"  # noqa: S608 - constant column names
 DATES = ("placed_at", "paid_at", "shipped_at", "delivered_at")
+LINE = ("id", "tenant_id", "order_id", "product_id", "sku", "name", "quantity", "unit_price", "currency")
+PRODUCT = ("id", "tenant_id", "sku", "name", "category")
+
+Line = tuple[str, str, int, int]  # sku, name, quantity, unit price (minor units)
+
+
+def _lines(values: dict[str, Any]) -> list[Line]:
+    return [(x["sku"], x["name"], x["quantity"], x["unit_price"]) for x in values["lines"]]
+
+
+async def _stored_lines(w: Writer, tid: int, order_ids: list[int]) -> dict[int, list[Line]]:
+    result: dict[int, list[Line]] = {i: [] for i in order_ids}
+    if order_ids:
+        for order_id, sku, name, quantity, price in await w.fetch(
+                "SELECT order_id, sku, name, quantity, unit_price FROM crm_order_line WHERE tenant_id = ? "
+                "AND order_id IN ? ORDER BY id", tid, order_ids):
+            result[int(order_id)].append((sku, name, int(quantity), int(price)))
+    return result
+
+
+async def _products(w: Writer, tid: int, lines: list[Line]) -> dict[str, int]:
+    """Product ids by SKU, creating the SKUs the tenant does not have yet (named after their first line)."""
+    names: dict[str, str] = {}
+    for sku, name, _, _ in lines:
+        names.setdefault(sku, name or sku)
+    query = "SELECT sku, id FROM crm_product WHERE tenant_id = ? AND sku IN ?"
+    found = {str(sku): int(i) for sku, i in await w.fetch(query, tid, sorted(names))}
+    missing = [sku for sku in names if sku not in found]
+    if missing:
+        ids = await w.next_ids("crm_product", len(missing))
+        await w.insert("crm_product", PRODUCT, [(i, tid, sku, names[sku][:255], "") for i, sku in zip(
+            ids, missing, strict=True)], conflict=("tenant_id", "sku"))
+        found.update({str(sku): int(i) for sku, i in await w.fetch(query, tid, missing)})
+    return found
+
+
+async def _write_lines(w: Writer, tid: int, orders: list[tuple[int, str, list[Line]]]) -> None:
+    """Replace the lines of these orders (id, currency, lines)."""
+    if not orders:
+        return
+    await w.execute("DELETE FROM crm_order_line WHERE tenant_id = ? AND order_id IN ?", tid, [o[0] for o in orders])
+    products = await _products(w, tid, [line for _, _, lines in orders for line in lines])
+    rows = [(order_id, currency, line) for order_id, currency, lines in orders for line in lines]
+    await w.insert("crm_order_line", LINE, [
+        (i, tid, order_id, products[line[0]], *line, currency)
+        for i, (order_id, currency, line) in zip(await w.next_ids("crm_order_line", len(rows)), rows, strict=True)])
 
 
 def _stored(name: str, value: Any) -> Any:
@@ -82,6 +130,8 @@ async def write_orders(w: Writer, ctx: Context, rows: list[Row]) -> Counts:
             existing[rec[0]] = (int(rec[1]), {n: _stored(n, x) for n, x in zip(COMPARED, rec[2:], strict=True)})
     new: list[Row] = []
     updates: list[tuple[Any, ...]] = []
+    relined: list[tuple[int, str, list[Line]]] = []  # orders whose lines are written: id, currency, lines
+    stored_lines = await _stored_lines(w, tid, [m[0] for m in existing.values()]) if ctx.lines else {}
     for r in ready:
         v = r.values
         match = existing.get(v["external_id"])
@@ -89,13 +139,16 @@ async def write_orders(w: Writer, ctx: Context, rows: list[Row]) -> Counts:
             new.append(r)
             continue
         order_id, stored = match
-        if all(stored[n] == v[n] for n in COMPARED):
+        same_lines = not ctx.lines or stored_lines.get(order_id) == _lines(v)
+        if same_lines and all(stored[n] == v[n] for n in COMPARED):
             counts.unchanged += 1
         elif ctx.on_conflict == "skip":
             counts.skipped += 1
         else:
             counts.updated += 1
             updates.append((*(v[n] for n in COMPARED), order_id, tid))
+            if not same_lines:
+                relined.append((order_id, v["currency"], _lines(v)))
     if ctx.dry_run:
         counts.created += len(new)
         return counts
@@ -105,4 +158,13 @@ async def write_orders(w: Writer, ctx: Context, rows: list[Row]) -> Counts:
     counts.created += written
     counts.skipped += len(records) - written  # written meanwhile by another import
     await w.executemany(UPDATE, updates)
+    if ctx.lines:
+        ids = [rec[0] for rec in records]
+        if written < len(records):
+            inserted = {int(i) for (i,) in await w.fetch("SELECT id FROM crm_order WHERE tenant_id = ? AND id IN ?",
+                                                         tid, ids)}
+            ids = [i if i in inserted else None for i in ids]
+        relined += [(i, r.values["currency"], _lines(r.values)) for i, r in zip(ids, new, strict=True)
+                    if i is not None]
+        await _write_lines(w, tid, relined)
     return counts

@@ -7,8 +7,15 @@ import sys
 import time
 from typing import Any, TextIO
 
+from modules.crm.services.importer.context import Counts
+
 
 class Progress:
+    counts: Counts | None = None  # the run's counts so far (rows good and bad), kept up to date by the run
+
+    def track(self, counts: Counts) -> None:
+        self.counts = counts
+
     def start(self, total: int | None) -> None: ...
 
     def advance(self, rows: int) -> None: ...

@@ -11,14 +11,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from core import audit
+from core.auth.principal import Principal
 from core.errors import UserFacingError, UserFacingErrors
 from core.i18n import N_
 from core.models import Tenant
 from core.tenancy import scoped
 from modules.crm.models import SalesChannel
+from modules.crm.services import custom_fields
 from modules.crm.services.importer.columns import SPECS, check_header, err, validate_customer, validate_order
 from modules.crm.services.importer.context import Context, Counts, Row
 from modules.crm.services.importer.customers import write_customers
+from modules.crm.services.importer.lines import MAX_LINES, continued, group_orders, same_order
 from modules.crm.services.importer.orders import write_orders
 from modules.crm.services.importer.progress import Progress
 from modules.crm.services.importer.readers import open_table
@@ -40,6 +43,8 @@ class ImportOptions:
     on_conflict: str = "skip"  # "skip" | "update"
     errors: Path | None = None  # XLSX report of the bad rows
     batch_size: int = DEFAULT_BATCH
+    actor: Principal | None = None  # who asked (through the API); None: a script run
+    file_name: str | None = None  # as uploaded, for the audit entry (default: the path's name)
 
 
 @dataclass
@@ -84,45 +89,60 @@ async def run_import(opts: ImportOptions, progress: Progress | None = None) -> I
     progress = progress or Progress()
     result = ImportResult(Counts())
     try:
-        names = check_header(spec, table.header, opts.channel)
+        custom_defs = await custom_fields.definitions(tenant.id) if opts.kind == "customers" else {}
+        names = check_header(spec, table.header, opts.channel, custom_defs)
         channel_id, result.channel_created = await _channel(tenant.id, opts.channel, opts.dry_run)
         if opts.errors:
             report = ErrorReport(opts.errors, table.header)
 
         def fail(row: Row, errors: list[UserFacingError]) -> None:
             if report is not None:
-                report.add(row.line, row.cells, errors)
+                for member in row.members or [row]:
+                    report.add(member.line, member.cells, errors)
             for e in errors[: max(0, 5 - len(result.samples))]:
                 result.samples.append((row.line, e.field[0] if e.field else "", e.code))
 
-        ctx = Context(tenant.id, bool(opts.channel), channel_id, opts.on_conflict, opts.dry_run, fail)
+        ctx = Context(tenant.id, bool(opts.channel), channel_id, opts.on_conflict, opts.dry_run, fail,
+                      custom_defs=custom_defs, lines="sku" in names)
         write = write_customers if opts.kind == "customers" else write_orders
         fail_after = int(os.environ.get(FAIL_AFTER_ENV) or 0)
         batches = 0
+        progress.track(result.counts)
         progress.start(table.total)
         async with open_writer() as writer:
             batch: list[tuple[int, list[str]]] = []
 
             async def flush() -> None:
                 nonlocal batches
-                good: list[Row] = []
                 counts = Counts()
+                checked: list[tuple[Row, list[UserFacingError]]] = []
+                order_first = Row(0, [])  # the first row of the current order (a file with line columns)
                 for line, cells in batch:
                     row = Row(line, cells)
+                    continues = ctx.lines and bool(checked) and same_order(names, checked[-1][0].cells, cells)
+                    order_first = order_first if continues else row
+                    checked.append((row, []))
                     if len(cells) > len(names) and any(c.strip() for c in cells[len(names):]):
-                        fail(row, [err("TOO_MANY_CELLS", N_("The row has {count} cells; the header has {max}."),
-                                       count=len(cells), max=len(names))])
-                        counts.failed += 1
+                        checked[-1][1].append(err("TOO_MANY_CELLS", N_("The row has {count} cells; the header "
+                                                                       "has {max}."), count=len(cells), max=len(names)))
                         continue
                     values = dict(zip(names, cells, strict=False))
+                    if continues:
+                        values, mismatch = continued(names, order_first, values)
+                        checked[-1][1].extend(mismatch)
                     try:
-                        row.values = (validate_customer(values, bool(opts.channel)) if opts.kind == "customers"
-                                      else validate_order(values))
+                        row.values = (validate_customer(values, bool(opts.channel), custom_defs)
+                                      if opts.kind == "customers" else validate_order(values))
                     except UserFacingErrors as exc:
-                        fail(row, exc.errors)
-                        counts.failed += 1
-                        continue
-                    good.append(row)
+                        checked[-1][1].extend(exc.errors)
+                if ctx.lines:
+                    good, counts.failed = group_orders(names, checked, fail)
+                else:
+                    good = [row for row, errors in checked if not errors]
+                    for row, errors in checked:
+                        if errors:
+                            fail(row, errors)
+                            counts.failed += 1
                 async with writer.transaction():
                     counts.add(await write(writer, ctx, good))
                 result.counts.add(counts)
@@ -135,16 +155,19 @@ async def run_import(opts: ImportOptions, progress: Progress | None = None) -> I
                     raise InjectedFailure(f"{FAIL_AFTER_ENV}={fail_after}: stopping after {batches} batches")
 
             for line, cells in table.rows:
-                batch.append((line, cells))
-                if len(batch) >= opts.batch_size:
+                # An order's lines stay in one batch (up to MAX_LINES of them).
+                if len(batch) >= opts.batch_size and not (
+                        ctx.lines and len(batch) < opts.batch_size + MAX_LINES
+                        and same_order(names, batch[-1][1], cells)):
                     await flush()
+                batch.append((line, cells))
             if batch:
                 await flush()
         progress.finish()
         if not opts.dry_run:
-            await audit.record(None, tenant.id, "crm.import", "Import", opts.kind, None, {
-                "kind": opts.kind, "file": opts.path.name[:200], "channel": opts.channel,
-                "on_conflict": opts.on_conflict, **result.counts.as_dict()}, via="script")
+            await audit.record(opts.actor, tenant.id, "crm.import", "Import", opts.kind, None, {
+                "kind": opts.kind, "file": (opts.file_name or opts.path.name)[:200], "channel": opts.channel,
+                "on_conflict": opts.on_conflict, **result.counts.as_dict()}, via=None if opts.actor else "script")
     finally:
         if table.close is not None:
             table.close()
