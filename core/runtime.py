@@ -10,6 +10,7 @@ from pathlib import Path
 
 from arq.connections import ArqRedis
 
+from core import pubsub, translation
 from core.access import AccessControl
 from core.access.watcher import PolicyWatcher
 from core.crypto import configure as configure_crypto
@@ -39,6 +40,8 @@ class Runtime:
     access: AccessControl
     watcher: PolicyWatcher
     permissions: dict[str, Permission] = field(default_factory=dict)
+    live: pubsub.Hub | None = None  # live updates across processes (subscriptions)
+    translator: translation.TranslationProvider | None = None
 
     def permission_domain(self, key: str) -> str:
         """The gettext domain (module name) that declares a permission."""
@@ -69,9 +72,15 @@ class Runtime:
         watcher = PolicyWatcher(redis, access)
         await watcher.start()
         permissions = {p.key: p for m in modules for p in m.permissions}
-        return cls(settings, registry, modules, redis, access, watcher, permissions)
+        live = pubsub.install(pubsub.Hub(redis))
+        translator = translation.install(translation.build(settings))
+        return cls(settings, registry, modules, redis, access, watcher, permissions, live, translator)
 
     async def stop(self) -> None:
+        if self.live is not None:
+            pubsub.uninstall(self.live)
+            await self.live.close()
+        await translation.uninstall(self.translator)
         await self.watcher.stop()
         await self.redis.aclose()
         await close_db()

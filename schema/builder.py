@@ -9,11 +9,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import strawberry
+from graphql import GraphQLError
 from strawberry.extensions import (
     AddValidationRules,
     DisableIntrospection,
@@ -114,6 +116,20 @@ def _apply_extensions(modules: Sequence[Module], types: dict[str, tuple[str, typ
                     existing[field.name] = added_by[field.name] = module.name
 
 
+class _ParserCache(ParserCache):
+    """strawberry's ParserCache parses in its hook, outside the `try` that turns a parse error (bad
+    syntax, too many tokens) into a GraphQL error: over HTTP an outer handler still catches it, but
+    over websockets (`Schema._stream`) it escapes and the operation dies without a message. On a
+    parse error the document is left unset, so strawberry parses again inside its own handling and
+    answers properly; only failing documents are parsed twice."""
+
+    def on_parse(self) -> Iterator[None]:
+        context = self.execution_context
+        with contextlib.suppress(GraphQLError):
+            context.graphql_document = self.cached_parse_document(context.query, **context.parse_options)
+        yield
+
+
 def build_schema(modules: Sequence[Module], settings: Settings) -> strawberry.Schema:
     queries: list[tuple[str, type]] = [("core", CoreQuery)]
     mutations: list[tuple[str, type]] = []
@@ -145,7 +161,7 @@ def build_schema(modules: Sequence[Module], settings: Settings) -> strawberry.Sc
     extensions: list[Any] = [
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
         lambda: AddValidationRules(rules),
-        lambda: ParserCache(maxsize=1_000),
+        lambda: _ParserCache(maxsize=1_000),
         lambda: ValidationCache(maxsize=1_000),
         lambda: MaskErrors(should_mask_error=lambda e: not is_client_error(e),
                            error_message="Internal error."),
