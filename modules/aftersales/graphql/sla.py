@@ -1,5 +1,46 @@
-"""The aftersales GraphQL part for sla (filled in by its slice)."""
+"""The aftersales GraphQL part for SLAs: policies, calendars and escalation rules (queries and
+mutations), and the escalations a ticket went through (fields added to Ticket)."""
 
+from __future__ import annotations
+
+import strawberry
+from strawberry.types import Info
+
+from core.graphql.permissions import Requires
 from core.registry import GraphQLContribution
+from modules.aftersales.graphql.mutations.sla_calendars import SlaCalendarMutations
+from modules.aftersales.graphql.mutations.sla_escalation_rules import EscalationRuleMutations
+from modules.aftersales.graphql.mutations.sla_policies import SlaPolicyMutations
+from modules.aftersales.graphql.sla_types import (
+    EscalationRuleType,
+    SlaCalendarType,
+    SlaPolicyType,
+    TicketEscalationType,
+    TicketSlaFields,
+)
+from modules.aftersales.services import escalation_rules, sla_calendars, sla_policies
 
-contribution = GraphQLContribution()
+READ = [Requires("aftersales.ticket", "read")]
+
+
+@strawberry.type
+class SlaQuery:
+    @strawberry.field(permission_classes=READ, description="In position order; the first active match applies.")
+    async def sla_policies(self, info: Info) -> list[SlaPolicyType]:
+        return [SlaPolicyType.from_row(r) for r in await sla_policies.policies(info.context.tenant_id)]
+
+    @strawberry.field(permission_classes=READ, description="In position order.")
+    async def escalation_rules(self, info: Info) -> list[EscalationRuleType]:
+        return [EscalationRuleType.from_row(r) for r in await escalation_rules.rules(info.context.tenant_id)]
+
+    @strawberry.field(permission_classes=READ)
+    async def sla_calendars(self, info: Info) -> list[SlaCalendarType]:
+        return [SlaCalendarType.from_row(r) for r in await sla_calendars.calendars(info.context.tenant_id)]
+
+
+contribution = GraphQLContribution(
+    queries=[SlaQuery],
+    mutations=[SlaPolicyMutations, EscalationRuleMutations, SlaCalendarMutations],
+    types=[SlaPolicyType, EscalationRuleType, SlaCalendarType, TicketEscalationType],
+    extends={"Ticket": [TicketSlaFields]},
+)

@@ -1,4 +1,10 @@
-"""The Ticket node type, shared by every aftersales GraphQL part (tickets, macros, SLA, KB, live)."""
+"""The Ticket node type, shared by every aftersales GraphQL part (tickets, macros, SLA, KB, live),
+with its messages and events.
+
+Relations (customer, order, assignee, team, tags, last message) go through per-request
+DataLoaders, so an inbox page costs the same queries whatever its size. The customer and order
+are crm's own types, shown only to callers who may read customers.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +13,78 @@ from typing import Self
 
 import strawberry
 from strawberry import relay
+from strawberry.scalars import JSON
+from strawberry.types import Info
 
+from core.graphql.money import Money
 from core.graphql.node import ScopedNode
+from core.graphql.pagination import Connection, Ordering, page_size, paginate
+from core.tenancy import scoped
 from modules.aftersales import models
+from modules.aftersales.graphql import dataloaders
+from modules.aftersales.services.tickets import sla_state
+from modules.crm.graphql.types import CustomerType, OrderLineType, OrderType
+from modules.team.graphql import dataloaders as team_loaders
+from modules.team.graphql.types import TeamType, UserType
+
+
+@strawberry.type
+class Attachment:
+    name: str
+    content_type: str
+    size: int
+    url: str
+
+
+async def _user(info: Info, user_id: int | None) -> UserType | None:
+    if user_id is None:
+        return None
+    user = await team_loaders.users_by_id(info).load(user_id)
+    return UserType.from_row(user) if user is not None else None
+
+
+@strawberry.type(name="TicketMessage")
+class TicketMessageType:
+    id: strawberry.ID
+    kind: str = strawberry.field(description="inbound (the customer), outbound (a reply) or note (internal).")
+    body: str
+    language: str
+    translated_body: str | None = strawberry.field(description="Machine translation, when a provider is set up.")
+    translated_language: str | None
+    created_at: datetime
+    row: strawberry.Private[models.TicketMessage]
+
+    @classmethod
+    def from_row(cls, row: models.TicketMessage) -> Self:
+        return cls(id=strawberry.ID(str(row.id)), kind=row.kind, body=row.body, language=row.language,
+                   translated_body=row.translated_body, translated_language=row.translated_language,
+                   created_at=row.created_at, row=row)
+
+    @strawberry.field
+    def attachments(self) -> list[Attachment]:
+        return [Attachment(name=a.get("name", ""), content_type=a.get("contentType", ""), size=a.get("size", 0),
+                           url=a.get("url", "")) for a in self.row.attachments or []]
+
+    @strawberry.field(description="The agent who wrote it; null for the customer's messages.")
+    async def author(self, info: Info) -> UserType | None:
+        return await _user(info, self.row.author_id)
+
+
+@strawberry.type(name="TicketEvent")
+class TicketEventType:
+    id: strawberry.ID
+    kind: str = strawberry.field(description="created, status_changed, assigned, priority_changed, tags_changed...")
+    data: JSON = strawberry.field(description='What changed, e.g. {"from": "open", "to": "resolved"}.')
+    created_at: datetime
+    row: strawberry.Private[models.TicketEvent]
+
+    @classmethod
+    def from_row(cls, row: models.TicketEvent) -> Self:
+        return cls(id=strawberry.ID(str(row.id)), kind=row.kind, data=row.data, created_at=row.created_at, row=row)
+
+    @strawberry.field(description="Null for the system (routing, rules, SLA).")
+    async def actor(self, info: Info) -> UserType | None:
+        return await _user(info, self.row.actor_id)
 
 
 @strawberry.type(name="Ticket")
@@ -39,3 +114,95 @@ class TicketType(ScopedNode):
                    updated_at=row.updated_at, first_response_due=row.first_response_due,
                    next_response_due=row.next_response_due, resolution_due=row.resolution_due,
                    sla_breached=row.sla_breached, row=row)
+
+    @strawberry.field(description="Set by an agent: the priority rules leave it alone.")
+    def priority_overridden(self) -> bool:
+        return self.row.priority_overridden
+
+    @strawberry.field
+    def last_message_at(self) -> datetime | None:
+        return self.row.last_message_at
+
+    @strawberry.field
+    def first_response_at(self) -> datetime | None:
+        return self.row.first_response_at
+
+    @strawberry.field
+    def resolved_at(self) -> datetime | None:
+        return self.row.resolved_at
+
+    @strawberry.field
+    def closed_at(self) -> datetime | None:
+        return self.row.closed_at
+
+    @strawberry.field(description="The earliest SLA deadline still running.")
+    def next_sla_due(self) -> datetime | None:
+        return self.row.next_sla_due
+
+    @strawberry.field
+    def escalation_level(self) -> int:
+        return self.row.escalation_level
+
+    @strawberry.field(description="ok, due_soon (within the hour), breached, paused (waiting on the customer) "
+                                  "or none (no SLA clock runs).")
+    def sla_state(self) -> str:
+        return sla_state(self.row)
+
+    @strawberry.field(description="Null without crm.customer:read.")
+    async def customer(self, info: Info) -> CustomerType | None:
+        if self.row.customer_id is None or not await dataloaders.allowed(info, "crm.customer", "read"):
+            return None
+        row = await dataloaders.customers(info).load(self.row.customer_id)
+        return CustomerType.from_row(row) if row is not None else None
+
+    @strawberry.field(description="Null without crm.customer:read.")
+    async def order(self, info: Info) -> OrderType | None:
+        if self.row.order_id is None or not await dataloaders.allowed(info, "crm.customer", "read"):
+            return None
+        row = await dataloaders.orders(info).load(self.row.order_id)
+        return OrderType.from_row(row) if row is not None else None
+
+    @strawberry.field(description="The order's lines this ticket is about.")
+    async def order_lines(self, info: Info) -> list[OrderLineType]:
+        locale = info.context.format_locale
+        return [OrderLineType(id=strawberry.ID(str(line.id)), sku=line.sku, name=line.name, quantity=line.quantity,
+                              unit_price=Money.of(line.unit_price, line.currency, locale))
+                for line in await dataloaders.order_lines(info).load(self.id)]
+
+    @strawberry.field
+    async def assignee(self, info: Info) -> UserType | None:
+        return await _user(info, self.row.assignee_id)
+
+    @strawberry.field
+    async def team(self, info: Info) -> TeamType | None:
+        if self.row.team_id is None:
+            return None
+        row = await dataloaders.teams(info).load(self.row.team_id)
+        return TeamType.from_row(row) if row is not None else None
+
+    @strawberry.field
+    async def tags(self, info: Info) -> list[str]:
+        return list(await dataloaders.tags(info).load(self.id))
+
+    @strawberry.field(description="The newest message of any kind.")
+    async def last_message(self, info: Info) -> TicketMessageType | None:
+        rows = await dataloaders.last_messages(info).load(self.id)
+        return TicketMessageType.from_row(rows[0]) if rows else None
+
+    def _page(self, info: Info, first: int | None) -> int:
+        s = info.context.rt.settings
+        return page_size(first, s.default_page_size, s.max_page_size, info.context.locale)
+
+    @strawberry.field(description="Oldest first.")
+    async def messages(self, info: Info, first: int | None = None, after: str | None = None
+                       ) -> Connection[TicketMessageType]:
+        qs = scoped(models.TicketMessage, info.context.tenant_id).filter(ticket_id=self.id)
+        return await paginate(qs, first=self._page(info, first), after=after, ordering=Ordering("created_at"),
+                              to_node=TicketMessageType.from_row, locale=info.context.locale)
+
+    @strawberry.field(description="What happened to the ticket, oldest first.")
+    async def events(self, info: Info, first: int | None = None, after: str | None = None
+                     ) -> Connection[TicketEventType]:
+        qs = scoped(models.TicketEvent, info.context.tenant_id).filter(ticket_id=self.id)
+        return await paginate(qs, first=self._page(info, first), after=after, ordering=Ordering("id"),
+                              to_node=TicketEventType.from_row, locale=info.context.locale)

@@ -60,6 +60,7 @@ class Ticket(TenantModel):
         unique_together = (("tenant", "number"),)
         indexes = (
             ("tenant_id", "status", "updated_at"),  # inbox pages
+            ("tenant_id", "created_at"),  # the default inbox order, the created-from/to filter
             ("tenant_id", "customer_id", "created_at"),  # a customer's tickets, timeline
             ("tenant_id", "assignee_id", "status"),  # my tickets, least-loaded routing
             ("next_sla_due",),  # the breach scan, across tenants

@@ -1,0 +1,103 @@
+"""Per-request loaders for tickets: a page of tickets with their customer, order, assignee, team,
+tags and last message costs the same few queries whatever its size."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Hashable
+from typing import Any, TypeVar
+
+from strawberry.dataloader import DataLoader
+from strawberry.types import Info
+from tortoise.functions import Max
+
+from core.tenancy import scoped
+from modules.aftersales.models import TicketMessage, TicketOrderLine, TicketTag
+from modules.crm.models import Customer, Order, OrderLine
+from modules.team.models import Team
+
+K = TypeVar("K", bound=Hashable)
+
+
+def _by_id(info: Info, key: str, fetch: Callable[[int, list[int]], Awaitable[list[Any]]]) -> DataLoader[int, Any]:
+    """One row per id (None when it is gone or another tenant's)."""
+    tenant_id = info.context.tenant_id
+
+    async def load(ids: list[int]) -> list[Any]:
+        rows = {r.id: r for r in await fetch(tenant_id, ids)}
+        return [rows.get(i) for i in ids]
+
+    return info.context.loader(key, lambda: DataLoader(load_fn=load))
+
+
+def _grouped(info: Info, key: str, fetch: Callable[[int, list[int]], Awaitable[list[tuple[int, Any]]]]
+             ) -> DataLoader[int, list[Any]]:
+    tenant_id = info.context.tenant_id
+
+    async def load(ids: list[int]) -> list[list[Any]]:
+        result: dict[int, list[Any]] = defaultdict(list)
+        for owner, item in await fetch(tenant_id, ids):
+            result[owner].append(item)
+        return [result[i] for i in ids]
+
+    return info.context.loader(key, lambda: DataLoader(load_fn=load))
+
+
+async def _customers(tid: int, ids: list[int]) -> list[Any]:
+    return list(await scoped(Customer, tid).filter(id__in=ids))
+
+
+async def _orders(tid: int, ids: list[int]) -> list[Any]:
+    return list(await scoped(Order, tid).filter(id__in=ids))
+
+
+async def _teams(tid: int, ids: list[int]) -> list[Any]:
+    return list(await scoped(Team, tid).filter(id__in=ids))
+
+
+async def _tags(tid: int, ids: list[int]) -> list[tuple[int, Any]]:
+    rows = await scoped(TicketTag, tid).filter(ticket_id__in=ids).order_by("name").values_list("ticket_id", "name")
+    return [(t, n) for t, n in rows]
+
+
+async def _last_messages(tid: int, ids: list[int]) -> list[tuple[int, Any]]:
+    """The newest message of each ticket: the highest id per ticket, then those rows (2 queries)."""
+    newest = await (scoped(TicketMessage, tid).filter(ticket_id__in=ids).annotate(last=Max("id"))
+                    .group_by("ticket_id").values_list("last", flat=True))
+    return [(m.ticket_id, m) for m in await scoped(TicketMessage, tid).filter(id__in=list(newest))]
+
+
+async def _order_lines(tid: int, ids: list[int]) -> list[tuple[int, Any]]:
+    links = await scoped(TicketOrderLine, tid).filter(ticket_id__in=ids).values_list("ticket_id", "order_line_id")
+    lines = {r.id: r for r in await scoped(OrderLine, tid).filter(id__in={line for _, line in links})}
+    return [(t, lines[line]) for t, line in sorted(links, key=lambda p: p[1]) if line in lines]
+
+
+def customers(info: Info) -> DataLoader[int, Any]:
+    return _by_id(info, "aftersales.customers", _customers)
+
+
+def orders(info: Info) -> DataLoader[int, Any]:
+    return _by_id(info, "aftersales.orders", _orders)
+
+
+def teams(info: Info) -> DataLoader[int, Any]:
+    return _by_id(info, "aftersales.teams", _teams)
+
+
+def tags(info: Info) -> DataLoader[int, list[Any]]:
+    return _grouped(info, "aftersales.ticket_tags", _tags)
+
+
+def last_messages(info: Info) -> DataLoader[int, list[Any]]:
+    return _grouped(info, "aftersales.last_messages", _last_messages)
+
+
+def order_lines(info: Info) -> DataLoader[int, list[Any]]:
+    return _grouped(info, "aftersales.ticket_order_lines", _order_lines)
+
+
+async def allowed(info: Info, resource: str, action: str) -> bool:
+    """Whether the caller holds resource:action (answered from the per-user permission cache)."""
+    principal = info.context.require_principal()
+    return bool(await info.context.rt.access.allowed(principal.user_id, principal.tenant_id, resource, action))

@@ -1,0 +1,201 @@
+"""`ticketUpdated` over a real websocket: a tenant's inbox hears its own tickets change, never
+another tenant's, through Redis pub/sub (fakeredis embedded, the real Redis in the postgres run)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from redis.asyncio import Redis
+
+from core import pubsub
+from core.graphql.node import to_global_id
+from core.redis import connect
+from modules.aftersales.models import Ticket
+from modules.aftersales.services import live
+from modules.team.graphql.types import TeamType, UserType
+from tests.conftest import Api, TenantFixture
+from tests.fixtures.live_server import GraphQLWS, graphql_ws, serve
+
+SUBSCRIPTION = """subscription($f: TicketUpdatedFilter) {
+  ticketUpdated(filter: $f) { kind ticket { id number subject status } } }"""
+
+
+@pytest.fixture(scope="module")
+async def address(app: Any) -> AsyncIterator[str]:
+    async with serve(app) as served:
+        yield served
+
+
+async def new_ticket(tenant_id: int, subject: str = "Broken kettle", **fields: Any) -> Ticket:
+    number = await Ticket.filter(tenant_id=tenant_id).count() + 1
+    return await Ticket.create(tenant_id=tenant_id, number=number, subject=subject, **fields)
+
+
+async def subscribers(rt: Any, tenant_id: int) -> int:
+    ((_, count),) = await rt.redis.pubsub_numsub(pubsub.channel(tenant_id, live.TOPIC))
+    return int(count)
+
+
+async def wait_subscribed(rt: Any, tenant_id: int, count: int = 1) -> None:
+    """The subscription reached Redis (a client has no other way to know it is listening)."""
+    for _ in range(250):
+        if await subscribers(rt, tenant_id) >= count:
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("the subscription never reached Redis")
+
+
+@contextlib.asynccontextmanager
+async def subscribed(address: str, rt: Any, tenant: TenantFixture, variables: dict[str, Any] | None = None,
+                     ) -> AsyncIterator[GraphQLWS]:
+    async with graphql_ws(address) as ws:
+        assert (await ws.init({"authorization": f"Bearer {tenant.token}"}))["type"] == "connection_ack"
+        await ws.subscribe("inbox", SUBSCRIPTION, variables)
+        await wait_subscribed(rt, tenant.id)
+        yield ws
+
+
+def update(message: dict[str, Any]) -> dict[str, Any]:
+    assert message["type"] == "next" and message["id"] == "inbox", message
+    assert "errors" not in message["payload"], message
+    result: dict[str, Any] = message["payload"]["data"]["ticketUpdated"]
+    return result
+
+
+CREATE = """mutation($i: CreateTicketInput!) { createTicket(input: $i) { ticket { id number } errors { code } } }"""
+STATUS = """mutation($i: ChangeTicketStatusInput!) { changeTicketStatus(input: $i) { errors { code } } }"""
+
+
+async def test_a_subscriber_hears_its_tenants_tickets_change_through_the_api(
+        address: str, api: Api, rt: Any, tenant: TenantFixture) -> None:
+    async with subscribed(address, rt, tenant) as ws:
+        created = (await api.data(CREATE, {"i": {"type": "inquiry", "channel": "email", "subject": "Broken kettle",
+                                                 "body": "It leaks.", "language": "en"}},
+                                  token=tenant.token))["createTicket"]
+        assert created["errors"] == []
+        got = update(await ws.receive())
+        assert got["kind"] == "created"
+        assert got["ticket"]["id"] == created["ticket"]["id"] and got["ticket"]["subject"] == "Broken kettle"
+        changed = await api.data(STATUS, {"i": {"ticketId": created["ticket"]["id"], "status": "on_hold"}},
+                                 token=tenant.token)
+        assert changed["changeTicketStatus"]["errors"] == []
+        got = update(await ws.receive())
+        assert got["kind"] == "status_changed" and got["ticket"]["status"] == "on_hold"
+
+
+async def test_the_subscriber_reads_the_ticket_as_it_is_now(address: str, rt: Any, tenant: TenantFixture) -> None:
+    ticket = await new_ticket(tenant.id)
+    async with subscribed(address, rt, tenant) as ws:
+        await live.ticket_changed(ticket, "created")
+        got = update(await ws.receive())
+        assert got == {"kind": "created", "ticket": {"id": to_global_id_ticket(ticket), "number": ticket.number,
+                                                     "subject": "Broken kettle", "status": "new"}}
+        await Ticket.filter(id=ticket.id).update(status="open")
+        await live.ticket_changed(ticket, "updated")  # the message says only which ticket and what kind
+        assert update(await ws.receive())["ticket"]["status"] == "open"
+
+
+def to_global_id_ticket(ticket: Ticket) -> str:
+    from modules.aftersales.graphql.types import TicketType
+
+    return str(to_global_id(TicketType, ticket.id))
+
+
+async def test_another_tenants_changes_never_arrive(address: str, rt: Any, tenant: TenantFixture,
+                                                    other_tenant: TenantFixture) -> None:
+    mine, theirs = await new_ticket(tenant.id), await new_ticket(other_tenant.id, "Their secret")
+    async with subscribed(address, rt, tenant) as ws:
+        await live.ticket_changed(theirs, "updated")
+        # Even a message on my tenant's channel naming their ticket is re-read in my scope: not found.
+        await rt.redis.publish(pubsub.channel(tenant.id, live.TOPIC), json.dumps({"id": theirs.id, "kind": "x"}))
+        assert await ws.nothing_within(0.5)
+        await live.ticket_changed(mine, "updated")  # ordering: had theirs been sent, it came first
+        assert update(await ws.receive())["ticket"]["subject"] == "Broken kettle"
+
+
+async def test_a_change_published_by_another_process_arrives(address: str, rt: Any, tenant: TenantFixture) -> None:
+    """Another API or worker process: its own Redis connection, publishing what ticket_changed does."""
+    ticket = await new_ticket(tenant.id)
+    other_process: Redis = connect(rt.settings)
+    try:
+        async with subscribed(address, rt, tenant) as ws:
+            receivers = await pubsub.Hub(other_process).publish(tenant.id, live.TOPIC,
+                                                                {"id": ticket.id, "kind": "assigned"})
+            assert receivers == 1  # this process's one Redis subscription, however many sockets
+            got = update(await ws.receive())
+            assert got["kind"] == "assigned" and got["ticket"]["number"] == ticket.number
+    finally:
+        await other_process.aclose()
+
+
+async def test_filters_select_by_the_state_after_the_change(address: str, rt: Any, tenant: TenantFixture) -> None:
+    from modules.team.models import Team
+
+    team = await Team.create(tenant_id=tenant.id, name="Returns")
+    other = await new_ticket(tenant.id, "Not mine")
+    mine = await new_ticket(tenant.id, "Mine", status="open", assignee_id=tenant.admin_id, team_id=team.id)
+    f = {"assigneeId": to_global_id(UserType, tenant.admin_id), "teamId": to_global_id(TeamType, team.id),
+         "status": "open"}
+    async with subscribed(address, rt, tenant, {"f": f}) as ws:
+        await live.ticket_changed(other, "updated")
+        await live.ticket_changed(mine, "updated")
+        assert update(await ws.receive())["ticket"]["subject"] == "Mine"
+
+
+@pytest.mark.parametrize(("f", "code"), [({"status": "lost"}, "INVALID_FILTER"),
+                                         ({"assigneeId": "VGVhbTox"}, "INVALID_ID"),
+                                         ({"teamId": "nonsense"}, "INVALID_ID")])
+async def test_a_bad_filter_is_a_clean_error(address: str, tenant: TenantFixture, f: dict[str, Any],
+                                             code: str) -> None:
+    async with graphql_ws(address, lang="zh-CN") as ws:
+        await ws.init({"authorization": f"Bearer {tenant.token}"})
+        await ws.subscribe("inbox", SUBSCRIPTION, {"f": f})
+        message = await ws.receive()
+    errors = message["payload"]["errors"] if message["type"] == "next" else message["payload"]
+    assert errors[0]["extensions"]["code"] == code, message
+    assert "Traceback" not in str(message)
+    if code == "INVALID_FILTER":  # in the language of the websocket's handshake
+        assert errors[0]["message"] == "lost 不是工单状态。"
+
+
+async def test_ending_the_subscription_leaves_the_redis_channel(address: str, rt: Any, tenant: TenantFixture) -> None:
+    async with subscribed(address, rt, tenant) as ws:
+        await ws.send({"id": "inbox", "type": "complete"})
+        for _ in range(100):
+            if await subscribers(rt, tenant.id) == 0:
+                break
+            await asyncio.sleep(0.02)
+        assert await subscribers(rt, tenant.id) == 0
+
+
+async def test_publishing_never_fails_the_change(tenant: TenantFixture) -> None:
+    """Redis down: the ticket services' call after commit logs and returns."""
+    ticket = await new_ticket(tenant.id)
+    broken = pubsub.install(pubsub.Hub(Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=0.5)))
+    try:
+        await live.ticket_changed(ticket, "updated")
+    finally:
+        pubsub.uninstall(broken)
+        await broken.redis.aclose()
+
+
+async def test_a_listener_that_falls_behind_is_ended(rt: Any) -> None:
+    hub = pubsub.Hub(connect(rt.settings), queue_limit=2)
+    try:
+        async with hub.subscribe(999_999, "test.overflow") as listener:
+            for i in range(5):
+                await hub.publish(999_999, "test.overflow", {"i": i})
+            for _ in range(100):
+                if listener.overflowed:
+                    break
+                await asyncio.sleep(0.02)
+            assert listener.overflowed
+            assert [m async for m in listener] == []  # ended: its client resubscribes and re-reads
+    finally:
+        await hub.close()
+        await hub.redis.aclose()
