@@ -3,56 +3,17 @@ tags and last message costs the same few queries whatever its size."""
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Awaitable, Callable, Hashable
-from typing import Any, TypeVar
+from typing import Any
 
 from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 from tortoise.functions import Max
 
+from core.graphql.loaders import loader_grouped, rows_by_id
 from core.tenancy import scoped
 from modules.aftersales.models import TicketMessage, TicketOrderLine, TicketTag
 from modules.crm.models import Customer, Order, OrderLine
 from modules.team.models import Team
-
-K = TypeVar("K", bound=Hashable)
-
-
-def _by_id(info: Info, key: str, fetch: Callable[[int, list[int]], Awaitable[list[Any]]]) -> DataLoader[int, Any]:
-    """One row per id (None when it is gone or another tenant's)."""
-    tenant_id = info.context.tenant_id
-
-    async def load(ids: list[int]) -> list[Any]:
-        rows = {r.id: r for r in await fetch(tenant_id, ids)}
-        return [rows.get(i) for i in ids]
-
-    return info.context.loader(key, lambda: DataLoader(load_fn=load))
-
-
-def _grouped(info: Info, key: str, fetch: Callable[[int, list[int]], Awaitable[list[tuple[int, Any]]]]
-             ) -> DataLoader[int, list[Any]]:
-    tenant_id = info.context.tenant_id
-
-    async def load(ids: list[int]) -> list[list[Any]]:
-        result: dict[int, list[Any]] = defaultdict(list)
-        for owner, item in await fetch(tenant_id, ids):
-            result[owner].append(item)
-        return [result[i] for i in ids]
-
-    return info.context.loader(key, lambda: DataLoader(load_fn=load))
-
-
-async def _customers(tid: int, ids: list[int]) -> list[Any]:
-    return list(await scoped(Customer, tid).filter(id__in=ids))
-
-
-async def _orders(tid: int, ids: list[int]) -> list[Any]:
-    return list(await scoped(Order, tid).filter(id__in=ids))
-
-
-async def _teams(tid: int, ids: list[int]) -> list[Any]:
-    return list(await scoped(Team, tid).filter(id__in=ids))
 
 
 async def _tags(tid: int, ids: list[int]) -> list[tuple[int, Any]]:
@@ -74,27 +35,27 @@ async def _order_lines(tid: int, ids: list[int]) -> list[tuple[int, Any]]:
 
 
 def customers(info: Info) -> DataLoader[int, Any]:
-    return _by_id(info, "aftersales.customers", _customers)
+    return rows_by_id(info, Customer)
 
 
 def orders(info: Info) -> DataLoader[int, Any]:
-    return _by_id(info, "aftersales.orders", _orders)
+    return rows_by_id(info, Order)
 
 
 def teams(info: Info) -> DataLoader[int, Any]:
-    return _by_id(info, "aftersales.teams", _teams)
+    return rows_by_id(info, Team)
 
 
 def tags(info: Info) -> DataLoader[int, list[Any]]:
-    return _grouped(info, "aftersales.ticket_tags", _tags)
+    return loader_grouped(info, "aftersales.ticket_tags", _tags)
 
 
 def last_messages(info: Info) -> DataLoader[int, list[Any]]:
-    return _grouped(info, "aftersales.last_messages", _last_messages)
+    return loader_grouped(info, "aftersales.last_messages", _last_messages)
 
 
 def order_lines(info: Info) -> DataLoader[int, list[Any]]:
-    return _grouped(info, "aftersales.ticket_order_lines", _order_lines)
+    return loader_grouped(info, "aftersales.ticket_order_lines", _order_lines)
 
 
 async def allowed(info: Info, resource: str, action: str) -> bool:

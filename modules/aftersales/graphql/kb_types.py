@@ -6,7 +6,6 @@ and an article none of whose translations is published does not exist for them.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Self
@@ -16,6 +15,7 @@ from strawberry import relay
 from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
+from core.graphql.loaders import rows_grouped
 from core.graphql.node import ScopedNode, to_global_id
 from core.tenancy import scoped
 from modules.aftersales import models
@@ -33,16 +33,7 @@ async def can_write(info: Info) -> bool:
 
 def translations_loader(info: Info) -> DataLoader[int, list[models.KbArticleTranslation]]:
     """Every translation of a page's articles in one query."""
-    tenant_id = info.context.tenant_id
-
-    async def load(ids: list[int]) -> list[list[models.KbArticleTranslation]]:
-        grouped: dict[int, list[models.KbArticleTranslation]] = defaultdict(list)
-        rows = await scoped(models.KbArticleTranslation, tenant_id).filter(article_id__in=ids).order_by("language")
-        for row in rows:
-            grouped[row.article_id].append(row)
-        return [grouped[i] for i in ids]
-
-    return info.context.loader("aftersales.kb.translations", lambda: DataLoader(load_fn=load))
+    return rows_grouped(info, models.KbArticleTranslation, "article_id", ("language",))
 
 
 @strawberry.type(name="KbCategory")

@@ -10,8 +10,8 @@ from strawberry import relay
 from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
+from core.graphql.loaders import rows_grouped
 from core.graphql.node import ScopedNode
-from core.tenancy import scoped
 from modules.aftersales import models
 
 
@@ -30,13 +30,7 @@ class MacroActionsType:
 
 
 def variants_by_macro(info: Info) -> DataLoader[int, list[models.MacroVariant]]:
-    tenant_id = info.context.tenant_id
-
-    async def load(ids: list[int]) -> list[list[models.MacroVariant]]:
-        rows = await scoped(models.MacroVariant, tenant_id).filter(macro_id__in=ids).order_by("language")
-        return [[r for r in rows if r.macro_id == i] for i in ids]
-
-    return info.context.loader("aftersales.variants_by_macro", lambda: DataLoader(load_fn=load))
+    return rows_grouped(info, models.MacroVariant, "macro_id", ("language",))
 
 
 @strawberry.type(name="Macro")

@@ -14,6 +14,7 @@ import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
+from core.graphql.loaders import load_node
 from core.graphql.money import Money
 from core.graphql.node import ScopedNode
 from core.graphql.permissions import check
@@ -263,15 +264,11 @@ class RefundType(ScopedNode):
 
     @strawberry.field
     async def order(self, info: Info) -> OrderType | None:
-        row = await loaders.orders(info).load(self.row.order_id)
-        return OrderType.from_row(row) if row else None
+        return await load_node(loaders.orders(info), self.row.order_id, OrderType)
 
     @strawberry.field
     async def return_request(self, info: Info) -> ReturnRequestType | None:
-        if self.row.request_id is None:
-            return None
-        row = await loaders.by_id(info, models.ReturnRequest).load(self.row.request_id)
-        return ReturnRequestType.from_row(row) if row else None
+        return await load_node(loaders.return_requests(info), self.row.request_id, ReturnRequestType)
 
 
 @strawberry.type(name="ReturnRequest", description="A return, exchange or repair request on an order's lines.")
@@ -312,23 +309,18 @@ class ReturnRequestType(ScopedNode):
 
     @strawberry.field
     async def order(self, info: Info) -> OrderType | None:
-        row = await loaders.orders(info).load(self.row.order_id)
-        return OrderType.from_row(row) if row else None
+        return await load_node(loaders.orders(info), self.row.order_id, OrderType)
 
     @strawberry.field
     async def customer(self, info: Info) -> CustomerType | None:
-        if self.row.customer_id is None:
-            return None
-        row = await loaders.customers(info).load(self.row.customer_id)
-        return CustomerType.from_row(row) if row else None
+        return await load_node(loaders.customers(info), self.row.customer_id, CustomerType)
 
     @strawberry.field(description="Needs aftersales.ticket:read.")
     async def ticket(self, info: Info) -> TicketType | None:
         if self.row.ticket_id is None:
             return None
         await check(info, "aftersales.ticket", "read")
-        row = await loaders.tickets(info).load(self.row.ticket_id)
-        return TicketType.from_row(row) if row else None
+        return await load_node(loaders.tickets(info), self.row.ticket_id, TicketType)
 
     @strawberry.field
     async def refunds(self, info: Info) -> list[RefundType]:

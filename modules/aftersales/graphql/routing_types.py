@@ -10,12 +10,14 @@ from strawberry import relay
 from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
+from core.graphql.loaders import load_node, loader_by_key, rows_by_id
 from core.graphql.money import Money
 from core.graphql.node import ScopedNode
 from modules.aftersales import models
 from modules.aftersales.services import routing
 from modules.team.graphql import dataloaders as team_loaders
 from modules.team.graphql.types import TeamType, UserType
+from modules.team.models import Team
 
 READ_PERMISSION = ("aftersales.ticket", "read")
 
@@ -62,16 +64,6 @@ class PriorityRuleType(ScopedNode):
         return RuleConditionsType.of(self.row.conditions, info.context.locale)
 
 
-def teams_by_id(info: Info) -> DataLoader[int, Any]:
-    tenant_id = info.context.tenant_id
-
-    async def load(ids: list[int]) -> list[Any]:
-        rows = {t.id: t for t in await TeamType.scope(tenant_id).filter(id__in=ids)}
-        return [rows.get(i) for i in ids]
-
-    return info.context.loader("aftersales.teams_by_id", lambda: DataLoader(load_fn=load))
-
-
 @strawberry.type(name="RoutingRule")
 class RoutingRuleType(ScopedNode):
     id: relay.NodeID[int]
@@ -94,28 +86,15 @@ class RoutingRuleType(ScopedNode):
 
     @strawberry.field
     async def team(self, info: Info) -> TeamType | None:
-        team = await teams_by_id(info).load(self.row.team_id)
-        return TeamType.from_row(team) if team else None
+        return await load_node(rows_by_id(info, Team), self.row.team_id, TeamType)
 
 
 def profiles_by_user(info: Info) -> DataLoader[int, models.AgentProfile | None]:
-    tenant_id = info.context.tenant_id
-
-    async def load(ids: list[int]) -> list[models.AgentProfile | None]:
-        rows = await routing.profiles(tenant_id, ids)
-        return [rows.get(i) for i in ids]
-
-    return info.context.loader("aftersales.profiles_by_user", lambda: DataLoader(load_fn=load))
+    return loader_by_key(info, "aftersales.profiles_by_user", routing.profiles)
 
 
 def open_tickets_by_user(info: Info) -> DataLoader[int, int]:
-    tenant_id = info.context.tenant_id
-
-    async def load(ids: list[int]) -> list[int]:
-        loads = await routing.open_loads(tenant_id, ids)
-        return [loads.get(i, 0) for i in ids]
-
-    return info.context.loader("aftersales.open_tickets_by_user", lambda: DataLoader(load_fn=load))
+    return loader_by_key(info, "aftersales.open_tickets_by_user", routing.open_loads, 0)
 
 
 @strawberry.type
@@ -141,13 +120,7 @@ class AgentUserFields:
 
 
 def dedicated_by_customer(info: Info) -> DataLoader[int, int | None]:
-    tenant_id = info.context.tenant_id
-
-    async def load(ids: list[int]) -> list[int | None]:
-        links = await routing.dedicated_agents(tenant_id, ids)
-        return [links.get(i) for i in ids]
-
-    return info.context.loader("aftersales.dedicated_by_customer", lambda: DataLoader(load_fn=load))
+    return loader_by_key(info, "aftersales.dedicated_by_customer", routing.dedicated_agents)
 
 
 @strawberry.type
@@ -158,7 +131,4 @@ class DedicatedAgentCustomerFields:
     async def dedicated_agent(self, info: Info) -> UserType | None:
         customer_id = int(self.id)  # type: ignore[attr-defined]
         user_id = await dedicated_by_customer(info).load(customer_id)
-        if user_id is None:
-            return None
-        user = await team_loaders.users_by_id(info).load(user_id)
-        return UserType.from_row(user) if user else None
+        return await load_node(team_loaders.users_by_id(info), user_id, UserType)

@@ -3,21 +3,21 @@ through (a field added to Ticket), and the input conversion their mutations shar
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import datetime
 from typing import Any, Self
 
 import strawberry
 from strawberry import relay
-from strawberry.dataloader import DataLoader
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
+from core.graphql.loaders import load_node, rows_by_id, rows_grouped
 from core.graphql.node import ScopedNode, decode_id
-from core.tenancy import scoped
 from modules.aftersales import models
 from modules.aftersales.graphql.types import TicketType
+from modules.team.graphql import dataloaders as team_loaders
 from modules.team.graphql.types import TeamType, UserType
+from modules.team.models import Team
 
 READ_PERMISSION = ("aftersales.ticket", "read")
 
@@ -39,19 +39,8 @@ def _camel(name: str) -> str:
     return head + "".join(p.title() for p in rest)
 
 
-def _rows_by_id(info: Info, node_type: type[ScopedNode]) -> DataLoader[int, Any]:
-    tenant_id = info.context.tenant_id
-
-    async def load(ids: list[int]) -> list[Any]:
-        rows = {r.id: r for r in await node_type.scope(tenant_id).filter(id__in=ids)}
-        return [node_type.from_row(rows[i]) if i in rows else None for i in ids]
-
-    name = node_type.__strawberry_definition__.name  # type: ignore[attr-defined]
-    return info.context.loader(f"aftersales.sla.{name}_by_id", lambda: DataLoader(load_fn=load))
-
-
 async def _team(info: Info, team_id: int | None) -> TeamType | None:
-    return None if team_id is None else await _rows_by_id(info, TeamType).load(team_id)
+    return await load_node(rows_by_id(info, Team), team_id, TeamType)
 
 
 @strawberry.type(name="SlaPolicy", description="Targets in business minutes (null: that clock does not run) for "
@@ -131,8 +120,7 @@ class EscalationRuleType(ScopedNode):
 
     @strawberry.field
     async def reassign_user(self, info: Info) -> UserType | None:
-        user_id = self.row.reassign_user_id
-        return None if user_id is None else await _rows_by_id(info, UserType).load(user_id)
+        return await load_node(team_loaders.users_by_id(info), self.row.reassign_user_id, UserType)
 
 
 @strawberry.type(name="TicketEscalation", description="One escalation rule that fired on a ticket.")
@@ -151,25 +139,13 @@ class TicketEscalationType:
                    actions=row.actions, created_at=row.created_at)
 
 
-def _escalations_by_ticket(info: Info) -> DataLoader[int, list[TicketEscalationType]]:
-    tenant_id = info.context.tenant_id
-
-    async def load(ids: list[int]) -> list[list[TicketEscalationType]]:
-        found: dict[int, list[TicketEscalationType]] = defaultdict(list)
-        for row in await scoped(models.EscalationRecord, tenant_id).filter(ticket_id__in=ids) \
-                .order_by("created_at", "id"):
-            found[row.ticket_id].append(TicketEscalationType.from_row(row))
-        return [found[i] for i in ids]
-
-    return info.context.loader("aftersales.sla.escalations_by_ticket", lambda: DataLoader(load_fn=load))
-
-
 @strawberry.type
 class TicketSlaFields:
     @strawberry.field(description="Escalation rules that fired on this ticket, oldest first.")
     async def escalations(self, info: Info) -> list[TicketEscalationType]:
         ticket: TicketType = self  # type: ignore[assignment]
-        return await _escalations_by_ticket(info).load(ticket.id)
+        rows = await rows_grouped(info, models.EscalationRecord, "ticket_id", ("created_at", "id")).load(ticket.id)
+        return [TicketEscalationType.from_row(r) for r in rows]
 
     @strawberry.field(description="When the clocks were paused (pending the customer, resolved or closed).")
     def sla_paused_at(self) -> datetime | None:

@@ -16,6 +16,7 @@ from strawberry import relay
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
+from core.graphql.loaders import load_node
 from core.graphql.money import Money
 from core.graphql.node import ScopedNode
 from core.graphql.pagination import Connection, Ordering, page_size, paginate
@@ -37,10 +38,7 @@ class Attachment:
 
 
 async def _user(info: Info, user_id: int | None) -> UserType | None:
-    if user_id is None:
-        return None
-    user = await team_loaders.users_by_id(info).load(user_id)
-    return UserType.from_row(user) if user is not None else None
+    return await load_node(team_loaders.users_by_id(info), user_id, UserType)
 
 
 @strawberry.type(name="TicketMessage")
@@ -152,15 +150,13 @@ class TicketType(ScopedNode):
     async def customer(self, info: Info) -> CustomerType | None:
         if self.row.customer_id is None or not await dataloaders.allowed(info, "crm.customer", "read"):
             return None
-        row = await dataloaders.customers(info).load(self.row.customer_id)
-        return CustomerType.from_row(row) if row is not None else None
+        return await load_node(dataloaders.customers(info), self.row.customer_id, CustomerType)
 
     @strawberry.field(description="Null without crm.customer:read.")
     async def order(self, info: Info) -> OrderType | None:
         if self.row.order_id is None or not await dataloaders.allowed(info, "crm.customer", "read"):
             return None
-        row = await dataloaders.orders(info).load(self.row.order_id)
-        return OrderType.from_row(row) if row is not None else None
+        return await load_node(dataloaders.orders(info), self.row.order_id, OrderType)
 
     @strawberry.field(description="The order's lines this ticket is about.")
     async def order_lines(self, info: Info) -> list[OrderLineType]:
@@ -175,10 +171,7 @@ class TicketType(ScopedNode):
 
     @strawberry.field
     async def team(self, info: Info) -> TeamType | None:
-        if self.row.team_id is None:
-            return None
-        row = await dataloaders.teams(info).load(self.row.team_id)
-        return TeamType.from_row(row) if row is not None else None
+        return await load_node(dataloaders.teams(info), self.row.team_id, TeamType)
 
     @strawberry.field
     async def tags(self, info: Info) -> list[str]:

@@ -17,7 +17,7 @@ from modules.aftersales.models import PriorityRule, Ticket
 from modules.aftersales.models.ticket import PRIORITIES
 from modules.aftersales.services import rules
 from modules.aftersales.services.errors import aftersales_error as err
-from modules.aftersales.services.rules import UNSET, ConditionsInput, RuleTable
+from modules.aftersales.services.rules import UNSET, RuleTable
 
 TABLE = RuleTable(PriorityRule, "priority_rule", ("name", "position", "conditions", "priority", "active"))
 
@@ -42,21 +42,12 @@ class PriorityRuleInput:
 
 
 def _checked(given: PriorityRuleInput) -> tuple[dict[str, Any], list[UserFacingError]]:
-    values: dict[str, Any] = {}
-    errors: list[UserFacingError] = []
-    if given.name is not UNSET:
-        errors += rules.name_errors(given.name)
-        values["name"] = given.name.strip()
+    values, errors = rules.common_values(given)
     if given.priority is not UNSET:
         if given.priority not in PRIORITIES:
             errors.append(err("INVALID_PRIORITY", N_("Unknown priority {value}: use low, normal, high or urgent."),
                               ["priority"], value=given.priority))
         values["priority"] = given.priority
-    if given.conditions is not UNSET:
-        values["conditions"], more = rules.check(given.conditions or ConditionsInput())
-        errors += more
-    if given.active is not UNSET:
-        values["active"] = bool(given.active)
     return values, errors
 
 

@@ -31,7 +31,7 @@ from modules.aftersales.models.routing import STRATEGIES
 from modules.aftersales.services import rules
 from modules.aftersales.services.business_hours import calendar_for
 from modules.aftersales.services.errors import aftersales_error as err
-from modules.aftersales.services.rules import UNSET, ConditionsInput, RuleTable
+from modules.aftersales.services.rules import UNSET, RuleTable
 from modules.crm.models import Customer
 from modules.team.models import AgentSkill, Team, TeamMember
 
@@ -92,10 +92,6 @@ async def on_shift(team: Team, now: datetime) -> bool:
     return start <= now
 
 
-def _primary(tag: str) -> str:
-    return tag.split("-")[0].lower()
-
-
 async def open_loads(tenant_id: int, user_ids: list[int]) -> dict[int, int]:
     """Open tickets per agent (status not resolved or closed), in one grouped query."""
     rows = await scoped(Ticket, tenant_id).filter(assignee_id__in=user_ids) \
@@ -118,11 +114,11 @@ async def _eligible(team: Team, ticket: Ticket) -> tuple[list[int], dict[int, in
     skills = await scoped(AgentSkill, tid).filter(user_id__in=people).values_list("user_id", "kind", "value")
     wanted = []
     if ticket.language:
-        wanted.append(("language", _primary(ticket.language)))
+        wanted.append(("language", rules.primary(ticket.language)))
     wanted.append(("category", ticket.type))
     for kind, value in wanted:
         skilled = {int(str(u)) for u, k, v in skills
-                   if k == kind and (_primary(str(v)) if kind == "language" else v) == value}
+                   if k == kind and (rules.primary(str(v)) if kind == "language" else v) == value}
         if skilled:
             people = [u for u in people if u in skilled]
     loads = await open_loads(tid, people)
@@ -173,14 +169,7 @@ class RoutingRuleInput:
 
 
 async def _checked(tenant_id: int, given: RoutingRuleInput) -> tuple[dict[str, Any], list[UserFacingError]]:
-    values: dict[str, Any] = {}
-    errors: list[UserFacingError] = []
-    if given.name is not UNSET:
-        errors += rules.name_errors(given.name)
-        values["name"] = given.name.strip()
-    if given.conditions is not UNSET:
-        values["conditions"], more = rules.check(given.conditions or ConditionsInput(), ROUTING_KEYS)
-        errors += more
+    values, errors = rules.common_values(given, ROUTING_KEYS)
     if given.team_id is not UNSET:
         if not await scoped(Team, tenant_id).filter(id=given.team_id).exists():
             errors.append(err("NOT_FOUND", N_("No such team."), ["teamId"]))
@@ -190,8 +179,6 @@ async def _checked(tenant_id: int, given: RoutingRuleInput) -> tuple[dict[str, A
             errors.append(err("INVALID_STRATEGY", N_("Unknown strategy {value}: use round_robin or least_loaded."),
                               ["strategy"], value=given.strategy))
         values["strategy"] = given.strategy
-    if given.active is not UNSET:
-        values["active"] = bool(given.active)
     return values, errors
 
 

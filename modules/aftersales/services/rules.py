@@ -185,7 +185,8 @@ def keyword_pattern(word: str) -> re.Pattern[str]:
     return re.compile(before + re.escape(word).replace(r"\ ", r"\s+") + after)
 
 
-def _primary(tag: str) -> str:
+def primary(tag: str) -> str:
+    """A language tag's primary subtag: `de-AT` -> `de`."""
     return tag.split("-")[0].lower()
 
 
@@ -196,7 +197,7 @@ def matches(conditions: dict[str, Any], f: TicketFacts) -> bool:
     if "channels" in conditions and f.channel not in conditions["channels"]:
         return False
     if "languages" in conditions and (
-            not f.language or _primary(f.language) not in {_primary(t) for t in conditions["languages"]}):
+            not f.language or primary(f.language) not in {primary(t) for t in conditions["languages"]}):
         return False
     if "countries" in conditions and f.country not in conditions["countries"]:
         return False
@@ -218,6 +219,22 @@ def name_errors(name: str) -> list[UserFacingError]:
     if not name.strip() or len(name.strip()) > 100:
         return [err("INVALID_NAME", N_("A rule name has 1 to 100 characters."), ["name"])]
     return []
+
+
+def common_values(given: Any, keys: Sequence[str] = KEYS) -> tuple[dict[str, Any], list[UserFacingError]]:
+    """What every kind of rule input checks alike: `name`, `conditions` (on `keys`) and `active`;
+    UNSET fields are left out. The kind's own fields are checked by its service."""
+    values: dict[str, Any] = {}
+    errors: list[UserFacingError] = []
+    if given.name is not UNSET:
+        errors += name_errors(given.name)
+        values["name"] = given.name.strip()
+    if given.conditions is not UNSET:
+        values["conditions"], more = check(given.conditions or ConditionsInput(), keys)
+        errors += more
+    if given.active is not UNSET:
+        values["active"] = bool(given.active)
+    return values, errors
 
 
 @dataclass(frozen=True)

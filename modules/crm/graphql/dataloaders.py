@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 from tortoise.functions import Count, Max, Min, Sum
 
+from core.graphql.loaders import loader_by_key, loader_grouped, rows_grouped
 from core.sql import fetch
 from core.tenancy import scoped
 from modules.crm.models import (
@@ -24,41 +23,10 @@ from modules.crm.models import (
 from modules.crm.models import Order as OrderModel
 
 
-def _grouped(info: Info, key: str, fetch: Callable[[int, list[int]], Awaitable[list[tuple[int, Any]]]]
-             ) -> DataLoader[int, list[Any]]:
-    tenant_id = info.context.tenant_id
-
-    async def load(ids: list[int]) -> list[list[Any]]:
-        result: dict[int, list[Any]] = defaultdict(list)
-        for owner, item in await fetch(tenant_id, ids):
-            result[owner].append(item)
-        return [result[i] for i in ids]
-
-    return info.context.loader(key, lambda: DataLoader(load_fn=load))
-
-
-async def _contacts(tid: int, ids: list[int]) -> list[tuple[int, Any]]:
-    rows = await scoped(CustomerContact, tid).filter(customer_id__in=ids).order_by("-is_primary", "id")
-    return [(r.customer_id, r) for r in rows]
-
-
-async def _addresses(tid: int, ids: list[int]) -> list[tuple[int, Any]]:
-    return [(r.customer_id, r) for r in await scoped(Address, tid).filter(customer_id__in=ids).order_by("id")]
-
-
-async def _identities(tid: int, ids: list[int]) -> list[tuple[int, Any]]:
-    rows = await scoped(CustomerIdentity, tid).filter(customer_id__in=ids).select_related("channel").order_by("id")
-    return [(r.customer_id, r) for r in rows]
-
-
 async def _tags(tid: int, ids: list[int]) -> list[tuple[int, Any]]:
     links = await scoped(CustomerTag, tid).filter(customer_id__in=ids).values_list("customer_id", "tag_id")
     tags = {t.id: t for t in await scoped(Tag, tid).filter(id__in={t for _, t in links})}
     return sorted(((c, tags[t]) for c, t in links if t in tags), key=lambda p: p[1].name)
-
-
-async def _lines(tid: int, ids: list[int]) -> list[tuple[int, Any]]:
-    return [(r.order_id, r) for r in await scoped(OrderLine, tid).filter(order_id__in=ids).order_by("id")]
 
 
 async def _stats(tid: int, ids: list[int]) -> list[tuple[int, Any]]:
@@ -89,51 +57,46 @@ async def _recent_orders(tid: int, ids: list[int], per_customer: int) -> list[tu
 def recent_orders(info: Info, per_customer: int) -> DataLoader[int, list[Any]]:
     async def fetch_recent(tid: int, ids: list[int]) -> list[tuple[int, Any]]:
         return await _recent_orders(tid, ids, per_customer)
-    return _grouped(info, f"crm.recent_orders.{per_customer}", fetch_recent)
-
-
-async def _scores(tid: int, ids: list[int]) -> list[tuple[int, Any]]:
-    return [(r.customer_id, r) for r in await scoped(CustomerScore, tid).filter(customer_id__in=ids)]
+    return loader_grouped(info, f"crm.recent_orders.{per_customer}", fetch_recent)
 
 
 def scores(info: Info) -> DataLoader[int, list[Any]]:
-    return _grouped(info, "crm.scores", _scores)
+    return rows_grouped(info, CustomerScore, "customer_id")
 
 
 def contacts(info: Info) -> DataLoader[int, list[Any]]:
-    return _grouped(info, "crm.contacts", _contacts)
+    """A customer's contacts, the primary ones first."""
+    return rows_grouped(info, CustomerContact, "customer_id", ("-is_primary", "id"))
 
 
 def addresses(info: Info) -> DataLoader[int, list[Any]]:
-    return _grouped(info, "crm.addresses", _addresses)
+    return rows_grouped(info, Address, "customer_id")
 
 
 def identities(info: Info) -> DataLoader[int, list[Any]]:
-    return _grouped(info, "crm.identities", _identities)
+    return rows_grouped(info, CustomerIdentity, "customer_id", related=("channel",))
 
 
 def tags(info: Info) -> DataLoader[int, list[Any]]:
-    return _grouped(info, "crm.tags", _tags)
+    return loader_grouped(info, "crm.tags", _tags)
+
+
+async def _tag_names(tid: int, ids: list[int]) -> dict[int, str]:
+    return dict(await scoped(Tag, tid).filter(id__in=ids).values_list("id", "name"))
 
 
 def tag_names(info: Info) -> DataLoader[int, str | None]:
     """Tag names by id (segment rules store tag ids and show names)."""
-    tenant_id = info.context.tenant_id
-
-    async def load(ids: list[int]) -> list[str | None]:
-        names = dict(await scoped(Tag, tenant_id).filter(id__in=ids).values_list("id", "name"))
-        return [names.get(i) for i in ids]
-
-    return info.context.loader("tag_names", lambda: DataLoader(load_fn=load))
+    return loader_by_key(info, "crm.tag_names", _tag_names)
 
 
 def order_lines(info: Info) -> DataLoader[int, list[Any]]:
-    return _grouped(info, "crm.order_lines", _lines)
+    return rows_grouped(info, OrderLine, "order_id")
 
 
 def order_stats(info: Info) -> DataLoader[int, list[Any]]:
     """Per customer, one row per currency: count, spend, first and last order (cancelled excluded)."""
-    return _grouped(info, "crm.order_stats", _stats)
+    return loader_grouped(info, "crm.order_stats", _stats)
 
 
 async def can_see_pii(info: Info) -> bool:

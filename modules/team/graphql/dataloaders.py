@@ -9,27 +9,22 @@ from strawberry.types import Info
 
 from core.access.admin import visible_roles
 from core.access.subjects import DEFAULT_DOMAIN, domain, role_subject, user_subject
+from core.graphql.loaders import loader_by_id, loader_by_key, loader_grouped, rows_grouped
 from core.models import Membership, PolicyRule, Role, User
-from core.tenancy import scoped
 from modules.team.models import AgentSkill
 
 
+async def _roles(tenant_id: int, user_ids: list[int]) -> list[tuple[int, Role]]:
+    subjects = {user_subject(u): u for u in user_ids}
+    rows = await PolicyRule.filter(
+        ptype="g", domain=domain(tenant_id), v0__in=list(subjects)
+    ).values_list("v0", "v1")
+    roles = {role_subject(r.name): r for r in await visible_roles(tenant_id)}
+    return sorted(((subjects[s], roles[r]) for s, r in rows if r in roles), key=lambda p: p[1].name)
+
+
 def roles_by_user(info: Info) -> DataLoader[int, list[Role]]:
-    tenant_id = info.context.tenant_id
-
-    async def load(user_ids: list[int]) -> list[list[Role]]:
-        subjects = {user_subject(u): u for u in user_ids}
-        rows = await PolicyRule.filter(
-            ptype="g", domain=domain(tenant_id), v0__in=list(subjects)
-        ).values_list("v0", "v1")
-        roles = {role_subject(r.name): r for r in await visible_roles(tenant_id)}
-        result: dict[int, list[Role]] = defaultdict(list)
-        for subject, role in rows:
-            if role in roles:
-                result[subjects[subject]].append(roles[role])
-        return [sorted(result[u], key=lambda r: r.name) for u in user_ids]
-
-    return info.context.loader("team.roles_by_user", lambda: DataLoader(load_fn=load))
+    return loader_grouped(info, "team.roles_by_user", _roles)
 
 
 def grants_by_role(info: Info) -> DataLoader[tuple[int | None, str], list[str]]:
@@ -51,35 +46,24 @@ def grants_by_role(info: Info) -> DataLoader[tuple[int | None, str], list[str]]:
     return info.context.loader("team.grants_by_role", lambda: DataLoader(load_fn=load))
 
 
+async def _members(tenant_id: int, ids: list[int]) -> list[User]:
+    return list(await User.filter(id__in=ids, memberships__tenant_id=tenant_id))
+
+
 def users_by_id(info: Info) -> DataLoader[int, User | None]:
-    tenant_id = info.context.tenant_id
+    """Users by id, only the members of the caller's tenant (active or not)."""
+    return loader_by_id(info, "team.users_by_id", _members)
 
-    async def load(ids: list[int]) -> list[User | None]:
-        rows = {u.id: u for u in await User.filter(id__in=ids, memberships__tenant_id=tenant_id)}
-        return [rows.get(i) for i in ids]
 
-    return info.context.loader("team.users_by_id", lambda: DataLoader(load_fn=load))
+async def _active(tenant_id: int, user_ids: list[int]) -> dict[int, bool]:
+    rows = await Membership.filter(tenant_id=tenant_id, user_id__in=user_ids).values_list("user_id", "is_active")
+    return {user_id: bool(active) for user_id, active in rows}
 
 
 def memberships_by_user(info: Info) -> DataLoader[int, bool]:
     """Whether each user is an active member of the caller's tenant."""
-    tenant_id = info.context.tenant_id
-
-    async def load(user_ids: list[int]) -> list[bool]:
-        rows = dict(await Membership.filter(tenant_id=tenant_id, user_id__in=user_ids)
-                    .values_list("user_id", "is_active"))
-        return [bool(rows.get(u, False)) for u in user_ids]
-
-    return info.context.loader("team.memberships_by_user", lambda: DataLoader(load_fn=load))
+    return loader_by_key(info, "team.memberships_by_user", _active, False)
 
 
 def skills_by_user(info: Info) -> DataLoader[int, list[AgentSkill]]:
-    tenant_id = info.context.tenant_id
-
-    async def load(user_ids: list[int]) -> list[list[AgentSkill]]:
-        result: dict[int, list[AgentSkill]] = defaultdict(list)
-        for skill in await scoped(AgentSkill, tenant_id).filter(user_id__in=user_ids).order_by("id"):
-            result[skill.user_id].append(skill)
-        return [result[u] for u in user_ids]
-
-    return info.context.loader("team.skills_by_user", lambda: DataLoader(load_fn=load))
+    return rows_grouped(info, AgentSkill, "user_id")

@@ -1,11 +1,11 @@
 """What the priority and routing rule mutations share: the conditions input (checked by
-services/rules.py), delete and reorder."""
+services/rules.py), the save payload, delete and reorder."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 import strawberry
 from strawberry.types import Info
@@ -15,6 +15,8 @@ from core.errors import UserError
 from core.graphql.mutations import attempt
 from core.graphql.node import ScopedNode, decode_id, to_global_id
 from modules.aftersales.services.rules import UNSET, ConditionsInput, MinAmount
+
+P = TypeVar("P")
 
 
 @strawberry.input
@@ -51,6 +53,18 @@ def kept(value: Any, nullable: bool = False) -> Any:
     return UNSET if value is strawberry.UNSET or (value is None and not nullable) else value
 
 
+def updated_conditions(given: RuleConditionsInput | None) -> Any:
+    """An update's conditions: UNSET when omitted, else converted as on create (null: no conditions)."""
+    conditions = kept(given, nullable=True)
+    return conditions if conditions is UNSET else to_conditions(conditions)
+
+
+async def save_rule(info: Info, call: Awaitable[Any], node_type: type[ScopedNode], payload: Callable[..., P]) -> P:
+    """create/update of either kind of rule: the saved rule as `node_type`, or the errors."""
+    row, errors = await attempt(info, call)
+    return payload(rule=node_type.from_row(row) if row else None, errors=errors)
+
+
 @strawberry.input
 class DeleteRuleInput:
     id: strawberry.ID
@@ -79,9 +93,10 @@ async def delete_rule(info: Info, node_id: strawberry.ID, node_type: type[Scoped
 
 
 async def reorder_rules(info: Info, ids: list[strawberry.ID], node_type: type[ScopedNode],
-                        reorder: Callable[[Principal, list[int]], Awaitable[list[Any]]]
-                        ) -> tuple[list[Any], list[UserError]]:
+                        reorder: Callable[[Principal, list[int]], Awaitable[list[Any]]], payload: Callable[..., P]
+                        ) -> P:
+    """reorderPriorityRules and reorderRoutingRules: every rule in its new order, or the errors."""
     async def run() -> list[Any]:
         return await reorder(info.context.require_principal(), [decode_id(i, node_type, "ids") for i in ids])
     rows, errors = await attempt(info, run())
-    return [node_type.from_row(r) for r in rows or []], errors
+    return payload(rules=[node_type.from_row(r) for r in rows or []], errors=errors)

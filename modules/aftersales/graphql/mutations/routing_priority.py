@@ -6,7 +6,6 @@ import strawberry
 from strawberry.types import Info
 
 from core.errors import UserError
-from core.graphql.mutations import attempt
 from core.graphql.node import decode_id
 from core.graphql.permissions import Requires
 from modules.aftersales import models
@@ -18,11 +17,13 @@ from modules.aftersales.graphql.mutations.routing_conditions import (
     delete_rule,
     kept,
     reorder_rules,
+    save_rule,
     to_conditions,
+    updated_conditions,
 )
 from modules.aftersales.graphql.routing_types import PriorityRuleType
 from modules.aftersales.services import priority
-from modules.aftersales.services.priority import UNSET, PriorityRuleInput
+from modules.aftersales.services.priority import PriorityRuleInput
 
 WRITE = [Requires("aftersales.settings", "write")]
 
@@ -56,28 +57,22 @@ class PriorityRulesPayload:
     errors: list[UserError] = strawberry.field(default_factory=list)
 
 
-def _payload(result: tuple[models.PriorityRule | None, list[UserError]]) -> PriorityRulePayload:
-    row, errors = result
-    return PriorityRulePayload(rule=PriorityRuleType.from_row(row) if row else None, errors=errors)
-
-
 @strawberry.type
 class PriorityRuleMutations:
     @strawberry.mutation(permission_classes=WRITE, description="A new rule is tried after the existing ones.")
     async def create_priority_rule(self, info: Info, input: CreatePriorityRuleInput) -> PriorityRulePayload:  # noqa: A002
-        return _payload(await attempt(info, priority.create_rule(info.context.require_principal(), PriorityRuleInput(
+        return await save_rule(info, priority.create_rule(info.context.require_principal(), PriorityRuleInput(
             name=input.name, priority=input.priority, conditions=to_conditions(input.conditions),
-            active=input.active))))
+            active=input.active)), PriorityRuleType, PriorityRulePayload)
 
     @strawberry.mutation(permission_classes=WRITE)
     async def update_priority_rule(self, info: Info, input: UpdatePriorityRuleInput) -> PriorityRulePayload:  # noqa: A002
         async def run() -> models.PriorityRule:
-            conditions = kept(input.conditions, nullable=True)
             return await priority.update_rule(
                 info.context.require_principal(), decode_id(input.id, PriorityRuleType, "id"), PriorityRuleInput(
                     name=kept(input.name), priority=kept(input.priority), active=kept(input.active),
-                    conditions=conditions if conditions is UNSET else to_conditions(conditions)))
-        return _payload(await attempt(info, run()))
+                    conditions=updated_conditions(input.conditions)))
+        return await save_rule(info, run(), PriorityRuleType, PriorityRulePayload)
 
     @strawberry.mutation(permission_classes=WRITE)
     async def delete_priority_rule(self, info: Info, input: DeleteRuleInput) -> DeleteRulePayload:  # noqa: A002
@@ -85,5 +80,4 @@ class PriorityRuleMutations:
 
     @strawberry.mutation(permission_classes=WRITE, description="Rules are tried in this order; the first match wins.")
     async def reorder_priority_rules(self, info: Info, input: ReorderRulesInput) -> PriorityRulesPayload:  # noqa: A002
-        rules, errors = await reorder_rules(info, input.ids, PriorityRuleType, priority.reorder_rules)
-        return PriorityRulesPayload(rules=rules, errors=errors)
+        return await reorder_rules(info, input.ids, PriorityRuleType, priority.reorder_rules, PriorityRulesPayload)

@@ -6,7 +6,6 @@ import strawberry
 from strawberry.types import Info
 
 from core.errors import UserError
-from core.graphql.mutations import attempt
 from core.graphql.node import decode_id
 from core.graphql.permissions import Requires
 from modules.aftersales import models
@@ -18,7 +17,9 @@ from modules.aftersales.graphql.mutations.routing_conditions import (
     delete_rule,
     kept,
     reorder_rules,
+    save_rule,
     to_conditions,
+    updated_conditions,
 )
 from modules.aftersales.graphql.routing_types import RoutingRuleType
 from modules.aftersales.services import routing
@@ -59,11 +60,6 @@ class RoutingRulesPayload:
     errors: list[UserError] = strawberry.field(default_factory=list)
 
 
-def _payload(result: tuple[models.RoutingRule | None, list[UserError]]) -> RoutingRulePayload:
-    row, errors = result
-    return RoutingRulePayload(rule=RoutingRuleType.from_row(row) if row else None, errors=errors)
-
-
 @strawberry.type
 class RoutingRuleMutations:
     @strawberry.mutation(permission_classes=WRITE, description="A new rule is tried after the existing ones.")
@@ -72,18 +68,18 @@ class RoutingRuleMutations:
             return await routing.create_rule(info.context.require_principal(), RoutingRuleInput(
                 name=input.name, team_id=decode_id(input.team_id, TeamType, "teamId"), strategy=input.strategy,
                 conditions=to_conditions(input.conditions), active=input.active))
-        return _payload(await attempt(info, run()))
+        return await save_rule(info, run(), RoutingRuleType, RoutingRulePayload)
 
     @strawberry.mutation(permission_classes=WRITE)
     async def update_routing_rule(self, info: Info, input: UpdateRoutingRuleInput) -> RoutingRulePayload:  # noqa: A002
         async def run() -> models.RoutingRule:
-            conditions, team = kept(input.conditions, nullable=True), kept(input.team_id)
+            team = kept(input.team_id)
             return await routing.update_rule(
                 info.context.require_principal(), decode_id(input.id, RoutingRuleType, "id"), RoutingRuleInput(
                     name=kept(input.name), strategy=kept(input.strategy), active=kept(input.active),
                     team_id=team if team is UNSET else decode_id(team, TeamType, "teamId"),
-                    conditions=conditions if conditions is UNSET else to_conditions(conditions)))
-        return _payload(await attempt(info, run()))
+                    conditions=updated_conditions(input.conditions)))
+        return await save_rule(info, run(), RoutingRuleType, RoutingRulePayload)
 
     @strawberry.mutation(permission_classes=WRITE)
     async def delete_routing_rule(self, info: Info, input: DeleteRuleInput) -> DeleteRulePayload:  # noqa: A002
@@ -91,5 +87,4 @@ class RoutingRuleMutations:
 
     @strawberry.mutation(permission_classes=WRITE, description="Rules are tried in this order; the first match wins.")
     async def reorder_routing_rules(self, info: Info, input: ReorderRulesInput) -> RoutingRulesPayload:  # noqa: A002
-        rules, errors = await reorder_rules(info, input.ids, RoutingRuleType, routing.reorder_rules)
-        return RoutingRulesPayload(rules=rules, errors=errors)
+        return await reorder_rules(info, input.ids, RoutingRuleType, routing.reorder_rules, RoutingRulesPayload)
