@@ -92,6 +92,10 @@ class Hub:
         """Send to every process; returns how many Redis subscribers (processes) received it."""
         return int(await self.redis.publish(channel(tenant_id, topic), json.dumps(dict(message))))
 
+    def listening(self, tenant_id: int, topic: str) -> int:
+        """How many local listeners a tenant's topic has in this process (Redis counts processes)."""
+        return len(self._listeners.get(channel(tenant_id, topic), ()))
+
     @contextlib.asynccontextmanager
     async def subscribe(self, tenant_id: int, topic: str) -> AsyncIterator[Listener]:
         """Listen to one tenant's topic; on return from `__aenter__` Redis has the subscription."""

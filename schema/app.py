@@ -20,7 +20,12 @@ from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.http.temporal_response import TemporalResponse
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
+    BaseGraphQLTransportWSHandler,
+    Operation,
+)
 from strawberry.types import ExecutionResult
+from strawberry.types.execution import PreExecutionError
 from strawberry.types.unset import UNSET, UnsetType
 
 from core import exports
@@ -39,7 +44,21 @@ from workers.embedded import InProcessWorker
 log = logging.getLogger(__name__)
 
 
+class LocalizedTransportWSHandler(BaseGraphQLTransportWSHandler[Any, None]):
+    """graphql-transport-ws with the errors HTTP gives: validation errors (depth, aliases, cost) in
+    the language of the websocket's handshake, without schema hints in production. Errors that
+    close the socket (syntax, token limit) keep graphql-core's text: the close reason is ASCII."""
+
+    async def _handle_pre_execution_error(self, operation: Operation[Any, None], result: PreExecutionError) -> None:
+        context: Context = self.context
+        if result.errors and self._get_pre_execution_close_reason(result.errors[0]) is None:
+            result.errors = localize_errors(result.errors, context.locale, context.rt.settings.production)
+        await super()._handle_pre_execution_error(operation, result)
+
+
 class SellercareGraphQL(GraphQL):
+    graphql_transport_ws_handler_class = LocalizedTransportWSHandler
+
     def __init__(self, rt: Runtime, **kwargs: Any):
         # Subscriptions: graphql-transport-ws only (the legacy graphql-ws protocol is unmaintained);
         # browsers on other origins may open a websocket only from the configured CORS origins.
@@ -64,7 +83,8 @@ class SellercareGraphQL(GraphQL):
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:  # type: ignore[override]
         """Browsers cannot set headers on a websocket: the token comes in connection_init's payload
-        ({"authorization": "Bearer ..."}). Bad credentials refuse the connection (close 4403)."""
+        ({"authorization": "Bearer ..."}). Bad credentials refuse the connection (close 4403); good
+        ones are kept, to be checked again as events are delivered (Context.recheck_credentials)."""
         params = context.connection_params or {}
         header = params.get("authorization", params.get("Authorization"))
         if header is not None:
@@ -74,6 +94,7 @@ class SellercareGraphQL(GraphQL):
                                       context.locale)
                 context.principal = await authenticate(self.rt.settings, header, context.locale)
                 context.auth_error = None
+                context.keep_credentials(header)
             except ClientError as exc:
                 context.principal, context.auth_error = None, exc
         if context.auth_error is not None:

@@ -90,3 +90,20 @@ async def test_unparsable_subscriptions_close_the_socket_as_the_protocol_says(
             await ws.receive()
     assert closed.value.rcvd is not None and closed.value.rcvd.code == 4400
     assert "Syntax Error" in closed.value.rcvd.reason
+
+
+@pytest.mark.parametrize(("lang", "expected"), [("zh-CN", "查询开销过大"), ("es", "La consulta es demasiado costosa")])
+async def test_limit_errors_are_translated_over_websockets_as_over_http(
+        address: str, api: Api, tenant: TenantFixture, lang: str, expected: str) -> None:
+    """The cost rule's error, in the language of the websocket's handshake, word for word what
+    HTTP answers in that language."""
+    query = "subscription { ticketUpdated { ticket { messages(first: 5000) { edges { node { id } } } } } }"
+    async with graphql_ws(address, lang=lang) as ws:
+        await ws.init({"authorization": f"Bearer {tenant.token}"})
+        await ws.subscribe("costly", query)
+        refused = await ws.receive()
+    assert refused["type"] == "error" and refused["id"] == "costly", refused
+    (error,) = refused["payload"]
+    assert error["extensions"]["code"] == "QUERY_TOO_EXPENSIVE" and error["message"].startswith(expected), error
+    over_http = await api.post(query, token=tenant.token, lang=lang)
+    assert over_http["errors"][0]["message"] == error["message"]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from tortoise.expressions import Q
+
 from core.auth.api_keys import find_api_key, looks_like_api_key
 from core.auth.principal import Principal
 from core.auth.tokens import decode_access_token
@@ -43,3 +45,25 @@ async def authenticate(settings: Settings, header: str | None, locale: str) -> P
     if tenant_locale is None:
         raise ClientError("INVALID_TOKEN", N_("The access token is not valid."), locale)
     return Principal(user_id, tenant_id, tenant_locale=tenant_locale)
+
+
+async def still_authenticated(settings: Settings, header: str, principal: Principal, *, query: bool = True) -> bool:
+    """Whether credentials accepted earlier still hold: a websocket outlives its access token and
+    can outlive its membership. An access token's signature and expiry are checked every time (no
+    query); with `query`, one query proves the membership, and an API key, still active."""
+    token = header.partition(" ")[2].strip()
+    if principal.api_key_id is None:
+        try:
+            if decode_access_token(settings, token) != (principal.user_id, principal.tenant_id):
+                return False
+        except ClientError:
+            return False
+    if not query:
+        return True
+    member = Membership.filter(user_id=principal.user_id, tenant_id=principal.tenant_id, is_active=True,
+                               user__is_active=True)
+    if principal.api_key_id is not None:
+        member = member.filter(
+            Q(user__api_keys__expires_at=None) | Q(user__api_keys__expires_at__gt=datetime.now(UTC)),
+            user__api_keys__id=principal.api_key_id, user__api_keys__revoked_at=None)
+    return await member.exists()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -9,10 +10,16 @@ from typing import Any
 from graphql import GraphQLError
 from starlette.requests import Request
 
+from core.auth.authenticate import still_authenticated
 from core.auth.principal import Principal
 from core.errors import ClientError
 from core.i18n import N_
 from core.runtime import Runtime
+
+# How long a websocket's membership is trusted between two checks (an access token's expiry is
+# checked on every event): a revoked membership stops receiving within this many seconds.
+RECHECK_SECONDS = 3.0
+CREDENTIALS_ENDED = N_("Your credentials are no longer valid: log in again.")
 
 
 @dataclass
@@ -26,6 +33,10 @@ class Context:
     loaders: dict[str, Any] = field(default_factory=dict)
     # A websocket's connection_init payload (strawberry sets it): where browsers send credentials.
     connection_params: dict[str, Any] | None = None
+    # The Authorization value a websocket was opened with, and until when (time.monotonic()) its
+    # membership is known to hold: see `recheck_credentials`.
+    credentials: str | None = None
+    checked_until: float = 0.0
 
     def require_principal(self) -> Principal:
         if self.auth_error is not None:
@@ -33,6 +44,29 @@ class Context:
         if self.principal is None:
             raise ClientError("UNAUTHENTICATED", N_("Log in to do this."), self.locale)
         return self.principal
+
+    def keep_credentials(self, header: str) -> None:
+        """Credentials just accepted on a websocket, kept to be checked again as it lives on."""
+        self.credentials = header
+        self.checked_until = time.monotonic() + RECHECK_SECONDS
+
+    async def recheck_credentials(self) -> Principal:
+        """A websocket outlives its access token and can outlive its membership: before each event
+        it delivers, check them again (the token every time, the membership at most once every
+        RECHECK_SECONDS). When they no longer hold, raise UNAUTHENTICATED, as every later
+        operation on the connection will. A request over HTTP was checked when it started."""
+        principal = self.require_principal()
+        if self.credentials is None:
+            return principal
+        now = time.monotonic()
+        query = now >= self.checked_until
+        if await still_authenticated(self.rt.settings, self.credentials, principal, query=query):
+            if query:
+                self.checked_until = now + RECHECK_SECONDS
+            return principal
+        self.principal, self.credentials = None, None
+        self.auth_error = ClientError("UNAUTHENTICATED", CREDENTIALS_ENDED, self.locale)
+        raise self.auth_error
 
     @property
     def tenant_id(self) -> int:

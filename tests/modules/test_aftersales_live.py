@@ -7,18 +7,28 @@ import asyncio
 import contextlib
 import json
 from collections.abc import AsyncIterator
+from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from redis.asyncio import Redis
 
 from core import pubsub
+from core.access.admin import assign_role_by_name
+from core.auth.api_keys import create_api_key
+from core.auth.principal import Principal
+from core.auth.tokens import issue_access_token
+from core.graphql.context import RECHECK_SECONDS
 from core.graphql.node import to_global_id
+from core.identity import add_user
+from core.models import ApiKey
 from core.redis import connect
 from modules.aftersales.models import Ticket
 from modules.aftersales.services import live
+from modules.aftersales.services.ticket_messages import add_message
 from modules.team.graphql.types import TeamType, UserType
-from tests.conftest import Api, TenantFixture
+from tests.conftest import PASSWORD, Api, TenantFixture
 from tests.fixtures.live_server import GraphQLWS, graphql_ws, serve
 
 SUBSCRIPTION = """subscription($f: TicketUpdatedFilter) {
@@ -42,9 +52,10 @@ async def subscribers(rt: Any, tenant_id: int) -> int:
 
 
 async def wait_subscribed(rt: Any, tenant_id: int, count: int = 1) -> None:
-    """The subscription reached Redis (a client has no other way to know it is listening)."""
+    """The subscription reached Redis (a client has no other way to know it is listening), and
+    this process has `count` listeners on the channel."""
     for _ in range(250):
-        if await subscribers(rt, tenant_id) >= count:
+        if await subscribers(rt, tenant_id) >= 1 and rt.live.listening(tenant_id, live.TOPIC) >= count:
             return
         await asyncio.sleep(0.02)
     raise AssertionError("the subscription never reached Redis")
@@ -52,11 +63,12 @@ async def wait_subscribed(rt: Any, tenant_id: int, count: int = 1) -> None:
 
 @contextlib.asynccontextmanager
 async def subscribed(address: str, rt: Any, tenant: TenantFixture, variables: dict[str, Any] | None = None,
+                     *, token: str | None = None, lang: str | None = None, count: int = 1,
                      ) -> AsyncIterator[GraphQLWS]:
-    async with graphql_ws(address) as ws:
-        assert (await ws.init({"authorization": f"Bearer {tenant.token}"}))["type"] == "connection_ack"
+    async with graphql_ws(address, lang=lang) as ws:
+        assert (await ws.init({"authorization": f"Bearer {token or tenant.token}"}))["type"] == "connection_ack"
         await ws.subscribe("inbox", SUBSCRIPTION, variables)
-        await wait_subscribed(rt, tenant.id)
+        await wait_subscribed(rt, tenant.id, count)
         yield ws
 
 
@@ -199,3 +211,134 @@ async def test_a_listener_that_falls_behind_is_ended(rt: Any) -> None:
     finally:
         await hub.close()
         await hub.redis.aclose()
+
+
+UPDATE = """mutation($i: UpdateTicketInput!) { updateTicket(input: $i) { errors { code } } }"""
+
+
+async def test_a_ticket_leaving_a_filtered_view_is_removed_from_it(
+        address: str, api: Api, rt: Any, tenant: TenantFixture) -> None:
+    """Reassigned away from the watched assignee, or moved out of the watched status: the
+    subscriber that showed it hears `removed` (with the ticket as it is now); one that never
+    showed it hears nothing, and an unfiltered one hears the plain change."""
+    agent = await add_user(tenant.id, f"agent@{tenant.slug}.test", "Agent", PASSWORD)
+    ticket = await new_ticket(tenant.id, status="open", assignee_id=tenant.admin_id)
+    ticket_id = to_global_id_ticket(ticket)
+    mine = {"f": {"assigneeId": to_global_id(UserType, tenant.admin_id)}}
+    theirs = {"f": {"assigneeId": to_global_id(UserType, agent.id)}}
+    async with subscribed(address, rt, tenant, mine) as ws_mine, \
+            subscribed(address, rt, tenant, {"f": {"status": "open"}}, count=2) as ws_open, \
+            subscribed(address, rt, tenant, {"f": {"status": "closed"}}, count=3) as ws_closed, \
+            subscribed(address, rt, tenant, count=4) as ws_all:
+        assert (await api.data(UPDATE, {"i": {"ticketId": ticket_id, "assigneeId": to_global_id(UserType, agent.id)}},
+                               token=tenant.token))["updateTicket"]["errors"] == []
+        got = update(await ws_mine.receive())
+        assert got["kind"] == "removed" and got["ticket"]["id"] == ticket_id
+        assert update(await ws_open.receive())["kind"] == "updated"  # still open: still in that view
+        assert update(await ws_all.receive())["kind"] == "updated"
+
+        assert (await api.data(STATUS, {"i": {"ticketId": ticket_id, "status": "on_hold"}},
+                               token=tenant.token))["changeTicketStatus"]["errors"] == []
+        got = update(await ws_open.receive())
+        assert got == {"kind": "removed", "ticket": {"id": ticket_id, "number": ticket.number,
+                                                     "subject": "Broken kettle", "status": "on_hold"}}
+        assert update(await ws_all.receive())["kind"] == "status_changed"
+        assert await ws_mine.nothing_within(0.3)  # no longer mine: its later changes are not mine either
+        assert await ws_closed.nothing_within(0.1)  # never in the closed view: nothing to remove
+    async with subscribed(address, rt, tenant, theirs) as ws_theirs:  # a view it entered: a plain change
+        await api.data(STATUS, {"i": {"ticketId": ticket_id, "status": "open"}}, token=tenant.token)
+        assert update(await ws_theirs.receive())["kind"] == "status_changed"
+
+
+async def test_a_message_that_moves_a_ticket_removes_it_from_the_status_view(
+        address: str, rt: Any, tenant: TenantFixture) -> None:
+    """A reply opens a new ticket: the inbox of new tickets drops it (a service that changes the
+    status as a side effect reports where the ticket was)."""
+    ticket = await new_ticket(tenant.id)
+    async with subscribed(address, rt, tenant, {"f": {"status": "new"}}) as ws:
+        await add_message(Principal(tenant.admin_id, tenant.id), ticket.id, "outbound", "On its way.")
+        got = update(await ws.receive())
+        assert got["kind"] == "removed" and got["ticket"]["status"] == "open"
+
+
+def ended(message: dict[str, Any]) -> dict[str, Any]:
+    """The one error a subscription ends with (graphql-transport-ws: in a `next`, then `complete`)."""
+    assert message["id"] == "inbox" and message["type"] == "next", message
+    assert message["payload"]["data"] is None, message
+    (error,) = message["payload"]["errors"]
+    assert "Traceback" not in str(message)
+    return dict(error)
+
+
+async def assert_completed_and_left(ws: GraphQLWS, rt: Any, tenant_id: int, still: int = 0) -> None:
+    """The subscription completed and its listener is gone (the channel too, when it was the last)."""
+    assert await ws.receive() == {"id": "inbox", "type": "complete"}
+    for _ in range(100):
+        if rt.live.listening(tenant_id, live.TOPIC) == still:
+            break
+        await asyncio.sleep(0.02)
+    assert rt.live.listening(tenant_id, live.TOPIC) == still
+    if not still:
+        for _ in range(100):
+            if await subscribers(rt, tenant_id) == 0:
+                break
+            await asyncio.sleep(0.02)
+        assert await subscribers(rt, tenant_id) == 0
+
+
+async def test_an_expired_access_token_ends_the_subscription(address: str, rt: Any, tenant: TenantFixture) -> None:
+    """The token was valid at connection_init; events after its expiry are not delivered."""
+    token, _ = issue_access_token(replace(rt.settings, access_token_ttl=2), tenant.admin_id, tenant.id)
+    ticket = await new_ticket(tenant.id)
+    async with subscribed(address, rt, tenant, token=token, lang="es") as ws:
+        await live.ticket_changed(ticket, "updated")
+        assert update(await ws.receive())["kind"] == "updated"  # still valid
+        await asyncio.sleep(2.1)
+        await live.ticket_changed(ticket, "updated")
+        error = ended(await ws.receive())
+        assert error["extensions"]["code"] == "UNAUTHENTICATED"
+        assert error["message"] == "Sus credenciales ya no son válidas: vuelva a iniciar sesión."
+        await assert_completed_and_left(ws, rt, tenant.id)
+        # The connection stays unauthenticated: a new subscription on it is refused at once.
+        await ws.subscribe("again", SUBSCRIPTION)
+        again = await ws.receive()
+        errors = again["payload"]["errors"] if again["type"] == "next" else again["payload"]
+        assert errors[0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+async def test_a_deactivated_member_stops_receiving(address: str, api: Api, rt: Any, tenant: TenantFixture) -> None:
+    """Deactivated while subscribed: its next event, after at most RECHECK_SECONDS, ends its
+    subscription (in its language); the admin's subscription on the same tenant goes on."""
+    email = f"agent@{tenant.slug}.test"
+    agent = await add_user(tenant.id, email, "Agent", PASSWORD)
+    await assign_role_by_name(tenant.id, agent.id, "agent")
+    rt.access.invalidate(tenant.id)
+    token = await api.login(email, tenant.slug)
+    ticket = await new_ticket(tenant.id)
+    async with subscribed(address, rt, tenant, token=token, lang="zh-CN") as ws_agent, \
+            subscribed(address, rt, tenant, count=2) as ws_admin:
+        await live.ticket_changed(ticket, "updated")
+        assert update(await ws_agent.receive())["kind"] == "updated"
+        assert update(await ws_admin.receive())["kind"] == "updated"
+        deactivate = """mutation($i: SetUserActiveInput!) { setUserActive(input: $i) { errors { code } } }"""
+        assert (await api.data(deactivate, {"i": {"userId": to_global_id(UserType, agent.id), "active": False}},
+                               token=tenant.token))["setUserActive"]["errors"] == []
+        await asyncio.sleep(RECHECK_SECONDS + 0.1)  # the verdict of the last check has run out
+        await live.ticket_changed(ticket, "updated")
+        error = ended(await ws_agent.receive())
+        assert error["extensions"]["code"] == "UNAUTHENTICATED" and error["message"] == "您的凭据已失效，请重新登录。"
+        await assert_completed_and_left(ws_agent, rt, tenant.id, still=1)
+        assert update(await ws_admin.receive())["kind"] == "updated"
+
+
+async def test_a_revoked_api_key_stops_receiving(address: str, rt: Any, tenant: TenantFixture) -> None:
+    key, secret = await create_api_key(tenant.id, tenant.admin_id, "inbox screen")
+    ticket = await new_ticket(tenant.id)
+    async with subscribed(address, rt, tenant, token=secret) as ws:
+        await asyncio.sleep(RECHECK_SECONDS + 0.1)
+        await live.ticket_changed(ticket, "updated")  # checked again, and still valid
+        assert update(await ws.receive())["kind"] == "updated"
+        await ApiKey.filter(id=key.id).update(revoked_at=datetime.now(UTC))
+        await asyncio.sleep(RECHECK_SECONDS + 0.1)
+        await live.ticket_changed(ticket, "updated")
+        assert ended(await ws.receive())["extensions"]["code"] == "UNAUTHENTICATED"

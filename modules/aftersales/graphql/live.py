@@ -1,8 +1,9 @@
 """The aftersales GraphQL part for live updates: `ticketUpdated`, a subscription for live inboxes.
 
 Over websockets (graphql-transport-ws) on /graphql; credentials in connection_init's payload.
-Each change is re-read through the subscriber's tenant scope and its permission is checked again
-for every change, so a revoked grant stops the stream.
+Each change is re-read through the subscriber's tenant scope, and its credentials (token expiry,
+membership) and permission are checked again for every change, so an expired token, a
+deactivated member or a revoked grant ends the stream with an error.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ NOT_A_STATUS = N_("{status} is not a ticket status.")
 
 
 @strawberry.input(name="TicketUpdatedFilter", description="Changed tickets to receive, by their state after "
-                  "the change; all of the tenant's when empty.")
+                  "the change (and, as `removed`, those that matched before it); all of the tenant's when empty.")
 class TicketUpdatedFilter:
     assignee_id: strawberry.ID | None = None
     team_id: strawberry.ID | None = None
@@ -36,7 +37,10 @@ class TicketUpdatedFilter:
 
 @strawberry.type(name="TicketUpdate")
 class TicketUpdate:
-    kind: str = strawberry.field(description="What happened: created, updated, status_changed, message_added.")
+    kind: str = strawberry.field(description=(
+        "What happened: created, updated, status_changed, message_added; or removed: the ticket no longer "
+        "matches your filter (reassigned, moved to another team or status), so a filtered inbox drops its row. "
+        "`ticket` is the ticket as it is now."))
     ticket: TicketType
 
 
@@ -59,7 +63,9 @@ def to_watch(info: Info, f: TicketUpdatedFilter | None) -> live.TicketWatch:
 @strawberry.type
 class LiveSubscription:
     @strawberry.subscription(permission_classes=[Requires(*READ)],
-                             description="Tickets of your tenant as they change, for live inboxes.")
+                             description="Tickets of your tenant as they change, for live inboxes. Ends with an "
+                             "UNAUTHENTICATED error once your access token expires or your membership ends: "
+                             "log in again and subscribe again.")
     async def ticket_updated(
         self, info: Info, filter: TicketUpdatedFilter | None = None  # noqa: A002
     ) -> AsyncGenerator[TicketUpdate, None]:
@@ -71,13 +77,15 @@ class LiveSubscription:
             raise RuntimeError("live updates are not running in this process")
         async with live.ticket_changes(hub, tenant_id) as changes:
             async for change in changes:
+                await ctx.recheck_credentials()
                 await check(info, *READ)
-                row = await live.visible_ticket(tenant_id, change.ticket_id, watch)
-                if row is None:
+                delivered = await live.delivery(tenant_id, change, watch)
+                if delivered is None:
                     continue
+                kind, row = delivered
                 # The context lives as long as the websocket: cached loads would go stale.
                 ctx.loaders.clear()
-                yield TicketUpdate(kind=change.kind, ticket=TicketType.from_row(row))
+                yield TicketUpdate(kind=kind, ticket=TicketType.from_row(row))
 
 
 contribution = GraphQLContribution(subscriptions=[LiveSubscription])

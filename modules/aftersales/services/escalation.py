@@ -81,11 +81,12 @@ async def _scan_tenant(tenant_id: int, due: Sequence[dict[str, Any]], now: datet
             if ticket is None or ticket.next_sla_due is None:
                 continue  # changed since the range query
             result.tickets += 1
+            before = live.TicketPlace.of(ticket)
             breached, fired = await check_ticket(ticket, rules, now)
             result.breached += breached
             result.escalations += fired
         if breached or fired:
-            await live.ticket_changed(ticket, "updated")
+            await live.ticket_changed(ticket, "updated", before)
 
 
 def _running(ticket: Ticket) -> list[tuple[str, datetime]]:

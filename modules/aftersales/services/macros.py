@@ -221,11 +221,12 @@ async def apply_macro(actor: Principal, macro_id: int, ticket_id: int) -> tuple[
     macro = await get_macro(tid, macro_id, "macroId")
     if not macro.active:
         raise err("MACRO_INACTIVE", N_("This macro is switched off."), ["macroId"])
-    rendered = await _render(macro, await tickets.get_ticket(tid, ticket_id), actor.user_id)
+    original = await tickets.get_ticket(tid, ticket_id)
+    rendered = await _render(macro, original, actor.user_id)
     actions = macro.actions or {}
     now = datetime.now(UTC)
     async with in_transaction():
-        message, _ = await add_message(actor, ticket_id, "outbound", rendered.body)
+        message, _ = await add_message(actor, ticket_id, "outbound", rendered.body, publish=False)
         ticket = await tickets.get_ticket(tid, ticket_id, lock=True)
         if actions.get("status"):
             await tickets.set_status(actor, ticket, actions["status"], now, ["macroId"])
@@ -236,5 +237,6 @@ async def apply_macro(actor: Principal, macro_id: int, ticket_id: int) -> tuple[
         await tickets.event(actor, ticket, "macro_applied", {"macro": macro.id, "name": macro.name,
                                                              "language": rendered.language})
         await ticket.save()
-    await live.ticket_changed(ticket, "updated")
+    # One update, after the commit, from where the ticket was before the whole macro.
+    await live.ticket_changed(ticket, "updated", live.TicketPlace.of(original))
     return message, ticket

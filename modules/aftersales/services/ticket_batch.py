@@ -67,8 +67,9 @@ async def batch_update(actor: Principal, ticket_ids: Sequence[int], *, assignee_
             await check_assignee(errors, tid, assignee_id, "assigneeId")
         if errors:
             raise UserFacingErrors(errors)
-        changed: list[Ticket] = []
+        changed: list[tuple[Ticket, live.TicketPlace]] = []
         for ticket in (rows[i] for i in dict.fromkeys(ticket_ids)):
+            before = live.TicketPlace.of(ticket)
             done = False
             if assignee_id is not UNSET:
                 done |= await set_assignee(actor, ticket, assignee_id)
@@ -81,7 +82,7 @@ async def batch_update(actor: Principal, ticket_ids: Sequence[int], *, assignee_
             if done or priority is not None:
                 await ticket.save()
             if done:
-                changed.append(ticket)
-    for ticket in changed:
-        await live.ticket_changed(ticket, "updated")
+                changed.append((ticket, before))
+    for ticket, before in changed:
+        await live.ticket_changed(ticket, "updated", before)
     return [rows[i] for i in dict.fromkeys(ticket_ids)]

@@ -33,7 +33,9 @@ from modules.aftersales.services.tickets import (
 
 
 async def add_message(actor: Principal, ticket_id: int, kind: str, text: str,
-                      files: Sequence[Attachment] = ()) -> tuple[TicketMessage, Ticket]:
+                      files: Sequence[Attachment] = (), *, publish: bool = True) -> tuple[TicketMessage, Ticket]:
+    """Store a message and move the ticket and its clocks. `publish=False` when the caller runs it
+    inside its own transaction: a live update sent before that commits would show the old ticket."""
     tid = actor.tenant_id
     errors: list[UserFacingError] = []
     choice(errors, kind, MESSAGE_KINDS, ["kind"])
@@ -50,6 +52,7 @@ async def add_message(actor: Principal, ticket_id: int, kind: str, text: str,
     now = datetime.now(UTC)
     async with in_transaction():
         ticket = await get_ticket(tid, ticket_id, lock=True)
+        before = live.TicketPlace.of(ticket)
         message = await TicketMessage.create(
             tenant_id=tid, ticket_id=ticket.id, kind=kind, author_id=None if kind == "inbound" else actor.user_id,
             body=text, language=source if kind != "note" else "", translated_body=translation,
@@ -67,5 +70,6 @@ async def add_message(actor: Principal, ticket_id: int, kind: str, text: str,
                 await set_status(actor, ticket, "open", now, ["kind"])
             await sla.refresh_clocks(ticket, "customer_replied", now)
         await ticket.save()
-    await live.ticket_changed(ticket, "message_added")
+    if publish:
+        await live.ticket_changed(ticket, "message_added", before)
     return message, ticket

@@ -371,11 +371,12 @@ async def change_status(actor: Principal, ticket_id: int, status: str) -> Ticket
         raise UserFacingErrors(errors)
     async with in_transaction():
         ticket = await get_ticket(actor.tenant_id, ticket_id, lock=True)
+        before = live.TicketPlace.of(ticket)
         changed = await set_status(actor, ticket, status, datetime.now(UTC))
         if changed:
             await ticket.save()
     if changed:
-        await live.ticket_changed(ticket, "status_changed")
+        await live.ticket_changed(ticket, "status_changed", before)
     return ticket
 
 
@@ -385,9 +386,10 @@ async def reopen(actor: Principal, ticket_id: int) -> Ticket:
         ticket = await get_ticket(actor.tenant_id, ticket_id, lock=True)
         if ticket.status not in ("resolved", "closed"):
             raise err("NOT_FINISHED", N_("Only a resolved or closed ticket can be reopened."), ["ticketId"])
+        before = live.TicketPlace.of(ticket)
         await set_status(actor, ticket, "open", datetime.now(UTC))
         await ticket.save()
-    await live.ticket_changed(ticket, "status_changed")
+    await live.ticket_changed(ticket, "status_changed", before)
     return ticket
 
 
@@ -422,6 +424,7 @@ async def update_ticket(actor: Principal, ticket_id: int, changes: TicketChanges
     now = datetime.now(UTC)
     async with in_transaction():
         ticket = await get_ticket(tid, ticket_id, lock=True)
+        before = live.TicketPlace.of(ticket)
         links = c.customer_id is not UNSET or c.order_id is not UNSET
         customer_id = ticket.customer_id if c.customer_id is UNSET else c.customer_id
         order_id = ticket.order_id if c.order_id is UNSET else c.order_id
@@ -461,5 +464,5 @@ async def update_ticket(actor: Principal, ticket_id: int, changes: TicketChanges
         if changed or c.priority is not UNSET:
             await ticket.save()
     if changed:
-        await live.ticket_changed(ticket, "updated")
+        await live.ticket_changed(ticket, "updated", before)
     return ticket
