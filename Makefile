@@ -37,6 +37,7 @@ bench: install
 	$(BIN)/python bench/authz.py
 	$(BIN)/python bench/api_overhead.py
 	$(BIN)/python bench/customer_page.py
+	$(BIN)/python bench/inbox.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
