@@ -72,6 +72,12 @@ async def test_refunds_are_exact_and_never_exceed_what_is_left(api: Api, tenant:
     await refunds.set_refund_status(tenant.id, _pk(full["refund"]["id"]), "failed")
     money = await api.data(ORDER_MONEY, {"id": o["id"]}, token=tenant.token, lang="de-DE")
     assert money["node"]["refundableAmount"] == {"amount": "74.90", "formatted": "74,90\xa0€"}
+    # An English-speaking agent quotes the amount in the customer's locale.
+    quoted = await api.data("""query($id: ID!) { node(id: $id) { ... on Order { refundableAmount {
+        formatted fr: formattedIn(locale: "fr-FR") ja: formattedIn(locale: "ja") bad: formattedIn(locale: "!!") } } } }""",
+                            {"id": o["id"]}, token=tenant.token, lang="en-US")
+    assert quoted["node"]["refundableAmount"] == {"formatted": "€74.90", "fr": "74,90\xa0€", "ja": "€74.90",
+                                                  "bad": "€74.90"}
     latest = await refunds.latest_refund(tenant.id, _pk(o["id"]))
     assert latest is not None and latest.amount == 3010
     # An audit entry and an outbox event for the payment connector, per refund.
