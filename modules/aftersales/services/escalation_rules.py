@@ -6,13 +6,8 @@ Create and update take the model's field names and validate the merged whole (as
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
-from tortoise.transactions import in_transaction
-
-from core import audit
-from core.auth.principal import Principal
 from core.errors import UserFacingError, UserFacingErrors
 from core.i18n import N_
 from core.models import Membership
@@ -21,6 +16,7 @@ from modules.aftersales.models import EscalationRule
 from modules.aftersales.models.sla import RULE_CLOCKS, TRIGGERS
 from modules.aftersales.models.ticket import PRIORITIES
 from modules.aftersales.services.errors import aftersales_error
+from modules.aftersales.services.settings_table import CheckedTable
 from modules.aftersales.services.sla_policies import choice_errors, minutes_errors, name_errors
 from modules.team.models import Team
 
@@ -67,48 +63,12 @@ async def _validated(tid: int, values: dict[str, Any], exclude_id: int | None) -
     return {**values, "name": values["name"].strip(), "priorities": sorted(set(values["priorities"]))}
 
 
-def _snapshot(row: EscalationRule) -> dict[str, Any]:
-    return {k: getattr(row, k) for k in FIELDS}
+TABLE = CheckedTable(model=EscalationRule, label="escalation_rule", fields=FIELDS, defaults=DEFAULTS,
+                     validate=_validated, max_rows=MAX_RULES, not_found=N_("No such escalation rule."),
+                     too_many=N_("At most {max} escalation rules."))
 
-
-async def get_rule(tid: int, rule_id: int) -> EscalationRule:
-    row = await scoped(EscalationRule, tid).filter(id=rule_id).first()
-    if row is None:
-        raise aftersales_error("NOT_FOUND", N_("No such escalation rule."), ["id"])
-    return row
-
-
-async def create_rule(actor: Principal, values: Mapping[str, Any]) -> EscalationRule:
-    tid = actor.tenant_id
-    async with in_transaction():
-        if await scoped(EscalationRule, tid).count() >= MAX_RULES:
-            raise aftersales_error("TOO_MANY", N_("At most {max} escalation rules."), ["name"], max=MAX_RULES)
-        data = await _validated(tid, {**DEFAULTS, **values}, None)
-        row = await EscalationRule.create(tenant_id=tid, **{k: data[k] for k in FIELDS})
-        await audit.record(actor, tid, "escalation_rule.create", "EscalationRule", row.id, None, _snapshot(row))
-    return row
-
-
-async def update_rule(actor: Principal, rule_id: int, changes: Mapping[str, Any]) -> EscalationRule:
-    tid = actor.tenant_id
-    async with in_transaction():
-        row = await get_rule(tid, rule_id)
-        before = _snapshot(row)
-        data = await _validated(tid, {**before, **changes}, row.id)
-        row.update_from_dict({k: data[k] for k in FIELDS})
-        await row.save()
-        await audit.record(actor, tid, "escalation_rule.update", "EscalationRule", row.id, before, _snapshot(row))
-    return row
-
-
-async def delete_rule(actor: Principal, rule_id: int) -> None:
-    """The rule's past escalations stay on their tickets (with the rule's name)."""
-    tid = actor.tenant_id
-    async with in_transaction():
-        row = await get_rule(tid, rule_id)
-        await row.delete()
-        await audit.record(actor, tid, "escalation_rule.delete", "EscalationRule", rule_id, _snapshot(row), None)
-
-
-async def rules(tid: int) -> list[EscalationRule]:
-    return await scoped(EscalationRule, tid).order_by("position", "id").limit(MAX_RULES)
+get_rule = TABLE.get
+create_rule = TABLE.create
+update_rule = TABLE.changed
+delete_rule = TABLE.delete  # the rule's past escalations stay on their tickets (with the rule's name)
+rules = TABLE.rows

@@ -33,6 +33,7 @@ from core.tenancy import scoped
 from modules.aftersales.models import Ticket
 from modules.aftersales.models.ticket import TICKET_CHANNELS, TICKET_TYPES
 from modules.aftersales.services.errors import aftersales_error as err
+from modules.aftersales.services.settings_table import SettingsTable
 from modules.crm.models import Customer, Order
 from modules.crm.models.customer import TIERS
 
@@ -238,21 +239,10 @@ def common_values(given: Any, keys: Sequence[str] = KEYS) -> tuple[dict[str, Any
 
 
 @dataclass(frozen=True)
-class RuleTable:
-    """One kind of ordered rule: its model, its audit name and the fields an audit entry shows."""
+class RuleTable(SettingsTable[Any]):
+    """One kind of ordered rule: checked by its service before the write, appended last on create."""
 
-    model: type[Any]
-    label: str  # "priority_rule" -> audit actions priority_rule.create, ...
-    fields: tuple[str, ...]
-
-    def snapshot(self, row: Any) -> dict[str, Any]:
-        return {f: getattr(row, f) for f in self.fields}
-
-    async def get(self, tenant_id: int, rule_id: int) -> Any:
-        row = await scoped(self.model, tenant_id).filter(id=rule_id).first()
-        if row is None:
-            raise err("NOT_FOUND", N_("No such rule."), ["id"])
-        return row
+    not_found: str = N_("No such rule.")
 
     async def create(self, actor: Principal, values: dict[str, Any], errors: list[UserFacingError]) -> Any:
         """A new rule, tried after every existing one until it is moved."""
@@ -264,32 +254,13 @@ class RuleTable:
         async with in_transaction():
             last = await scoped(self.model, tid).order_by("-position").limit(1).values_list("position", flat=True)
             position = int(str(last[0])) + 1 if last else 0
-            row = await self.model.create(tenant_id=tid, position=position, **values)
-            await audit.record(actor, tid, f"{self.label}.create", self.model.__name__, row.id, None,
-                               self.snapshot(row))
-        return row
+            return await self.created(actor, {"position": position, **values})
 
     async def update(self, actor: Principal, rule_id: int, values: dict[str, Any],
                      errors: list[UserFacingError]) -> Any:
         if errors:
             raise UserFacingErrors(errors)
-        tid = actor.tenant_id
-        async with in_transaction():
-            row = await self.get(tid, rule_id)
-            before = self.snapshot(row)
-            row.update_from_dict(values)
-            await row.save()
-            await audit.record(actor, tid, f"{self.label}.update", self.model.__name__, row.id, before,
-                               self.snapshot(row))
-        return row
-
-    async def delete(self, actor: Principal, rule_id: int) -> None:
-        tid = actor.tenant_id
-        async with in_transaction():
-            row = await self.get(tid, rule_id)
-            await row.delete()
-            await audit.record(actor, tid, f"{self.label}.delete", self.model.__name__, rule_id,
-                               self.snapshot(row), None)
+        return await self.changed(actor, rule_id, values)
 
     async def reorder(self, actor: Principal, ids: list[int]) -> list[Any]:
         """Positions 0..n-1 in the order of `ids`, which must name each of the tenant's rules once.

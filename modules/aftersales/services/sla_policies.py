@@ -7,19 +7,16 @@ validates the whole, so both paths share one set of checks.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-from tortoise.transactions import in_transaction
-
-from core import audit
-from core.auth.principal import Principal
 from core.errors import UserFacingError, UserFacingErrors
 from core.i18n import N_
 from core.tenancy import scoped
 from modules.aftersales.models import SlaPolicy, Ticket
 from modules.aftersales.models.ticket import PRIORITIES, TICKET_CHANNELS
 from modules.aftersales.services.errors import aftersales_error
+from modules.aftersales.services.settings_table import CheckedTable
 from modules.crm.models import Customer
 from modules.crm.models.customer import TIERS
 
@@ -83,51 +80,15 @@ async def _validated(tid: int, values: dict[str, Any], exclude_id: int | None) -
     return {**values, "name": values["name"].strip(), **{k: sorted(set(values[k])) for k in LISTS}}
 
 
-def _snapshot(row: SlaPolicy) -> dict[str, Any]:
-    return {k: getattr(row, k) for k in FIELDS}
+TABLE = CheckedTable(model=SlaPolicy, label="sla_policy", fields=FIELDS, defaults=DEFAULTS, validate=_validated,
+                     max_rows=MAX_POLICIES, not_found=N_("No such SLA policy."),
+                     too_many=N_("At most {max} SLA policies."))
 
-
-async def get_policy(tid: int, policy_id: int) -> SlaPolicy:
-    row = await scoped(SlaPolicy, tid).filter(id=policy_id).first()
-    if row is None:
-        raise aftersales_error("NOT_FOUND", N_("No such SLA policy."), ["id"])
-    return row
-
-
-async def create_policy(actor: Principal, values: Mapping[str, Any]) -> SlaPolicy:
-    tid = actor.tenant_id
-    async with in_transaction():
-        if await scoped(SlaPolicy, tid).count() >= MAX_POLICIES:
-            raise aftersales_error("TOO_MANY", N_("At most {max} SLA policies."), ["name"], max=MAX_POLICIES)
-        data = await _validated(tid, {**DEFAULTS, **values}, None)
-        row = await SlaPolicy.create(tenant_id=tid, **{k: data[k] for k in FIELDS})
-        await audit.record(actor, tid, "sla_policy.create", "SlaPolicy", row.id, None, _snapshot(row))
-    return row
-
-
-async def update_policy(actor: Principal, policy_id: int, changes: Mapping[str, Any]) -> SlaPolicy:
-    """Changes apply to tickets whose clocks are computed from now on; running deadlines stay."""
-    tid = actor.tenant_id
-    async with in_transaction():
-        row = await get_policy(tid, policy_id)
-        before = _snapshot(row)
-        data = await _validated(tid, {**before, **changes}, row.id)
-        row.update_from_dict({k: data[k] for k in FIELDS})
-        await row.save()
-        await audit.record(actor, tid, "sla_policy.update", "SlaPolicy", row.id, before, _snapshot(row))
-    return row
-
-
-async def delete_policy(actor: Principal, policy_id: int) -> None:
-    tid = actor.tenant_id
-    async with in_transaction():
-        row = await get_policy(tid, policy_id)
-        await row.delete()
-        await audit.record(actor, tid, "sla_policy.delete", "SlaPolicy", policy_id, _snapshot(row), None)
-
-
-async def policies(tid: int) -> list[SlaPolicy]:
-    return await scoped(SlaPolicy, tid).order_by("position", "id").limit(MAX_POLICIES)
+get_policy = TABLE.get
+create_policy = TABLE.create
+update_policy = TABLE.changed  # applies to clocks computed from now on; running deadlines stay
+delete_policy = TABLE.delete
+policies = TABLE.rows
 
 
 def first_match(rows: Sequence[SlaPolicy], priority: str, tier: str | None, channel: str) -> SlaPolicy | None:
