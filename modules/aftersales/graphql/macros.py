@@ -49,8 +49,8 @@ class MacroQuery:
     async def render_macro(self, info: Info, macro_id: strawberry.ID, ticket_id: strawberry.ID) -> RenderMacroPayload:
         async def run() -> RenderedMacroType:
             principal = info.context.require_principal()
-            r = await macros.render(principal.tenant_id, decode_id(macro_id, MacroType, "macroId"),
-                                    decode_id(ticket_id, TicketType, "ticketId"), principal.user_id)
+            r = await macros.render(principal, decode_id(macro_id, MacroType, "macroId"),
+                                    decode_id(ticket_id, TicketType, "ticketId"))
             return RenderedMacroType(language=r.language, subject=r.subject, body=r.body)
         rendered, errors = await attempt(info, run())
         return RenderMacroPayload(rendered=rendered, errors=errors)

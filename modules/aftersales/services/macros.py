@@ -18,7 +18,6 @@ from core import audit, validation
 from core.auth.principal import Principal
 from core.errors import UserFacingError, UserFacingErrors
 from core.i18n import N_
-from core.models import Tenant
 from core.tenancy import scoped
 from modules.aftersales.models import Macro, MacroVariant, Ticket, TicketMessage
 from modules.aftersales.models.ticket import PRIORITIES, TICKET_STATUSES
@@ -192,19 +191,18 @@ def choose_variant(variants: Sequence[MacroVariant], wanted: Sequence[str | None
     return min(variants, key=lambda v: v.id) if variants else None
 
 
-async def render(tenant_id: int, macro_id: int, ticket_id: int, agent_id: int | None) -> Rendered:
+async def render(actor: Principal, macro_id: int, ticket_id: int) -> Rendered:
     """The macro's variant for this ticket's customer (their language, the tenant's, English, any),
     filled in for this ticket and agent."""
-    macro = await get_macro(tenant_id, macro_id, "macroId")
-    ticket = await tickets.get_ticket(tenant_id, ticket_id)
-    return await _render(macro, ticket, agent_id)
+    macro = await get_macro(actor.tenant_id, macro_id, "macroId")
+    ticket = await tickets.get_ticket(actor.tenant_id, ticket_id)
+    return await _render(macro, ticket, actor)
 
 
-async def _render(macro: Macro, ticket: Ticket, agent_id: int | None) -> Rendered:
-    subject = await templates.subject_for(ticket, agent_id)
-    tenant = await Tenant.get(id=ticket.tenant_id)
+async def _render(macro: Macro, ticket: Ticket, actor: Principal) -> Rendered:
+    subject = await templates.subject_for(ticket, actor.user_id, actor.tenant_locale)
     wanted = (subject.customer.language if subject.customer else None, ticket.language or None,
-              tenant.default_locale)
+              actor.tenant_locale)
     variants = await scoped(MacroVariant, ticket.tenant_id).filter(macro_id=macro.id)
     variant = choose_variant(variants, wanted)
     if variant is None:
@@ -222,7 +220,7 @@ async def apply_macro(actor: Principal, macro_id: int, ticket_id: int) -> tuple[
     if not macro.active:
         raise err("MACRO_INACTIVE", N_("This macro is switched off."), ["macroId"])
     original = await tickets.get_ticket(tid, ticket_id)
-    rendered = await _render(macro, original, actor.user_id)
+    rendered = await _render(macro, original, actor)
     actions = macro.actions or {}
     now = datetime.now(UTC)
     async with in_transaction():

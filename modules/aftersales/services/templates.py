@@ -22,7 +22,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from core.errors import UserFacingError
 from core.i18n import N_
-from core.models import Tenant, User
+from core.models import User
 from core.money import format_money
 from core.tenancy import scoped
 from modules.aftersales.models import Ticket
@@ -137,14 +137,13 @@ def _locale(*candidates: str | None) -> str:
     return "en"
 
 
-async def subject_for(ticket: Ticket, agent_id: int | None) -> RenderSubject:
+async def subject_for(ticket: Ticket, agent_id: int | None, tenant_locale: str) -> RenderSubject:
     tid = ticket.tenant_id
     customer = await scoped(Customer, tid).filter(id=ticket.customer_id).first() if ticket.customer_id else None
     order = await scoped(Order, tid).filter(id=ticket.order_id).first() if ticket.order_id else None
     agent = await User.filter(id=agent_id, memberships__tenant_id=tid).first() if agent_id else None
-    tenant = await Tenant.get(id=tid)
     return RenderSubject(ticket=ticket, customer=customer, order=order, agent=agent,
-                         locale=_locale(customer.language if customer else None, tenant.default_locale))
+                         locale=_locale(customer.language if customer else None, tenant_locale))
 
 
 async def render(source: str, subject: RenderSubject, field: Sequence[str]) -> str:

@@ -46,7 +46,7 @@ async def add_message(actor: Principal, ticket_id: int, kind: str, text: str,
     ticket = await get_ticket(tid, ticket_id)
     if ticket.status == "closed" and kind != "note":
         raise err("TICKET_CLOSED", N_("This ticket is closed: reopen it first."), ["ticketId"])
-    home = await tenant_language(tid)
+    home = tenant_language(actor)
     source, target = (ticket.language, home) if kind == "inbound" else (home, ticket.language)
     translation, translated_language = (None, None) if kind == "note" else await translated(tid, text, source, target)
     now = datetime.now(UTC)

@@ -21,7 +21,7 @@ from core import audit, validation
 from core.auth.principal import Principal
 from core.errors import UserFacingError, UserFacingErrors
 from core.i18n import N_
-from core.models import Membership, Tenant
+from core.models import Membership
 from core.sql import fetch
 from core.tenancy import scoped
 from modules.aftersales.models import Ticket, TicketEvent, TicketMessage, TicketOrderLine, TicketTag
@@ -123,9 +123,9 @@ def primary(tag: str) -> str:
     return tag.split("-")[0].lower()
 
 
-async def tenant_language(tenant_id: int) -> str:
-    locale = await Tenant.filter(id=tenant_id).first().values_list("default_locale", flat=True)
-    return primary(str(locale or "en").replace("_", "-"))
+def tenant_language(actor: Principal) -> str:
+    """The tenant's language, as authentication loaded it with the membership (no extra query)."""
+    return primary(actor.tenant_locale.replace("_", "-"))
 
 
 async def translated(tenant_id: int, text: str, source: str, target: str) -> tuple[str | None, str | None]:
@@ -324,7 +324,7 @@ async def create_ticket(actor: Principal, data: NewTicket) -> Ticket:
         raise UserFacingErrors(errors)
     if lang is None:
         lang = await language.detect(f"{title}\n{text}")
-    translation_of = await translated(tid, text, lang, await tenant_language(tid))
+    translation_of = await translated(tid, text, lang, tenant_language(actor))
     now = datetime.now(UTC)
     async with in_transaction():
         customer_id = await check_links(errors, tid, data.customer_id, data.order_id, data.order_line_ids)
