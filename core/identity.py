@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import re
 
+from tortoise.expressions import RawSQL
+from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from core import audit, validation
 from core.auth.passwords import hash_password
 from core.auth.principal import Principal
+from core.auth.tokens import revoke_access_tokens
 from core.errors import UserFacingError, UserFacingErrors
 from core.i18n import N_
 from core.models import Membership, Tenant, User
@@ -34,34 +37,47 @@ async def create_tenant(slug: str, name: str, default_locale: str = "en") -> Ten
     return await Tenant.create(slug=slug, name=name.strip(), default_locale=default_locale)
 
 
+def members(tenant_id: int) -> QuerySet[User]:
+    """The tenant's members (active or not), each with `member_name`: the name this tenant knows
+    them by, never what another tenant or the person set elsewhere."""
+    sql = ("(SELECT m.name FROM core_membership m WHERE m.user_id = core_user.id "  # noqa: S608 - an int
+           f"AND m.tenant_id = {int(tenant_id)})")
+    return User.filter(memberships__tenant_id=tenant_id).annotate(member_name=RawSQL(sql))
+
+
 async def add_user(
     tenant_id: int, email: str, name: str, password: str | None, actor: Principal | None = None,
     *, password_policy: bool = True,
 ) -> User:
-    """Create the user (or find the existing one by e-mail) and make it a member of the tenant.
+    """Create a new identity and make it a member of the tenant: for the operator (CLI), the demo
+    and set-up scripts, never for an e-mail that already has an account. A person who has one
+    joins another tenant only by accepting an invitation (`core.invitations`), so nobody can set,
+    drop or learn another person's password or membership.
 
     `password_policy=False` is for the demo tenant only, whose documented password is short.
     """
     email = validation.email(email)
-    if password is not None and password_policy and len(password) < MIN_PASSWORD:
+    if password is not None:
+        check_password(password, password_policy)
+    async with in_transaction():
+        if await User.filter(email=email).exists():
+            raise UserFacingError(
+                "IDENTITY_EXISTS",
+                N_("This e-mail already has an account: invite it, and its owner accepts."),
+                field=["email"])
+        user = await User.create(email=email, name=name.strip(),
+                                 password_hash=hash_password(password) if password else "")
+        await Membership.create(user_id=user.id, tenant_id=tenant_id, name=name.strip())
+        await audit.record(actor, tenant_id, "user.add", "User", user.id, None, {"name": user.name})
+    return user
+
+
+def check_password(password: str, policy: bool = True) -> None:
+    if policy and len(password) < MIN_PASSWORD:
         raise UserFacingError(
             "PASSWORD_TOO_SHORT", N_("A password has at least {min} characters."),
             field=["password"], params={"min": MIN_PASSWORD},
         )
-    async with in_transaction():
-        user = await User.filter(email=email).first()
-        if user is None:
-            user = await User.create(
-                email=email, name=name.strip(),
-                password_hash=hash_password(password) if password else "",
-            )
-        elif await Membership.filter(user_id=user.id, tenant_id=tenant_id).exists():
-            raise UserFacingError("ALREADY_MEMBER", N_("This user is already a member."),
-                                  field=["email"])
-        await Membership.create(user_id=user.id, tenant_id=tenant_id)
-        await audit.record(actor, tenant_id, "user.add", "User", user.id, None,
-                           {"name": user.name})
-    return user
 
 
 async def set_member_active(actor: Principal, user_id: int, active: bool) -> Membership:
@@ -85,6 +101,8 @@ async def set_member_active(actor: Principal, user_id: int, active: bool) -> Mem
             if not active:
                 await RefreshToken.filter(user_id=user_id, tenant_id=tid, revoked_at=None).update(
                     revoked_at=datetime.now(UTC))
+                # Tokens issued before stay void after a reactivation: a fresh login is needed.
+                await revoke_access_tokens(user_id, tid)
             await audit.record(actor, tid, "user.activate" if active else "user.deactivate", "User",
                                user_id, {"active": not active}, {"active": active})
     return membership

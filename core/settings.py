@@ -8,6 +8,7 @@ import os
 import re
 import secrets
 from dataclasses import dataclass, field
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -104,6 +105,26 @@ def _translation(env: dict[str, str]) -> tuple[str, str, str, float]:
     return provider, url.rstrip("/"), env.get("LIBRETRANSLATE_API_KEY", "").strip(), timeout
 
 
+def _networks(value: str) -> tuple[IPv4Network | IPv6Network, ...]:
+    """TRUSTED_PROXIES: comma-separated addresses or CIDR networks."""
+    networks = []
+    for part in (p.strip() for p in value.split(",")):
+        if not part:
+            continue
+        try:
+            networks.append(ip_network(part, strict=False))
+        except ValueError:
+            raise SettingsError(f"TRUSTED_PROXIES: {part!r} is not an IP address or network") from None
+    return tuple(networks)
+
+
+def _invitation_url(env: dict[str, str]) -> str:
+    url = env.get("INVITATION_URL", "").strip() or Settings.invitation_url
+    if "{token}" not in url:
+        raise SettingsError("INVITATION_URL must contain {token}")
+    return url
+
+
 @dataclass(frozen=True)
 class Settings:
     env: str = "development"
@@ -114,6 +135,12 @@ class Settings:
     refresh_token_ttl: int = 30 * 24 * 3600
     login_attempts: int = 10
     login_window: int = 300
+    invitation_ttl: int = 7 * 24 * 3600
+    # Where the front end accepts an invitation; {token} is replaced by the invitation's token.
+    invitation_url: str = "http://localhost:8000/accept-invitation?token={token}"
+    # Proxies (load balancers) whose X-Forwarded-For is believed; empty: the socket's peer is the
+    # client. See docs/operators.md.
+    trusted_proxies: tuple[IPv4Network | IPv6Network, ...] = ()
     max_body_bytes: int = 1_000_000
     max_upload_bytes: int = 10_000_000  # a multipart GraphQL request (file uploads), whole
     max_query_depth: int = 12
@@ -190,6 +217,9 @@ class Settings:
             access_token_ttl=int(env.get("ACCESS_TOKEN_TTL", 900)),
             refresh_token_ttl=int(env.get("REFRESH_TOKEN_TTL", 30 * 24 * 3600)),
             login_attempts=int(env.get("LOGIN_ATTEMPTS", 10)),
+            invitation_ttl=int(env.get("INVITATION_TTL", 7 * 24 * 3600)),
+            invitation_url=_invitation_url(env),
+            trusted_proxies=_networks(env.get("TRUSTED_PROXIES", "")),
             max_upload_bytes=int(env.get("MAX_UPLOAD_BYTES", 10_000_000)),
             cors_origins=tuple(o.strip() for o in env.get("CORS_ORIGINS", "").split(",") if o.strip()),
             demo_password=env.get("SELLERCARE_DEMO_PASSWORD", "demo"),

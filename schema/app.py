@@ -30,6 +30,7 @@ from strawberry.types.unset import UNSET, UnsetType
 
 from core import exports
 from core.auth.authenticate import authenticate
+from core.auth.client_address import client_address
 from core.errors import ClientError
 from core.graphql.context import Context
 from core.i18n import N_, format_locale, negotiate, translate
@@ -72,7 +73,8 @@ class SellercareGraphQL(GraphQL):
     ) -> Context:
         locale = negotiate(request.headers.get("accept-language"))
         ctx = Context(request=request if isinstance(request, Request) else None, rt=self.rt, locale=locale,
-                      format_locale=format_locale(request.headers.get("accept-language")))
+                      format_locale=format_locale(request.headers.get("accept-language")),
+                      client_ip=client_address(request, self.rt.settings.trusted_proxies))
         try:
             ctx.principal = await authenticate(
                 self.rt.settings, request.headers.get("authorization"), locale

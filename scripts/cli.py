@@ -10,8 +10,8 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from core import lifecycle
-from core.access.admin import assign_role_by_name
+from core import invitations, lifecycle
+from core.access.admin import assign_role_by_name, visible_roles
 from core.demo import load_demo
 from core.errors import UserFacingError, UserFacingErrors
 from core.identity import add_user, create_tenant
@@ -91,13 +91,28 @@ def cmd_tenants(settings: Settings, args: argparse.Namespace) -> None:
 
 
 def cmd_users(settings: Settings, args: argparse.Namespace) -> None:
-    password = os.environ.get("SELLERCARE_PASSWORD") or (
-        getpass.getpass("password: ") if sys.stdin.isatty() else None)
+    """`create` makes a new account (the first admin of a tenant); an e-mail that has an account
+    already is refused: `invite` it, and its owner accepts with their own password."""
+    password = None
+    if args.action == "create":
+        password = os.environ.get("SELLERCARE_PASSWORD") or (
+            getpass.getpass("password: ") if sys.stdin.isatty() else None)
 
     async def run(rt: Runtime) -> None:
         tenant = await Tenant.filter(slug=args.tenant).first()
         if tenant is None:
             raise UserFacingError("NOT_FOUND", f"no tenant with slug {args.tenant!r}")
+        if args.action == "invite":
+            roles = [await visible_roles(tenant.id).filter(name=r).first() for r in args.role]
+            unknown = [name for name, role in zip(args.role, roles, strict=True) if role is None]
+            if unknown:
+                raise UserFacingError("NOT_FOUND", f"no role named {', '.join(unknown)}")
+            invitation, token = await invitations.invite(
+                rt, tenant.id, None, args.email, args.name, [r.id for r in roles if r is not None])
+            print(f"invited {invitation.email} to {tenant.slug}; send them this link "
+                  f"(valid until {invitation.expires_at:%Y-%m-%d %H:%M} UTC):")
+            print(invitations.link(rt, token))
+            return
         user = await add_user(tenant.id, args.email, args.name, password)
         for role in args.role:
             await assign_role_by_name(tenant.id, user.id, role)
@@ -205,7 +220,8 @@ def parser() -> argparse.ArgumentParser:
     tenants.set_defaults(func=cmd_tenants)
     users = sub.add_parser("users", help="add a user to a tenant (password from "
                                          "SELLERCARE_PASSWORD or a prompt)")
-    users.add_argument("action", choices=["create"])
+    users.add_argument("action", choices=["create", "invite"],
+                       help="create: a new account with a password; invite: print an invitation link")
     users.add_argument("--tenant", required=True)
     users.add_argument("--email", required=True)
     users.add_argument("--name", default="")

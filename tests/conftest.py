@@ -178,3 +178,22 @@ async def other_tenant(api: Api, rt: Any) -> TenantFixture:
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     asyncio.set_event_loop_policy(None)
+
+
+INVITE = """mutation($i: InviteUserInput!) { inviteUser(input: $i) {
+  invitation { id email name status } token acceptUrl errors { code field } } }"""
+ACCEPT = """mutation($i: AcceptInvitationInput!) { acceptInvitation(input: $i) {
+  accessToken refreshToken errors { code field } } }"""
+
+
+async def invite(api: Api, inviter: TenantFixture, email: str, name: str = "",
+                 role_ids: list[str] | None = None) -> dict[str, Any]:
+    """An invitation made over GraphQL by the tenant's admin; the payload."""
+    data = await api.data(INVITE, {"i": {"email": email, "name": name, "roleIds": role_ids or []}},
+                          token=inviter.token)
+    return data["inviteUser"]
+
+
+async def accept(api: Api, token: str, password: str = PASSWORD, name: str | None = None) -> dict[str, Any]:
+    data = await api.data(ACCEPT, {"i": {"token": token, "password": password, "name": name}})
+    return data["acceptInvitation"]

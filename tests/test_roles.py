@@ -109,3 +109,39 @@ async def test_role_mutations_need_the_permission(api: Api, rt: Any) -> None:
     assert denied["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     assert "team.role:write" in denied["errors"][0]["message"]
     assert not await Role.filter(tenant_id=agent.id, name="sneaky").exists()
+
+
+async def test_a_role_editor_cannot_climb(api: Api, rt: Any) -> None:
+    """Holding only team.role:write (and read), a user can neither grant its own role more nor
+    take the admin role; it may hand out only what it holds."""
+    from core.graphql.node import to_global_id
+    from modules.team.graphql.types import RoleType, UserType
+    from tests.conftest import accept, invite, make_tenant
+
+    t = await make_tenant(api, rt)
+    editor_role = await _role(api, t, "role-editor")
+    for perm in ("team.role:write", "team.role:read"):
+        assert (await api.data(GRANT, {"i": {"roleId": editor_role, "permission": perm}},
+                               token=t.token))["grantPermission"]["errors"] == []
+    invited = await invite(api, t, f"editor@{t.slug}.test", "Editor", [editor_role])
+    token = (await accept(api, invited["token"]))["accessToken"]
+    me = (await api.data("{ viewer { user { id } } }", token=token))["viewer"]["user"]["id"]
+
+    more = await api.data(GRANT, {"i": {"roleId": editor_role, "permission": "crm.customer:read"}}, token=token)
+    assert more["grantPermission"] == {"role": None, "errors": [{"code": "PERMISSION_NOT_HELD",
+                                                                   "field": ["permission"]}]}
+    admin = to_global_id(RoleType, (await RoleType.scope(t.id).get(name="admin")).id)
+    climb = await api.data(ASSIGN, {"i": {"userId": me, "roleId": admin}}, token=token)
+    assert climb["assignRole"]["errors"] == [{"code": "ROLE_EXCEEDS_YOUR_PERMISSIONS"}]
+    # Nor can it strip the admin of a role it could not give.
+    owner = to_global_id(UserType, t.admin_id)
+    strip = await api.data(UNASSIGN, {"i": {"userId": owner, "roleId": admin}}, token=token)
+    assert strip["unassignRole"]["errors"] == [{"code": "ROLE_EXCEEDS_YOUR_PERMISSIONS"}]
+    viewer = await api.data("{ viewer { permissions } }", token=token)
+    assert sorted(viewer["viewer"]["permissions"]) == ["team.role:read", "team.role:write"]
+    assert await PolicyRule.filter(ptype="p", v0="role:role-editor", v1="crm.customer").count() == 0
+    # What it holds, it may hand on.
+    helper = await _role(api, t, "helper")
+    assert (await api.data(GRANT, {"i": {"roleId": helper, "permission": "team.role:read"}},
+                           token=token))["grantPermission"]["errors"] == []
+    assert (await api.data(ASSIGN, {"i": {"userId": me, "roleId": helper}}, token=token))["assignRole"]["errors"] == []

@@ -3,14 +3,12 @@ user, and that user can do exactly what the role allows."""
 
 from __future__ import annotations
 
-from tests.conftest import PASSWORD, Api, TenantFixture
+from tests.conftest import Api, TenantFixture, accept, invite
 
 CREATE_ROLE = """mutation($i: CreateRoleInput!) { createRole(input: $i) {
   role { id name isDefault permissions } errors { code field message } } }"""
 GRANT = """mutation($i: GrantInput!) { grantPermission(input: $i) {
   role { id permissions } errors { code field message } } }"""
-CREATE_USER = """mutation($i: CreateUserInput!) { createUser(input: $i) {
-  user { id email } errors { code field message } } }"""
 ASSIGN = """mutation($i: AssignRoleInput!) { assignRole(input: $i) {
   user { id roles { name } } errors { code field message } } }"""
 USERS = "{ users(first: 10) { edges { node { email } } pageInfo { hasNextPage } } }"
@@ -26,11 +24,11 @@ async def test_role_grants_exactly_what_it_allows(api: Api, tenant: TenantFixtur
                               token=tenant.token))["grantPermission"]
     assert granted["role"]["permissions"] == ["team.user:read"]
     email = f"new@{tenant.slug}.test"
-    user = (await api.data(CREATE_USER, {"i": {"email": email, "name": "New",
-                                               "password": PASSWORD}},
-                           token=tenant.token))["createUser"]
-    assert user["errors"] == []
-    assigned = (await api.data(ASSIGN, {"i": {"userId": user["user"]["id"],
+    invited = await invite(api, tenant, email, "New")
+    assert invited["errors"] == [] and (await accept(api, invited["token"]))["errors"] == []
+    user_id = (await api.data('query($f: UserFilter) { users(first: 1, filter: $f) { edges { node { id } } } }',
+                              {"f": {"search": email}}, token=tenant.token))["users"]["edges"][0]["node"]["id"]
+    assigned = (await api.data(ASSIGN, {"i": {"userId": user_id,
                                               "roleId": role["role"]["id"]}},
                                token=tenant.token))["assignRole"]
     assert [r["name"] for r in assigned["user"]["roles"]] == ["viewer-of-people"]

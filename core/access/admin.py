@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from tortoise.expressions import Q
@@ -35,10 +35,11 @@ def visible_roles(tenant_id: int) -> QuerySet[Role]:
     return Role.filter(Q(tenant_id=tenant_id) | Q(tenant_id=None))
 
 
-async def _role_for(tenant_id: int, role_id: int, field: str = "roleId") -> Role:
+async def role_for(tenant_id: int, role_id: int, field: Sequence[str] = ("roleId",)) -> Role:
+    """A role the tenant can see, or NOT_FOUND at `field`."""
     role = await visible_roles(tenant_id).filter(id=role_id).first()
     if role is None:
-        raise UserFacingError("NOT_FOUND", N_("No such role."), field=[field])
+        raise UserFacingError("NOT_FOUND", N_("No such role."), field=list(field))
     return role
 
 
@@ -103,7 +104,7 @@ async def update_role(
 ) -> Role:
     tid = actor.tenant_id
     async with in_transaction():
-        role = await _role_for(tid, role_id)
+        role = await role_for(tid, role_id)
         _editable(role)
         grants = await role_grants(role)
         before = _role_snapshot(role, grants)
@@ -130,7 +131,7 @@ async def update_role(
 async def delete_role(rt: Runtime, actor: Principal, role_id: int) -> None:
     tid = actor.tenant_id
     async with in_transaction():
-        role = await _role_for(tid, role_id)
+        role = await role_for(tid, role_id)
         _editable(role)
         subject = role_subject(role.name)
         users = await PolicyRule.filter(ptype="g", domain=domain(tid), v1=subject).count()
@@ -169,13 +170,38 @@ async def _set_rule(rule: dict[str, Any], present: bool) -> bool:
     return exists != present
 
 
+async def _held(rt: Runtime, actor: Principal) -> frozenset[tuple[str, str]]:
+    return await rt.access.permissions(actor.user_id, actor.tenant_id)
+
+
+async def ensure_can_assign(rt: Runtime, actor: Principal, role: Role,
+                            field: Sequence[str] = ("roleId",)) -> None:
+    """Nobody climbs: a caller may assign (or unassign, or invite with) only a role whose every
+    grant it holds itself, so `team.role:write` alone never leads to the admin role."""
+    held = await _held(rt, actor)
+    missing = [g for g in await role_grants(role) if tuple(g.split(":", 1)) not in held]
+    if missing:
+        raise UserFacingError(
+            "ROLE_EXCEEDS_YOUR_PERMISSIONS",
+            N_("The role {name} grants {permissions}, which you do not hold yourself."),
+            field=list(field), params={"name": role.name, "permissions": ", ".join(missing)},
+        )
+
+
 async def set_grant(rt: Runtime, actor: Principal, role_id: int, key: str, granted: bool) -> Role:
-    """Grant (or revoke) one permission to a tenant's role. Idempotent."""
+    """Grant (or revoke) one permission to a tenant's role. Idempotent. A caller may change only
+    grants it holds itself."""
     tid = actor.tenant_id
     async with in_transaction():
         permission = _permission(rt, key)
-        role = await _role_for(tid, role_id)
+        role = await role_for(tid, role_id)
         _editable(role)
+        if (permission.resource, permission.action) not in await _held(rt, actor):
+            raise UserFacingError(
+                "PERMISSION_NOT_HELD",
+                N_("You can grant or revoke only permissions you hold yourself: {permission}."),
+                field=["permission"], params={"permission": key},
+            )
         before = await role_grants(role)
         rule = dict(ptype="p", domain=domain(tid), v0=role_subject(role.name),
                     v1=permission.resource, v2=permission.action)
@@ -195,7 +221,8 @@ async def set_assignment(
     async with in_transaction():
         if not await Membership.filter(user_id=user_id, tenant_id=tid).exists():
             raise UserFacingError("NOT_FOUND", N_("No such user."), field=["userId"])
-        role = await _role_for(tid, role_id)
+        role = await role_for(tid, role_id)
+        await ensure_can_assign(rt, actor, role)
         rule = dict(ptype="g", domain=domain(tid), v0=user_subject(user_id),
                     v1=role_subject(role.name), v2="")
         if await _set_rule(rule, assigned):
@@ -203,6 +230,13 @@ async def set_assignment(
                                "User", user_id, None, {"role": role.name})
     await rt.policy_changed(tid)
     return role
+
+
+async def assign_roles(tenant_id: int, user_id: int, roles: Iterable[Role]) -> None:
+    """Assign roles already checked (an accepted invitation's)."""
+    for role in roles:
+        await PolicyRule.get_or_create(ptype="g", domain=domain(tenant_id), v0=user_subject(user_id),
+                                       v1=role_subject(role.name), v2="")
 
 
 async def assign_role_by_name(tenant_id: int, user_id: int, role_name: str) -> None:

@@ -16,12 +16,14 @@ def looks_like_api_key(token: str) -> bool:
     return token.startswith(PREFIX)
 
 
-async def create_api_key(tenant_id: int, user_id: int, name: str) -> tuple[ApiKey, str]:
+async def create_api_key(tenant_id: int, user_id: int, name: str,
+                         expires_at: datetime | None = None) -> tuple[ApiKey, str]:
     """Create a key; the plain key is returned once and never stored."""
     prefix = secrets.token_hex(6)
     secret = secrets.token_urlsafe(32)
     key = await ApiKey.create(
-        tenant_id=tenant_id, user_id=user_id, name=name, prefix=prefix, secret_hash=sha256(secret)
+        tenant_id=tenant_id, user_id=user_id, name=name, prefix=prefix, secret_hash=sha256(secret),
+        expires_at=expires_at,
     )
     return key, f"{PREFIX}{prefix}_{secret}"
 

@@ -15,13 +15,19 @@ from core.models import Membership
 from core.settings import Settings
 
 
-async def _member_locale(user_id: int, tenant_id: int) -> str | None:
+async def _member_locale(user_id: int, tenant_id: int, issued_at: float | None = None) -> str | None:
     """The tenant's default locale when the user is an active member of it, else None: one query
-    proves the membership and gives the request what it needs of the tenant."""
-    locale = await Membership.filter(
+    proves the membership (and that an access token issued at `issued_at` was not revoked since)
+    and gives the request what it needs of the tenant."""
+    row = await Membership.filter(
         user_id=user_id, tenant_id=tenant_id, is_active=True, user__is_active=True
-    ).first().values_list("tenant__default_locale", flat=True)
-    return None if locale is None else str(locale)
+    ).first().values_list("tenant__default_locale", "revoked_before")
+    if row is None:
+        return None
+    locale, revoked_before = row
+    if issued_at is not None and revoked_before is not None and issued_at < revoked_before.timestamp():
+        return None
+    return str(locale)
 
 
 async def authenticate(settings: Settings, header: str | None, locale: str) -> Principal | None:
@@ -40,11 +46,11 @@ async def authenticate(settings: Settings, header: str | None, locale: str) -> P
             raise ClientError("INVALID_TOKEN", N_("The API key is not valid."), locale)
         await type(key).filter(id=key.id).update(last_used_at=datetime.now(UTC))
         return Principal(key.user_id, key.tenant_id, via="script", api_key_id=key.id, tenant_locale=tenant_locale)
-    user_id, tenant_id = decode_access_token(settings, token, locale)
-    tenant_locale = await _member_locale(user_id, tenant_id)
+    claims = decode_access_token(settings, token, locale)
+    tenant_locale = await _member_locale(claims.user_id, claims.tenant_id, claims.issued_at)
     if tenant_locale is None:
         raise ClientError("INVALID_TOKEN", N_("The access token is not valid."), locale)
-    return Principal(user_id, tenant_id, tenant_locale=tenant_locale)
+    return Principal(claims.user_id, claims.tenant_id, tenant_locale=tenant_locale)
 
 
 async def still_authenticated(settings: Settings, header: str, principal: Principal, *, query: bool = True) -> bool:
@@ -54,16 +60,15 @@ async def still_authenticated(settings: Settings, header: str, principal: Princi
     token = header.partition(" ")[2].strip()
     if principal.api_key_id is None:
         try:
-            if decode_access_token(settings, token) != (principal.user_id, principal.tenant_id):
-                return False
+            claims = decode_access_token(settings, token)
         except ClientError:
             return False
+        if (claims.user_id, claims.tenant_id) != (principal.user_id, principal.tenant_id):
+            return False
+        return not query or await _member_locale(claims.user_id, claims.tenant_id, claims.issued_at) is not None
     if not query:
         return True
-    member = Membership.filter(user_id=principal.user_id, tenant_id=principal.tenant_id, is_active=True,
-                               user__is_active=True)
-    if principal.api_key_id is not None:
-        member = member.filter(
-            Q(user__api_keys__expires_at=None) | Q(user__api_keys__expires_at__gt=datetime.now(UTC)),
-            user__api_keys__id=principal.api_key_id, user__api_keys__revoked_at=None)
-    return await member.exists()
+    return await Membership.filter(
+        Q(user__api_keys__expires_at=None) | Q(user__api_keys__expires_at__gt=datetime.now(UTC)),
+        user_id=principal.user_id, tenant_id=principal.tenant_id, is_active=True, user__is_active=True,
+        user__api_keys__id=principal.api_key_id, user__api_keys__revoked_at=None).exists()

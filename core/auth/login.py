@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 
 from core.auth import ratelimit
@@ -14,30 +15,57 @@ from core.runtime import Runtime
 
 INVALID = UserFacingError("INVALID_CREDENTIALS", N_("Wrong e-mail or password."))
 IP_FACTOR = 5  # an office behind one address gets more tries than one account
+MAX_DELAY = 8.0  # seconds: the most a failing address waits per attempt
+pause = asyncio.sleep  # how an attempt waits (a test observes it instead of waiting)
 
 
-async def _fail(rt: Runtime, keys: dict[str, int]) -> UserFacingError:
-    for key in keys:
+def address_delay(failures: int, limit: int) -> float:
+    """How long an attempt from an address with `failures` failures in the window waits.
+
+    Past the limit an address is slowed down, never refused: a refusal would lock out everyone
+    behind the same NAT or office proxy, who are not the target. Guessing then costs time that
+    grows with every failure (0.25 s doubling, at most MAX_DELAY), while the per-account limit
+    still stops a guesser aiming at one account."""
+    if failures < limit:
+        return 0.0
+    return min(MAX_DELAY, 0.25 * 2 ** min(failures - limit, 8))
+
+
+def _keys(email: str, ip: str) -> tuple[str, str]:
+    return f"login:email:{sha256(email)}", f"login:ip:{ip}"
+
+
+async def verify_credentials(rt: Runtime, email: str, password: str, ip: str) -> User:
+    """The active user with this e-mail and password, or INVALID_CREDENTIALS. Failed attempts are
+    counted per e-mail (past the limit even the right password is refused until the window ends)
+    and per client address (past its limit, attempts are slowed down)."""
+    settings = rt.settings
+    email = email.strip().lower()
+    email_key, ip_key = _keys(email, ip)
+    if await ratelimit.exceeded(rt.redis, email_key, settings.login_attempts):
+        raise UserFacingError(
+            "TOO_MANY_ATTEMPTS", N_("Too many login attempts. Try again in a few minutes."))
+    delay = address_delay(await ratelimit.count(rt.redis, ip_key), settings.login_attempts * IP_FACTOR)
+    if delay:
+        await pause(delay)
+    user = await User.filter(email=email, is_active=True).first()
+    if not verify_password(user.password_hash if user else None, password) or user is None:
+        raise await fail(rt, email, ip)
+    await ratelimit.reset(rt.redis, email_key)
+    if needs_rehash(user.password_hash):
+        await User.filter(id=user.id).update(password_hash=hash_password(password))
+    return user
+
+
+async def fail(rt: Runtime, email: str, ip: str) -> UserFacingError:
+    """Count a failed attempt for the e-mail and the address; the error to raise."""
+    for key in _keys(email.strip().lower(), ip):
         await ratelimit.hit(rt.redis, key, rt.settings.login_window)
     return INVALID
 
 
 async def login(rt: Runtime, email: str, password: str, tenant_slug: str | None, ip: str) -> TokenPair:
-    """Failed attempts are counted per e-mail and per client address; past the limit, even the
-    right password is refused until the window ends."""
-    settings = rt.settings
-    email = email.strip().lower()
-    keys = {f"login:email:{sha256(email)}": settings.login_attempts,
-            f"login:ip:{ip}": settings.login_attempts * IP_FACTOR}
-    for key, limit in keys.items():
-        if await ratelimit.exceeded(rt.redis, key, limit):
-            raise UserFacingError(
-                "TOO_MANY_ATTEMPTS",
-                N_("Too many login attempts. Try again in a few minutes."),
-            )
-    user = await User.filter(email=email, is_active=True).first()
-    if not verify_password(user.password_hash if user else None, password) or user is None:
-        raise await _fail(rt, keys)
+    user = await verify_credentials(rt, email, password, ip)
     memberships = Membership.filter(user_id=user.id, is_active=True)
     if tenant_slug:
         tenant = await Tenant.filter(slug=tenant_slug.strip().lower()).first()
@@ -45,7 +73,7 @@ async def login(rt: Runtime, email: str, password: str, tenant_slug: str | None,
             await memberships.filter(tenant_id=tenant.id).first() if tenant is not None else None
         )
         if membership is None:
-            raise await _fail(rt, keys)
+            raise await fail(rt, email, ip)
     else:
         found = await memberships.limit(2)
         if len(found) != 1:
@@ -53,9 +81,5 @@ async def login(rt: Runtime, email: str, password: str, tenant_slug: str | None,
                 "TENANT_REQUIRED", N_("Say which merchant account to log in to."), field=["tenant"]
             )
         membership = found[0]
-    await ratelimit.reset(rt.redis, f"login:email:{sha256(email)}")
-    updates = {"last_login_at": datetime.now(UTC)}
-    if needs_rehash(user.password_hash):
-        updates["password_hash"] = hash_password(password)  # type: ignore[assignment]
-    await User.filter(id=user.id).update(**updates)
-    return await issue_pair(settings, user.id, membership.tenant_id)
+    await Membership.filter(id=membership.id).update(last_login_at=datetime.now(UTC))
+    return await issue_pair(rt.settings, user.id, membership.tenant_id)

@@ -23,3 +23,9 @@ async def hit(redis: Redis, key: str, window_seconds: int) -> None:
 
 async def reset(redis: Redis, key: str) -> None:
     await redis.delete(PREFIX + key)
+
+
+async def count(redis: Redis, key: str) -> int:
+    """Failures counted in the current window."""
+    value = await redis.get(PREFIX + key)
+    return 0 if value is None else int(value)

@@ -18,7 +18,7 @@ from tortoise.transactions import in_transaction
 
 from core.errors import ClientError
 from core.i18n import N_
-from core.models import RefreshToken
+from core.models import Membership, RefreshToken
 from core.settings import Settings
 
 ALGORITHM = "HS256"
@@ -39,14 +39,23 @@ def sha256(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
 
 
+@dataclass(frozen=True)
+class AccessClaims:
+    user_id: int
+    tenant_id: int
+    issued_at: float  # seconds since the epoch, with microseconds: compared with revoked_before
+
+
 def issue_access_token(settings: Settings, user_id: int, tenant_id: int) -> tuple[str, datetime]:
     now = _now()
     expires = now + timedelta(seconds=settings.access_token_ttl)
-    claims = {"sub": str(user_id), "tid": tenant_id, "iat": now, "exp": expires, "typ": "access"}
+    # `iat` keeps its fraction so that a token issued just after a revocation is not caught by it.
+    claims = {"sub": str(user_id), "tid": tenant_id, "iat": now.timestamp(), "exp": expires,
+              "typ": "access"}
     return jwt.encode(claims, settings.secret_key, algorithm=ALGORITHM), expires
 
 
-def decode_access_token(settings: Settings, token: str, locale: str = "en") -> tuple[int, int]:
+def decode_access_token(settings: Settings, token: str, locale: str = "en") -> AccessClaims:
     try:
         claims = jwt.decode(
             token, settings.secret_key, algorithms=[ALGORITHM], options={"require": ["exp", "sub"]}
@@ -55,10 +64,11 @@ def decode_access_token(settings: Settings, token: str, locale: str = "en") -> t
         raise ClientError("TOKEN_EXPIRED", N_("The access token has expired."), locale) from None
     except jwt.PyJWTError:
         raise ClientError("INVALID_TOKEN", N_("The access token is not valid."), locale) from None
-    if claims.get("typ") != "access" or not isinstance(claims.get("tid"), int):
+    if claims.get("typ") != "access" or not isinstance(claims.get("tid"), int) \
+            or not isinstance(claims.get("iat"), int | float):
         raise ClientError("INVALID_TOKEN", N_("The access token is not valid."), locale)
     try:
-        return int(claims["sub"]), claims["tid"]
+        return AccessClaims(int(claims["sub"]), claims["tid"], float(claims["iat"]))
     except (TypeError, ValueError):
         raise ClientError("INVALID_TOKEN", N_("The access token is not valid."), locale) from None
 
@@ -85,7 +95,9 @@ async def rotate(settings: Settings, refresh_token: str) -> TokenPair | None:
         if row is None:
             return None
         if row.revoked_at is not None:
+            # A used token again: stolen. End the family and every access token already out.
             await RefreshToken.filter(family=row.family, revoked_at=None).update(revoked_at=_now())
+            await revoke_access_tokens(row.user_id, row.tenant_id)
             return None
         if row.expires_at <= _now():
             return None
@@ -94,10 +106,19 @@ async def rotate(settings: Settings, refresh_token: str) -> TokenPair | None:
         return await issue_pair(settings, row.user_id, row.tenant_id, family=row.family)
 
 
+async def revoke_access_tokens(user_id: int, tenant_id: int) -> None:
+    """Void every access token issued so far to this user for this tenant. Other devices' refresh
+    tokens still work, so they come back with a fresh access token; a revoked family cannot."""
+    await Membership.filter(user_id=user_id, tenant_id=tenant_id).update(revoked_before=_now())
+
+
 async def revoke(refresh_token: str) -> bool:
-    """Log out: revoke the token's whole family (this device's session)."""
+    """Log out: revoke the token's whole family (this device's session) and the access tokens
+    already issued for the tenant, which would otherwise stay valid until they expire."""
     row = await RefreshToken.filter(token_hash=sha256(refresh_token)).first()
     if row is None:
         return False
-    await RefreshToken.filter(family=row.family, revoked_at=None).update(revoked_at=_now())
+    async with in_transaction():
+        await RefreshToken.filter(family=row.family, revoked_at=None).update(revoked_at=_now())
+        await revoke_access_tokens(row.user_id, row.tenant_id)
     return True

@@ -37,6 +37,8 @@ class Context:
     # membership is known to hold: see `recheck_credentials`.
     credentials: str | None = None
     checked_until: float = 0.0
+    # The real client's address (core.auth.client_address), for HTTP and websockets alike.
+    client_ip: str = "local"
 
     def require_principal(self) -> Principal:
         if self.auth_error is not None:
@@ -84,9 +86,3 @@ class Context:
         if key not in self.loaders:
             self.loaders[key] = factory()
         return self.loaders[key]
-
-    @property
-    def client_ip(self) -> str:
-        if self.request is None or self.request.client is None:
-            return "local"
-        return self.request.client.host

@@ -2,6 +2,7 @@
 
 from core.models.api_key import ApiKey
 from core.models.audit import AuditEntry
+from core.models.invitation import Invitation
 from core.models.module_state import ModuleState
 from core.models.outbox import EventReceipt, OutboxEvent
 from core.models.policy import PolicyRule, Role
@@ -13,6 +14,7 @@ __all__ = [
     "ApiKey",
     "AuditEntry",
     "EventReceipt",
+    "Invitation",
     "Membership",
     "ModuleState",
     "OutboxEvent",

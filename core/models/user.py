@@ -1,4 +1,6 @@
-"""Users are global (one person may work for several merchants); a Membership puts one in a tenant."""
+"""Users are global identities (one person may work for several merchants); a Membership puts one
+in a tenant and holds what that tenant knows of them: the name it shows, the last login there, and
+the time before which every access token for that tenant is void."""
 
 from tortoise import fields
 from tortoise.models import Model
@@ -12,7 +14,6 @@ class User(Model):
     locale = fields.CharField(max_length=16, null=True)
     is_active = fields.BooleanField(default=True)
     created_at = fields.DatetimeField(auto_now_add=True)
-    last_login_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "core_user"
@@ -27,6 +28,11 @@ class Membership(Model):
         "core.Tenant", related_name="memberships", on_delete=fields.CASCADE
     )
     is_active = fields.BooleanField(default=True)
+    name = fields.CharField(max_length=200, default="")
+    last_login_at = fields.DatetimeField(null=True)
+    # Access tokens for this user and tenant issued before this time are refused (logout, a stolen
+    # refresh token, deactivation): checked where authentication reads the membership anyway.
+    revoked_before = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     user_id: int
     tenant_id: int
@@ -34,3 +40,4 @@ class Membership(Model):
     class Meta:
         table = "core_membership"
         unique_together = (("user", "tenant"),)
+        indexes = (("tenant", "user"),)

@@ -15,6 +15,7 @@ module = Module(
         Permission("team.team", "read", "See teams"),
         Permission("team.team", "write", "Create and edit teams"),
         Permission("team.audit", "read", "Read the audit log"),
+        Permission("team.apikey", "read", "See API keys (never their secrets)"),
         Permission("team.apikey", "write", "Create and revoke API keys"),
         Permission("team.tenant", "write", "Change the account's name, language and time zone"),
     ),

@@ -13,13 +13,14 @@ from typing import Any
 from strawberry import relay
 
 from core.graphql.node import to_global_id
+from core.models import User
 from modules.aftersales.models import AgentProfile, DedicatedAgent, RoundRobinCursor, RoutingRule, Ticket
 from modules.aftersales.services import routing
 from modules.crm.graphql.types import CustomerType, OrderType
 from modules.crm.models import Customer, Order
-from tests.conftest import PASSWORD, Api, TenantFixture
+from modules.team.graphql.types import UserType
+from tests.conftest import Api, TenantFixture, accept, invite
 
-CREATE_USER = """mutation($i: CreateUserInput!) { createUser(input: $i) { user { id } errors { code } } }"""
 ROLES = "{ roles(first: 50) { edges { node { id name } } } }"
 ASSIGN = "mutation($i: AssignRoleInput!) { assignRole(input: $i) { errors { code } } }"
 CREATE_TEAM = "mutation($i: CreateTeamInput!) { createTeam(input: $i) { team { id } errors { code } } }"
@@ -53,9 +54,9 @@ class Agent:
 async def make_agent(api: Api, t: TenantFixture, name: str, role: str = "agent",
                      languages: list[str] | None = None, categories: list[str] | None = None) -> Agent:
     email = f"{name}@{t.slug}.test"
-    made = await api.data(CREATE_USER, {"i": {"email": email, "name": name.title(), "password": PASSWORD}},
-                          token=t.token)
-    gid = made["createUser"]["user"]["id"]
+    invited = await invite(api, t, email, name.title())
+    assert (await accept(api, invited["token"]))["errors"] == []
+    gid = to_global_id(UserType, (await User.get(email=email)).id)
     roles = await api.data(ROLES, token=t.token)
     role_id = next(e["node"]["id"] for e in roles["roles"]["edges"] if e["node"]["name"] == role)
     assert (await api.data(ASSIGN, {"i": {"userId": gid, "roleId": role_id}}, token=t.token))["assignRole"] \

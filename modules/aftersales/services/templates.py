@@ -22,6 +22,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from core.errors import UserFacingError
 from core.i18n import N_
+from core.identity import members
 from core.models import User
 from core.money import format_money
 from core.tenancy import scoped
@@ -141,7 +142,7 @@ async def subject_for(ticket: Ticket, agent_id: int | None, tenant_locale: str) 
     tid = ticket.tenant_id
     customer = await scoped(Customer, tid).filter(id=ticket.customer_id).first() if ticket.customer_id else None
     order = await scoped(Order, tid).filter(id=ticket.order_id).first() if ticket.order_id else None
-    agent = await User.filter(id=agent_id, memberships__tenant_id=tid).first() if agent_id else None
+    agent = await members(tid).filter(id=agent_id).first() if agent_id else None
     return RenderSubject(ticket=ticket, customer=customer, order=order, agent=agent,
                          locale=_locale(customer.language if customer else None, tenant_locale))
 
@@ -183,7 +184,8 @@ async def _ticket(s: RenderSubject) -> dict[str, str]:
 
 
 async def _agent(s: RenderSubject) -> dict[str, str] | None:
-    return {"name": s.agent.name} if s.agent and s.agent.name else None
+    name = getattr(s.agent, "member_name", None) if s.agent else None
+    return {"name": name} if name else None
 
 
 async def _refund(s: RenderSubject) -> dict[str, str] | None:

@@ -10,6 +10,7 @@ from strawberry.types import Info
 from core.access.admin import visible_roles
 from core.access.subjects import DEFAULT_DOMAIN, domain, role_subject, user_subject
 from core.graphql.loaders import loader_by_id, loader_by_key, loader_grouped, rows_grouped
+from core.identity import members
 from core.models import Membership, PolicyRule, Role, User
 from modules.team.models import AgentSkill
 
@@ -47,7 +48,7 @@ def grants_by_role(info: Info) -> DataLoader[tuple[int | None, str], list[str]]:
 
 
 async def _members(tenant_id: int, ids: list[int]) -> list[User]:
-    return list(await User.filter(id__in=ids, memberships__tenant_id=tenant_id))
+    return list(await members(tenant_id).filter(id__in=ids))
 
 
 def users_by_id(info: Info) -> DataLoader[int, User | None]:
@@ -55,14 +56,13 @@ def users_by_id(info: Info) -> DataLoader[int, User | None]:
     return loader_by_id(info, "team.users_by_id", _members)
 
 
-async def _active(tenant_id: int, user_ids: list[int]) -> dict[int, bool]:
-    rows = await Membership.filter(tenant_id=tenant_id, user_id__in=user_ids).values_list("user_id", "is_active")
-    return {user_id: bool(active) for user_id, active in rows}
+async def _memberships(tenant_id: int, user_ids: list[int]) -> dict[int, Membership]:
+    return {m.user_id: m for m in await Membership.filter(tenant_id=tenant_id, user_id__in=user_ids)}
 
 
-def memberships_by_user(info: Info) -> DataLoader[int, bool]:
-    """Whether each user is an active member of the caller's tenant."""
-    return loader_by_key(info, "team.memberships_by_user", _active, False)
+def memberships_by_user(info: Info) -> DataLoader[int, Membership | None]:
+    """Each user's membership of the caller's tenant (None: not a member)."""
+    return loader_by_key(info, "team.memberships_by_user", _memberships)
 
 
 def skills_by_user(info: Info) -> DataLoader[int, list[AgentSkill]]:

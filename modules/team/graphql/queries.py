@@ -2,22 +2,28 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from enum import Enum
 
 import strawberry
 from strawberry.types import Info
 from tortoise.expressions import Q, Subquery
 
+from core import invitations as invitation_service
 from core import models
 from core.access.admin import visible_roles
 from core.access.subjects import domain, role_subject
+from core.errors import UserFacingError
 from core.graphql.node import decode_id
 from core.graphql.pagination import Connection, Ordering, SortDirection, page_size, paginate
-from core.graphql.permissions import Authenticated, Requires
+from core.graphql.permissions import Authenticated, Public, Requires
 from core.tenancy import scoped
 from modules.team import models as team_models
 from modules.team.graphql.types import (
+    ApiKeyType,
     AuditEntryType,
+    InvitationPreviewType,
+    InvitationType,
     PermissionType,
     RoleType,
     TeamType,
@@ -30,7 +36,7 @@ from modules.team.graphql.types import (
 @strawberry.enum
 class UserOrderField(Enum):
     EMAIL = "email"
-    NAME = "name"
+    NAME = "member_name"
     CREATED_AT = "created_at"
 
 
@@ -64,7 +70,7 @@ class TeamQuery:
     @strawberry.field(permission_classes=[Authenticated], description="Who is calling, where.")
     async def viewer(self, info: Info) -> Viewer:
         principal = info.context.require_principal()
-        user = await models.User.get(id=principal.user_id)
+        user = await UserType.scope(principal.tenant_id).get(id=principal.user_id)
         tenant = await models.Tenant.get(id=principal.tenant_id)
         perms = await info.context.rt.access.permissions(principal.user_id, principal.tenant_id)
         return Viewer(
@@ -84,7 +90,8 @@ class TeamQuery:
         if filter:
             if filter.search:
                 term = filter.search.strip()
-                qs = qs.filter(Q(email__icontains=term) | Q(name__icontains=term))
+                named = models.Membership.filter(tenant_id=tid, name__icontains=term)
+                qs = qs.filter(Q(email__icontains=term) | Q(id__in=Subquery(named.values("user_id"))))
             if filter.is_active is not None:
                 members = models.Membership.filter(tenant_id=tid, is_active=filter.is_active)
                 qs = qs.filter(id__in=Subquery(members.values("user_id")))
@@ -101,6 +108,39 @@ class TeamQuery:
             qs, first=_size(info, first), after=after,
             ordering=Ordering(order.field.value, order.direction == SortDirection.DESC),
             to_node=UserType.from_row, locale=info.context.locale,
+        )
+
+    @strawberry.field(permission_classes=[Requires("team.user", "read")],
+                      description="Invitations, newest first; `pending` keeps the ones still usable.")
+    async def invitations(
+        self, info: Info, first: int | None = None, after: str | None = None, pending: bool = False,
+    ) -> Connection[InvitationType]:
+        tid = info.context.tenant_id
+        qs = invitation_service.pending(tid).filter(expires_at__gt=datetime.now(UTC)) if pending \
+            else scoped(models.Invitation, tid)
+        return await paginate(
+            qs, first=_size(info, first), after=after, ordering=Ordering("id", descending=True),
+            to_node=InvitationType.from_row, locale=info.context.locale,
+        )
+
+    @strawberry.field(permission_classes=[Public],
+                      description="What an invitation link offers; null when it is not valid (any reason).")
+    async def invitation_preview(self, token: str) -> InvitationPreviewType | None:
+        try:
+            found = await invitation_service.preview(token)
+        except UserFacingError:
+            return None
+        return InvitationPreviewType(tenant_name=found.tenant_name, email=found.email, name=found.name,
+                                     expires_at=found.expires_at, has_account=found.has_account)
+
+    @strawberry.field(permission_classes=[Requires("team.apikey", "read")],
+                      description="The tenant's API keys, newest first (revoked ones included).")
+    async def api_keys(
+        self, info: Info, first: int | None = None, after: str | None = None,
+    ) -> Connection[ApiKeyType]:
+        return await paginate(
+            scoped(models.ApiKey, info.context.tenant_id), first=_size(info, first), after=after,
+            ordering=Ordering("id", descending=True), to_node=ApiKeyType.from_row, locale=info.context.locale,
         )
 
     @strawberry.field(permission_classes=[Requires("team.role", "read")])

@@ -8,11 +8,11 @@ from modules.team.graphql.mutations.teams import TeamMutations
 from modules.team.graphql.mutations.tenant import TenantMutations
 from modules.team.graphql.mutations.users import UserMutations
 from modules.team.graphql.queries import TeamQuery
-from modules.team.graphql.types import AuditEntryType, RoleType, TeamType, UserType
+from modules.team.graphql.types import ApiKeyType, AuditEntryType, InvitationType, RoleType, TeamType, UserType
 
 contribution = GraphQLContribution(
     queries=[TeamQuery],
     mutations=[AuthMutations, RoleMutations, UserMutations, TeamMutations, ApiKeyMutations,
                TenantMutations],
-    types=[UserType, RoleType, TeamType, AuditEntryType],
+    types=[UserType, RoleType, TeamType, AuditEntryType, InvitationType, ApiKeyType],
 )

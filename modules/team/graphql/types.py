@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Self
 
 import strawberry
@@ -51,21 +51,27 @@ class UserType(ScopedNode):
     name: str
     locale: str | None
     created_at: datetime
-    last_login_at: datetime | None
     read_permission = ("team.user", "read")
 
     @classmethod
     def scope(cls, tenant_id: int) -> QuerySet[Any]:
-        return models.User.filter(memberships__tenant_id=tenant_id)
+        return dataloaders.members(tenant_id)
 
     @classmethod
     def from_row(cls, row: models.User) -> Self:
-        return cls(id=row.id, email=row.email, name=row.name, locale=row.locale,
-                   created_at=row.created_at, last_login_at=row.last_login_at)
+        """`row` comes from `scope()`: its name is the one this tenant gave the member."""
+        return cls(id=row.id, email=row.email, name=row.member_name, locale=row.locale,  # type: ignore[attr-defined]
+                   created_at=row.created_at)
 
     @strawberry.field(description="An active member of this tenant (deactivated members cannot log in).")
     async def is_active(self, info: Info) -> bool:
-        return await dataloaders.memberships_by_user(info).load(self.id)
+        membership = await dataloaders.memberships_by_user(info).load(self.id)
+        return membership is not None and membership.is_active
+
+    @strawberry.field(description="The last login to this tenant (logins elsewhere are not shown).")
+    async def last_login_at(self, info: Info) -> datetime | None:
+        membership = await dataloaders.memberships_by_user(info).load(self.id)
+        return None if membership is None else membership.last_login_at
 
     @strawberry.field(description="Languages (BCP 47) the agent handles.")
     async def languages(self, info: Info) -> list[str]:
@@ -159,3 +165,79 @@ class Viewer:
     user: UserType
     tenant: TenantType
     permissions: list[str]
+
+
+@strawberry.type(name="Invitation", description="A pending, accepted, revoked or expired invitation to join.")
+class InvitationType(ScopedNode):
+    id: relay.NodeID[int]
+    email: str
+    name: str
+    expires_at: datetime
+    accepted_at: datetime | None
+    revoked_at: datetime | None
+    created_at: datetime
+    role_ids: strawberry.Private[list[int]]
+    invited_by_id: strawberry.Private[int | None]
+    read_permission = ("team.user", "read")
+    model = models.Invitation
+
+    @classmethod
+    def from_row(cls, row: models.Invitation) -> Self:
+        return cls(id=row.id, email=row.email, name=row.name, expires_at=row.expires_at,
+                   accepted_at=row.accepted_at, revoked_at=row.revoked_at, created_at=row.created_at,
+                   role_ids=list(row.role_ids), invited_by_id=row.invited_by_id)
+
+    @strawberry.field(description="PENDING, ACCEPTED, REVOKED or EXPIRED.")
+    def status(self) -> str:
+        if self.accepted_at is not None:
+            return "ACCEPTED"
+        if self.revoked_at is not None:
+            return "REVOKED"
+        return "EXPIRED" if self.expires_at <= datetime.now(UTC) else "PENDING"
+
+    @strawberry.field(description="The roles the invitee gets on accepting.")
+    async def roles(self, info: Info) -> list[RoleType]:
+        rows = await visible_roles(info.context.tenant_id).filter(id__in=self.role_ids)
+        return [RoleType.from_row(r) for r in sorted(rows, key=lambda r: r.name)]
+
+    @strawberry.field
+    async def invited_by(self, info: Info) -> UserType | None:
+        if self.invited_by_id is None:
+            return None
+        user = await dataloaders.users_by_id(info).load(self.invited_by_id)
+        return UserType.from_row(user) if user else None
+
+
+@strawberry.type(name="InvitationPreview", description="What the holder of an invitation link sees.")
+class InvitationPreviewType:
+    tenant_name: str
+    email: str
+    name: str
+    expires_at: datetime
+    has_account: bool = strawberry.field(
+        description="True: accept with the password this e-mail's account already has; false: choose one.")
+
+
+@strawberry.type(name="ApiKey", description="An API key, without its secret (shown once, at creation).")
+class ApiKeyType(ScopedNode):
+    id: relay.NodeID[int]
+    prefix: str
+    name: str
+    created_at: datetime
+    last_used_at: datetime | None
+    expires_at: datetime | None
+    revoked_at: datetime | None
+    user_id: strawberry.Private[int]
+    read_permission = ("team.apikey", "read")
+    model = models.ApiKey
+
+    @classmethod
+    def from_row(cls, row: models.ApiKey) -> Self:
+        return cls(id=row.id, prefix=row.prefix, name=row.name, created_at=row.created_at,
+                   last_used_at=row.last_used_at, expires_at=row.expires_at, revoked_at=row.revoked_at,
+                   user_id=row.user_id)
+
+    @strawberry.field(description="Who created the key; it acts with their permissions.")
+    async def creator(self, info: Info) -> UserType | None:
+        user = await dataloaders.users_by_id(info).load(self.user_id)
+        return UserType.from_row(user) if user else None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import strawberry
 from strawberry.permission import BasePermission
@@ -10,7 +10,7 @@ from strawberry.types import Info
 
 from core import audit
 from core.auth.api_keys import create_api_key
-from core.errors import UserError, UserFacingError
+from core.errors import UserError, UserFacingError, UserFacingErrors
 from core.graphql.mutations import attempt
 from core.graphql.permissions import Requires
 from core.i18n import N_
@@ -23,6 +23,8 @@ WRITE: list[type[BasePermission]] = [Requires("team.apikey", "write")]
 @strawberry.input
 class CreateApiKeyInput:
     name: str
+    expires_at: datetime | None = strawberry.field(
+        default=None, description="When the key stops working (at most a year ahead); none: never.")
 
 
 @strawberry.input
@@ -37,15 +39,35 @@ class ApiKeyPayload:
     errors: list[UserError] = strawberry.field(default_factory=list)
 
 
-async def _create(info: Info, name: str) -> tuple[str, str]:
+MAX_KEY_LIFETIME = timedelta(days=366)
+
+
+async def _create(info: Info, name: str, expires_at: datetime | None) -> tuple[str, str]:
     principal = info.context.require_principal()
+    if principal.api_key_id is not None:
+        # A leaked key must not be able to outlive its own revocation by minting others.
+        raise UserFacingError("API_KEY_CANNOT_CREATE_KEYS",
+                              N_("An API key cannot create API keys: log in as a person to do it."),
+                              domain="team")
     name = name.strip()
+    errors = []
     if not name or len(name) > 100:
-        raise UserFacingError("INVALID_NAME", N_("A key name has 1 to 100 characters."),
-                              field=["name"], domain="team")
-    row, plain = await create_api_key(principal.tenant_id, principal.user_id, name)
+        errors.append(UserFacingError("INVALID_NAME", N_("A key name has 1 to 100 characters."),
+                                      field=["name"], domain="team"))
+    if expires_at is not None:
+        if expires_at.tzinfo is None:
+            expires_at = expires_at.replace(tzinfo=UTC)
+        now = datetime.now(UTC)
+        if not now < expires_at <= now + MAX_KEY_LIFETIME:
+            errors.append(UserFacingError(
+                "INVALID_EXPIRY", N_("A key expires in the future, at most {days} days from now."),
+                field=["expiresAt"], params={"days": MAX_KEY_LIFETIME.days}, domain="team"))
+    if errors:
+        raise UserFacingErrors(errors)
+    row, plain = await create_api_key(principal.tenant_id, principal.user_id, name, expires_at)
     await audit.record(principal, principal.tenant_id, "apikey.create", "ApiKey", row.id,
-                       None, {"name": name, "prefix": row.prefix})
+                       None, {"name": name, "prefix": row.prefix,
+                              "expires_at": expires_at.isoformat() if expires_at else None})
     return plain, row.prefix
 
 
@@ -64,7 +86,7 @@ async def _revoke(info: Info, prefix: str) -> tuple[None, str]:
 class ApiKeyMutations:
     @strawberry.mutation(permission_classes=WRITE)
     async def create_api_key(self, info: Info, input: CreateApiKeyInput) -> ApiKeyPayload:  # noqa: A002
-        result, errors = await attempt(info, _create(info, input.name))
+        result, errors = await attempt(info, _create(info, input.name, input.expires_at))
         return ApiKeyPayload(key=result[0], prefix=result[1], errors=errors) if result else \
             ApiKeyPayload(errors=errors)
 

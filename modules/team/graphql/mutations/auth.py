@@ -41,7 +41,7 @@ class LogoutPayload:
     errors: list[UserError] = strawberry.field(default_factory=list)
 
 
-def _payload(pair: tokens.TokenPair | None, errors: list[UserError]) -> AuthPayload:
+def payload(pair: tokens.TokenPair | None, errors: list[UserError]) -> AuthPayload:
     if pair is None:
         return AuthPayload(errors=errors)
     return AuthPayload(access_token=pair.access_token, refresh_token=pair.refresh_token,
@@ -62,12 +62,12 @@ class AuthMutations:
     @strawberry.mutation(permission_classes=[Public])
     async def login(self, info: Info, input: LoginInput) -> AuthPayload:  # noqa: A002
         ctx = info.context
-        return _payload(*await attempt(info, login_service(
+        return payload(*await attempt(info, login_service(
             ctx.rt, input.email, input.password, input.tenant, ctx.client_ip)))
 
     @strawberry.mutation(permission_classes=[Public])
     async def refresh_token(self, info: Info, input: RefreshTokenInput) -> AuthPayload:  # noqa: A002
-        return _payload(*await attempt(info, _rotate(info, input.refresh_token)))
+        return payload(*await attempt(info, _rotate(info, input.refresh_token)))
 
     @strawberry.mutation(permission_classes=[Public], description="Revoke a refresh token.")
     async def logout(self, info: Info, input: RefreshTokenInput) -> LogoutPayload:  # noqa: A002
