@@ -299,3 +299,13 @@ def test_a_run_killed_part_way_then_run_again_ends_with_exact_counts(db: Db, tmp
     assert summary(db.import_("customers", path, slug, "--channel", "Amazon DE")) == counts(unchanged=1000)
 
 
+
+
+def test_external_ids_without_a_channel_are_refused_with_the_column_named(db: Db, tmp_path: Path) -> None:
+    # docs/scripts.md's third example on a file with external ids and no --channel.
+    slug, tid = db.tenant()
+    path = write_csv(tmp_path / "customers.csv", CUSTOMER_HEADER, CUSTOMERS[:2])
+    result = db.import_("customers", path, slug, "--on-conflict", "update")
+    assert result.returncode == 2, result.stdout
+    assert "The column external_id needs" in result.stderr and "{" not in result.stderr, result.stderr
+    assert db.count("crm_customer", tid) == 0

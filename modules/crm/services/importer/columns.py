@@ -27,7 +27,8 @@ MAX_COLUMNS = 500
 MAX_CELL = 1000  # characters; longer cells are a row error (the widest column is 255)
 
 
-def err(code: str, message: str, column: str | None = None, **params: object) -> UserFacingError:
+def err(code: str, message: str, column: str | None = None, /, **params: object) -> UserFacingError:
+    """A row or file error at `column`; keyword arguments are the message's parameters (`column=` too)."""
     return UserFacingError(code, message, field=[column] if column else None, params=params, domain="crm")
 
 
@@ -88,7 +89,7 @@ def check_header(spec: Spec, header: Sequence[str], channel: str | None,
     needs_channel = "external_id" if spec.kind == "customers" else "customer_external_id"
     if needs_channel in names and not channel:
         errors.append(err("CHANNEL_REQUIRED", N_("The column {column} needs --channel NAME (the sales channel "
-                                                 "those ids belong to)."), column=needs_channel))
+                                                 "those ids belong to)."), needs_channel, column=needs_channel))
     if errors:
         raise UserFacingErrors(errors)
     return names
