@@ -309,3 +309,35 @@ def test_external_ids_without_a_channel_are_refused_with_the_column_named(db: Db
     assert result.returncode == 2, result.stdout
     assert "The column external_id needs" in result.stderr and "{" not in result.stderr, result.stderr
     assert db.count("crm_customer", tid) == 0
+
+
+LINE_HEADER = ["external_id", "customer_email", "currency", "total", "placed_at", "sku", "product_name", "quantity",
+               "unit_price"]
+
+
+def test_orders_are_counted_as_orders_and_a_file_that_fails_whole_creates_no_channel(db: Db, tmp_path: Path) -> None:
+    slug, tid = db.tenant()
+    customers = write_csv(tmp_path / "c.csv", ["email"], [["ana@example.pt"]])
+    assert summary(db.import_("customers", customers, slug)) == counts(created=1)
+    # Every row fails (no such customer): nothing is written, not even the new channel.
+    lost = write_csv(tmp_path / "lost.csv", LINE_HEADER, [
+        ["1001", "nobody@example.pt", "EUR", "25.00", "2026-03-01", "TEE", "T-shirt", "2", "10.00"],
+        ["1001", "", "", "", "", "CAP", "Cap", "1", "5.00"]])
+    failed = db.import_("orders", lost, slug, "--channel", "Web shop")
+    assert failed.returncode == 1 and summary(failed) == counts(failed=1)
+    assert "1 orders from 2 rows: " in failed.stdout and "was created" not in failed.stdout, failed.stdout
+    assert "1 orders failed" in failed.stderr, failed.stderr
+    assert db.count("crm_channel", tid) == 0 and db.count("crm_order", tid) == 0
+    # Customers keyed by e-mail need no channel row either, even with --channel.
+    assert summary(db.import_("customers", customers, slug, "--channel", "Web shop")) == counts(unchanged=1)
+    assert db.count("crm_channel", tid) == 0
+    # The channel is created with the first record that belongs to it.
+    good = write_csv(tmp_path / "good.csv", LINE_HEADER, [
+        ["1002", "ana@example.pt", "EUR", "25.00", "2026-03-01", "TEE", "T-shirt", "2", "10.00"],
+        ["1002", "", "", "", "", "CAP", "Cap", "1", "5.00"],
+        ["1003", "nobody@example.pt", "EUR", "5.00", "2026-03-02", "CAP", "Cap", "1", "5.00"]])
+    done = db.import_("orders", good, slug, "--channel", "Web shop")
+    assert summary(done) == counts(created=1, failed=1), done.stdout
+    assert "2 orders from 3 rows: " in done.stdout and "channel 'Web shop' was created" in done.stdout
+    assert db.rows("SELECT c.name FROM crm_order o JOIN crm_channel c ON c.id = o.channel_id "
+                   "WHERE o.tenant_id = ?", tid) == [("Web shop",)]

@@ -107,6 +107,7 @@ async def write_customers(w: Writer, ctx: Context, rows: list[Row]) -> Counts:
                 updates.append((cid, {**current[cid], **changes}))
             kinds = {k for k, _ in have}
             added += [(cid, k, v[k], v[f"{k}_hash"], k not in kinds) for k in missing]
+    channel_id = await ctx.file_channel(w) if any(r.values["external_id"] for r in new) else None
     if ctx.dry_run:
         counts.created += len(new)
         return counts
@@ -121,13 +122,13 @@ async def write_customers(w: Writer, ctx: Context, rows: list[Row]) -> Counts:
         customers.append((cid, tid, first, last, f"{first} {last}".strip(), v["country"], v["language"],
                           v["currency"], False, "", v["tier"] or "standard", "new", json.dumps(v["custom"]), now, now))
         pending_contacts += [(cid, k, v[k], v[f"{k}_hash"], True) for k in ("email", "phone") if v[k]]
-        if ctx.channel_id is not None and v["external_id"]:
+        if channel_id is not None and v["external_id"]:
             identities.append((cid, v["external_id"]))
     encrypt = cipher().encrypt
     contact_records = [(i, tid, cid, kind, encrypt(value), value_hash, primary, now) for i, (cid, kind, value,
                        value_hash, primary) in zip(await w.next_ids("crm_contact", len(pending_contacts)),
                                                    pending_contacts, strict=True)]
-    identity_records = [(i, tid, cid, ctx.channel_id, external_id) for i, (cid, external_id)
+    identity_records = [(i, tid, cid, channel_id, external_id) for i, (cid, external_id)
                         in zip(await w.next_ids("crm_identity", len(identities)), identities, strict=True)]
     await w.insert("crm_customer", CUSTOMER, customers)
     await w.insert("crm_contact", CONTACT, contact_records)

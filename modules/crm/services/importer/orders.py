@@ -149,10 +149,11 @@ async def write_orders(w: Writer, ctx: Context, rows: list[Row]) -> Counts:
             updates.append((*(v[n] for n in COMPARED), order_id, tid))
             if not same_lines:
                 relined.append((order_id, v["currency"], _lines(v)))
+    channel_id = await ctx.file_channel(w) if new else None
     if ctx.dry_run:
         counts.created += len(new)
         return counts
-    records = [(i, tid, ctx.channel_id, r.values["external_id"], *(r.values[n] for n in COMPARED))
+    records = [(i, tid, channel_id, r.values["external_id"], *(r.values[n] for n in COMPARED))
                for i, r in zip(await w.next_ids("crm_order", len(new)), new, strict=True)]
     written = await w.insert("crm_order", ORDER, records, conflict=("tenant_id", "channel_id", "external_id"))
     counts.created += written

@@ -49,8 +49,9 @@ class ImportOptions:
 
 @dataclass
 class ImportResult:
-    counts: Counts
-    channel_created: bool = False
+    counts: Counts  # customers or orders (an order of several line rows counts once)
+    rows: int = 0  # data rows read
+    channel_created: bool = False  # --channel was new: created (dry run: would be) with its first record
     # (row, column, code) of the first bad rows: never a value, so safe to print
     samples: list[tuple[int, str, str]] = field(default_factory=list)
 
@@ -59,19 +60,16 @@ class InjectedFailure(RuntimeError):
     pass
 
 
-async def _channel(tenant_id: int, name: str | None, dry_run: bool) -> tuple[int | None, bool]:
+async def _channel(tenant_id: int, name: str | None) -> tuple[str | None, int | None]:
+    """The file's channel name, checked, and its id when the tenant has it (it is created, if need be,
+    with the first record that belongs to it: Context.file_channel)."""
     if not name:
-        return None, False
+        return None, None
     name = name.strip()
     if not name or len(name) > 100:
         raise err("INVALID_CHANNEL", N_("A channel name has 1 to 100 characters."), "channel")
     channel = await scoped(SalesChannel, tenant_id).filter(name=name).first()
-    if channel is not None:
-        return channel.id, False
-    if dry_run:
-        return None, True
-    channel = await SalesChannel.create(tenant_id=tenant_id, platform="manual", name=name)
-    return channel.id, True
+    return name, channel.id if channel is not None else None
 
 
 async def run_import(opts: ImportOptions, progress: Progress | None = None) -> ImportResult:
@@ -91,7 +89,7 @@ async def run_import(opts: ImportOptions, progress: Progress | None = None) -> I
     try:
         custom_defs = await custom_fields.definitions(tenant.id) if opts.kind == "customers" else {}
         names = check_header(spec, table.header, opts.channel, custom_defs)
-        channel_id, result.channel_created = await _channel(tenant.id, opts.channel, opts.dry_run)
+        channel_name, channel_id = await _channel(tenant.id, opts.channel)
         if opts.errors:
             report = ErrorReport(opts.errors, table.header)
 
@@ -102,7 +100,7 @@ async def run_import(opts: ImportOptions, progress: Progress | None = None) -> I
             for e in errors[: max(0, 5 - len(result.samples))]:
                 result.samples.append((row.line, e.field[0] if e.field else "", e.code))
 
-        ctx = Context(tenant.id, bool(opts.channel), channel_id, opts.on_conflict, opts.dry_run, fail,
+        ctx = Context(tenant.id, channel_name, channel_id, opts.on_conflict, opts.dry_run, fail,
                       custom_defs=custom_defs, lines="sku" in names)
         write = write_customers if opts.kind == "customers" else write_orders
         fail_after = int(os.environ.get(FAIL_AFTER_ENV) or 0)
@@ -146,6 +144,7 @@ async def run_import(opts: ImportOptions, progress: Progress | None = None) -> I
                 async with writer.transaction():
                     counts.add(await write(writer, ctx, good))
                 result.counts.add(counts)
+                result.rows += len(batch)
                 progress.advance(len(batch))
                 batch.clear()
                 batches += 1
@@ -164,6 +163,7 @@ async def run_import(opts: ImportOptions, progress: Progress | None = None) -> I
             if batch:
                 await flush()
         progress.finish()
+        result.channel_created = ctx.channel_created
         if not opts.dry_run:
             await audit.record(opts.actor, tenant.id, "crm.import", "Import", opts.kind, None, {
                 "kind": opts.kind, "file": (opts.file_name or opts.path.name)[:200], "channel": opts.channel,
