@@ -341,3 +341,49 @@ def test_orders_are_counted_as_orders_and_a_file_that_fails_whole_creates_no_cha
     assert "2 orders from 3 rows: " in done.stdout and "channel 'Web shop' was created" in done.stdout
     assert db.rows("SELECT c.name FROM crm_order o JOIN crm_channel c ON c.id = o.channel_id "
                    "WHERE o.tenant_id = ?", tid) == [("Web shop",)]
+
+
+def _report_rows(path: Path) -> list[tuple[Any, ...]]:
+    return list(openpyxl.load_workbook(path).worksheets[0].iter_rows(min_row=2, values_only=True))
+
+
+def test_a_channel_column_gives_each_row_its_channel_in_the_tenant_only(db: Db, tmp_path: Path) -> None:
+    other_slug, other = db.tenant()
+    slug, tid = db.tenant()
+    for s, channel in ((slug, "Amazon DE"), (slug, "Shopify EU"), (other_slug, "eBay UK")):
+        seed = write_csv(tmp_path / "seed.csv", ["external_id", "email"], [[f"S-{channel}", f"s{s}@example.com"]])
+        assert summary(db.import_("customers", seed, s, "--channel", channel))["created"] == 1
+    header = ["external_id", "email", "first_name", "channel"]
+    rows = [["A1", "a@example.com", "Ann", "Amazon DE"],
+            ["A1", "a2@example.com", "Ann Two", "shopify eu"],  # the same id on another channel; any case
+            ["E1", "e@example.com", "Eve", "eBay UK"],  # another tenant's channel: not found here
+            ["Z1", "z@example.com", "Zed", ""],  # no --channel either
+            ["", "n@example.com", "Nia", ""]]  # matched by e-mail: needs no channel
+    report = tmp_path / "report.xlsx"
+    result = db.import_("customers", write_csv(tmp_path / "c.csv", header, rows), slug, "--errors", str(report))
+    assert summary(result) == counts(created=3, failed=2), result.stdout + result.stderr
+    reasons = {r[1]: r[-1] for r in _report_rows(report)}
+    assert reasons.keys() == {"E1", "Z1"}
+    assert reasons["E1"].startswith("channel: No sales channel named eBay UK") and "CHANNEL_NOT_FOUND" in reasons["E1"]
+    assert "CHANNEL_REQUIRED" in reasons["Z1"]
+    assert db.rows("SELECT i.external_id, c.name, u.first_name FROM crm_identity i JOIN crm_channel c "
+                   "ON c.id = i.channel_id JOIN crm_customer u ON u.id = i.customer_id WHERE i.tenant_id = ? "
+                   "AND i.external_id = 'A1' ORDER BY c.name", tid) == [("A1", "Amazon DE", "Ann"),
+                                                                        ("A1", "Shopify EU", "Ann Two")]
+    assert db.count("crm_channel", tid) == 2 and db.count("crm_channel", other) == 1  # none created
+    # Orders: customer_external_id is looked up on each row's channel; an empty cell takes --channel.
+    orders = write_csv(tmp_path / "o.csv", ["external_id", "channel", "customer_external_id", "currency", "total",
+                                            "placed_at"], [
+        ["O1", "Amazon DE", "A1", "EUR", "10", "2026-01-02"],
+        ["O1", "Shopify EU", "A1", "EUR", "20", "2026-01-03"],
+        ["O2", "", "A1", "EUR", "30", "2026-01-04"],
+        ["O3", "eBay UK", "A1", "EUR", "40", "2026-01-05"]])
+    result = db.import_("orders", orders, slug, "--channel", "Shopify EU", "--errors", str(report))
+    assert summary(result) == counts(created=3, failed=1), result.stdout + result.stderr
+    assert db.rows("SELECT o.external_id, c.name, u.first_name, o.total FROM crm_order o JOIN crm_channel c "
+                   "ON c.id = o.channel_id JOIN crm_customer u ON u.id = o.customer_id WHERE o.tenant_id = ? "
+                   "ORDER BY o.total", tid) == [("O1", "Amazon DE", "Ann", 1000), ("O1", "Shopify EU", "Ann Two", 2000),
+                                                ("O2", "Shopify EU", "Ann Two", 3000)]
+    assert [r[1] for r in _report_rows(report)] == ["O3"]
+    again = db.import_("orders", orders, slug, "--channel", "Shopify EU")
+    assert summary(again) == counts(unchanged=3, failed=1)

@@ -41,7 +41,8 @@ class ImportConflict(Enum):
 class ImportFileInput:
     file: Upload
     channel_id: strawberry.ID | None = strawberry.field(
-        default=None, description="The sales channel the file's external ids belong to.")
+        default=None, description="The sales channel the file's external ids belong to; a `channel` column may "
+                                  "name another one of yours per row (an empty cell: this one).")
     dry_run: bool = strawberry.field(default=False, description="Validate and count only: nothing is written.")
     on_conflict: ImportConflict = strawberry.field(
         default=ImportConflict.SKIP, description="What to do with a row that matches an existing record and "

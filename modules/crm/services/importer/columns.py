@@ -6,6 +6,9 @@ columns (sku, product_name, quantity, unit_price: one row per order line, see do
 A row gives its values as strings (`""` for an empty cell); `validate_*` returns the clean values
 or the row's errors (every bad cell at once). Contact values come back normalised (lower-case
 e-mail, E.164 phone), never encrypted here: the writer encrypts.
+A `channel` column names each row's sales channel (a multichannel tool's export); an empty cell, or
+a file without it, means the file's channel (--channel). `channel_id` and `has_channel` in the clean
+values say which: has_channel without a channel_id is the file's channel, not created yet.
 """
 
 from __future__ import annotations
@@ -40,12 +43,12 @@ class Spec:
     one_of: tuple[str, ...]  # at least one of these must be in the header
 
 
-CUSTOMERS = Spec("customers", ("external_id", "email", "phone", "first_name", "last_name", "country", "language",
-                               "currency", "tier"), (), ("external_id", "email"))
+CUSTOMERS = Spec("customers", ("external_id", "channel", "email", "phone", "first_name", "last_name", "country",
+                               "language", "currency", "tier"), (), ("external_id", "email"))
 LINE_COLUMNS = ("sku", "product_name", "quantity", "unit_price")
-ORDERS = Spec("orders", ("external_id", "number", "customer_external_id", "customer_email", "status", "currency",
-                         "total", "subtotal", "shipping", "tax", "discount", "placed_at", "paid_at", "shipped_at",
-                         "delivered_at", "carrier", "tracking_number", *LINE_COLUMNS),
+ORDERS = Spec("orders", ("external_id", "channel", "number", "customer_external_id", "customer_email", "status",
+                         "currency", "total", "subtotal", "shipping", "tax", "discount", "placed_at", "paid_at",
+                         "shipped_at", "delivered_at", "carrier", "tracking_number", *LINE_COLUMNS),
               ("external_id", "currency", "total", "placed_at"), ("customer_external_id", "customer_email"))
 SPECS = {"customers": CUSTOMERS, "orders": ORDERS}
 AMOUNTS = ("total", "subtotal", "shipping", "tax", "discount")
@@ -87,9 +90,10 @@ def check_header(spec: Spec, header: Sequence[str], channel: str | None,
         errors.append(err("MISSING_COLUMNS", N_("The file needs at least one of these columns: {columns}."),
                           columns=", ".join(spec.one_of)))
     needs_channel = "external_id" if spec.kind == "customers" else "customer_external_id"
-    if needs_channel in names and not channel:
-        errors.append(err("CHANNEL_REQUIRED", N_("The column {column} needs --channel NAME (the sales channel "
-                                                 "those ids belong to)."), needs_channel, column=needs_channel))
+    if needs_channel in names and not channel and "channel" not in names:
+        errors.append(err("CHANNEL_REQUIRED", N_("The column {column} needs the sales channel those ids belong "
+                                                 "to: --channel NAME (channelId through the API), or a channel "
+                                                 "column."), needs_channel, column=needs_channel))
     if errors:
         raise UserFacingErrors(errors)
     return names
@@ -128,7 +132,41 @@ def _custom(errors: list[UserFacingError], values: dict[str, str], defs: Mapping
     return out
 
 
-def validate_customer(values: dict[str, str], channel: bool,
+class Channels:
+    """The tenant's sales channels by name, for a row's `channel` cell (matched case-insensitively, an
+    exact match first), and the file's channel (--channel), which may not exist yet."""
+
+    def __init__(self, names: Mapping[str, int], file_name: str | None = None, file_id: int | None = None) -> None:
+        self.exact = dict(names)
+        self.folded: dict[str, int] = {}
+        for name, channel_id in sorted(names.items(), key=lambda item: item[1]):
+            self.folded.setdefault(name.casefold(), channel_id)
+        self.file_name, self.file_id = file_name, file_id
+
+    def resolve(self, name: str, column: str) -> tuple[bool, int | None]:
+        """(has a channel, its id) for a row whose channel cell is `name` (empty: the file's channel);
+        raises CHANNEL_NOT_FOUND for a name the tenant does not have. Never creates a channel."""
+        if not name or (self.file_name is not None and name.casefold() == self.file_name.casefold()):
+            return self.file_name is not None, self.file_id
+        channel_id = self.exact.get(name, self.folded.get(name.casefold()))
+        if channel_id is None:
+            raise err("CHANNEL_NOT_FOUND", N_("No sales channel named {name} in this account: create it first, "
+                                              "or correct the name."), column, name=name[:100])
+        return True, channel_id
+
+
+def _channel(errors: list[UserFacingError], out: dict[str, Any], values: dict[str, str], channels: Channels,
+             needs: str) -> None:
+    """The row's channel (`has_channel`, `channel_id`); the column `needs` (an external id) needs one."""
+    resolved = validation.collect(errors, channels.resolve, values.get("channel", "").strip(), "channel")
+    out["has_channel"], out["channel_id"] = resolved or (False, None)
+    if resolved is not None and not out["has_channel"] and out[needs]:
+        errors.append(err("CHANNEL_REQUIRED", N_("The column {column} needs the sales channel those ids belong "
+                                                 "to: --channel NAME (channelId through the API), or a channel "
+                                                 "column."), "channel", column=needs))
+
+
+def validate_customer(values: dict[str, str], channels: Channels,
                       defs: Mapping[str, CustomField] | None = None) -> dict[str, Any]:
     """Clean customer values (None: cell empty, leave as is; `custom`: the custom field values given);
     raises UserFacingErrors."""
@@ -147,6 +185,7 @@ def validate_customer(values: dict[str, str], channel: bool,
         "tier": None,
         "custom": _custom(errors, values, defs or {}),
     }
+    _channel(errors, out, values, channels, "external_id")
     phone = values.get("phone", "").strip()
     out["phone"] = validation.collect(errors, validation.phone, phone, out["country"], ["phone"]) if phone else None
     tier = values.get("tier", "").strip().lower()
@@ -154,8 +193,8 @@ def validate_customer(values: dict[str, str], channel: bool,
         if tier not in TIERS:
             errors.append(err("INVALID_CHOICE", N_("Choose one of: {choices}."), "tier", choices=", ".join(TIERS)))
         out["tier"] = tier
-    if not out["email"] and not (channel and out["external_id"]) and not errors:
-        errors.append(err("KEY_REQUIRED", N_("A row needs an e-mail, or an external_id with --channel."),
+    if not out["email"] and not (out["has_channel"] and out["external_id"]) and not errors:
+        errors.append(err("KEY_REQUIRED", N_("A row needs an e-mail, or an external_id and its sales channel."),
                           "email"))
     if errors:
         raise UserFacingErrors(errors)
@@ -197,7 +236,7 @@ def _line(errors: list[UserFacingError], values: dict[str, str], currency: str |
             "unit_price": unit_price}
 
 
-def validate_order(values: dict[str, str]) -> dict[str, Any]:
+def validate_order(values: dict[str, str], channels: Channels) -> dict[str, Any]:
     """Clean order values; with line columns, `line` holds the row's order line. Raises UserFacingErrors."""
     errors: list[UserFacingError] = []
     _reject_long_cells(errors, values)
@@ -212,6 +251,7 @@ def validate_order(values: dict[str, str]) -> dict[str, Any]:
     }
     if not out["external_id"]:
         errors.append(err("REQUIRED", N_("This value is required."), "external_id"))
+    _channel(errors, out, values, channels, "customer_external_id")
     out["number"] = _text(errors, values, "number", 64) or out["external_id"]
     if not out["customer_external_id"] and not out["customer_email"] and "customer_email" not in {
             e.field[0] for e in errors if e.field}:

@@ -1,7 +1,8 @@
 """One batch of customers: match, compare, then create or update (one transaction, the caller's).
 
-Key: (tenant, channel, external_id) through crm_identity when --channel is given and the row has
-an external_id; otherwise the blind index of the normalised e-mail within the tenant.
+Key: (tenant, channel, external_id) through crm_identity when the row has an external_id (and so a
+channel: its `channel` cell or --channel); otherwise the blind index of the normalised e-mail within
+the tenant.
 A matched customer is "unchanged" when every non-empty cell equals what is stored and its e-mail
 and phone are among its contacts; otherwise it is "skipped" (--on-conflict skip) or "updated":
 non-empty cells overwrite, a new e-mail or phone is added (primary if it has none of that kind).
@@ -27,6 +28,7 @@ CUSTOMER = ("id", "tenant_id", "first_name", "last_name", "display_name", "count
             "marketing_consent", "consent_source", "tier", "stage", "custom_fields", "created_at", "updated_at")
 CONTACT = ("id", "tenant_id", "customer_id", "kind", "value", "value_hash", "is_primary", "created_at")
 IDENTITY = ("id", "tenant_id", "customer_id", "channel_id", "external_id")
+Key = tuple[Any, ...]  # ("x", channel id, external id) or ("e", e-mail blind index)
 UPDATE = ("UPDATE crm_customer SET first_name = ?, last_name = ?, display_name = ?, country = ?, language = ?, "
           "currency = ?, tier = ?, custom_fields = ?, updated_at = ? WHERE id = ? AND tenant_id = ?")
 
@@ -39,13 +41,14 @@ def _json(value: Any) -> dict[str, Any]:
 async def write_customers(w: Writer, ctx: Context, rows: list[Row]) -> Counts:
     counts = Counts()
     tid = ctx.tenant_id
-    keyed: list[tuple[Row, tuple[str, str]]] = []
-    seen: dict[tuple[str, str], int] = {}
+    keyed: list[tuple[Row, Key]] = []
+    seen: dict[Key, int] = {}
     for row in rows:
         v = row.values
         v["email_hash"] = contact_hash("email", v["email"]) if v["email"] else None
         v["phone_hash"] = contact_hash("phone", v["phone"]) if v["phone"] else None
-        key = ("x", v["external_id"]) if ctx.channel_given and v["external_id"] else ("e", v["email_hash"])
+        key: Key = ("x", v["channel_id"], v["external_id"]) if v["has_channel"] and v["external_id"] \
+            else ("e", v["email_hash"])
         if key in seen:
             ctx.fail(row, [err("DUPLICATE_ROW", N_("The same customer is on row {line} of this file."),
                                "external_id" if key[0] == "x" else "email", line=seen[key])])
@@ -54,13 +57,14 @@ async def write_customers(w: Writer, ctx: Context, rows: list[Row]) -> Counts:
         seen[key] = row.line
         keyed.append((row, key))
 
-    found: dict[tuple[str, str], int] = {}
-    ext = [k[1] for _, k in keyed if k[0] == "x"]
-    if ext and ctx.channel_id is not None:
-        for external_id, cid in await w.fetch(
-                "SELECT external_id, customer_id FROM crm_identity WHERE tenant_id = ? AND channel_id = ? "
-                "AND external_id IN ?", tid, ctx.channel_id, ext):
-            found[("x", external_id)] = int(cid)
+    found: dict[Key, int] = {}
+    ext = [k for _, k in keyed if k[0] == "x" and k[1] is not None]  # a new --channel has no identities yet
+    if ext:
+        for channel_id, external_id, cid in await w.fetch(
+                "SELECT channel_id, external_id, customer_id FROM crm_identity WHERE tenant_id = ? "
+                "AND channel_id IN ? AND external_id IN ?", tid, sorted({k[1] for k in ext}),
+                sorted({k[2] for k in ext})):
+            found[("x", int(channel_id), external_id)] = int(cid)
     hashes = [k[1] for _, k in keyed if k[0] == "e"]
     for value_hash, cid in (await customers_by_email(w, tid, hashes)).items():
         found[("e", value_hash)] = cid
@@ -107,7 +111,7 @@ async def write_customers(w: Writer, ctx: Context, rows: list[Row]) -> Counts:
                 updates.append((cid, {**current[cid], **changes}))
             kinds = {k for k, _ in have}
             added += [(cid, k, v[k], v[f"{k}_hash"], k not in kinds) for k in missing]
-    channel_id = await ctx.file_channel(w) if any(r.values["external_id"] for r in new) else None
+    channel_ids = [await ctx.row_channel(w, r.values) if r.values["external_id"] else None for r in new]
     if ctx.dry_run:
         counts.created += len(new)
         return counts
@@ -115,20 +119,20 @@ async def write_customers(w: Writer, ctx: Context, rows: list[Row]) -> Counts:
     now = datetime.now(UTC)
     customers: list[tuple[Any, ...]] = []
     pending_contacts: list[tuple[int, str, str, str, bool]] = []
-    identities: list[tuple[int, str]] = []
-    for row, cid in zip(new, await w.next_ids("crm_customer", len(new)), strict=True):
+    identities: list[tuple[int, int, str]] = []
+    for row, cid, channel_id in zip(new, await w.next_ids("crm_customer", len(new)), channel_ids, strict=True):
         v = row.values
         first, last = v["first_name"] or "", v["last_name"] or ""
         customers.append((cid, tid, first, last, f"{first} {last}".strip(), v["country"], v["language"],
                           v["currency"], False, "", v["tier"] or "standard", "new", json.dumps(v["custom"]), now, now))
         pending_contacts += [(cid, k, v[k], v[f"{k}_hash"], True) for k in ("email", "phone") if v[k]]
         if channel_id is not None and v["external_id"]:
-            identities.append((cid, v["external_id"]))
+            identities.append((cid, channel_id, v["external_id"]))
     encrypt = cipher().encrypt
     contact_records = [(i, tid, cid, kind, encrypt(value), value_hash, primary, now) for i, (cid, kind, value,
                        value_hash, primary) in zip(await w.next_ids("crm_contact", len(pending_contacts)),
                                                    pending_contacts, strict=True)]
-    identity_records = [(i, tid, cid, channel_id, external_id) for i, (cid, external_id)
+    identity_records = [(i, tid, cid, channel_id, external_id) for i, (cid, channel_id, external_id)
                         in zip(await w.next_ids("crm_identity", len(identities)), identities, strict=True)]
     await w.insert("crm_customer", CUSTOMER, customers)
     await w.insert("crm_contact", CONTACT, contact_records)
