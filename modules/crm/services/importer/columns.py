@@ -13,9 +13,10 @@ values say which: has_channel without a channel_id is the file's channel, not cr
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from core import money, validation
@@ -126,7 +127,11 @@ def _custom(errors: list[UserFacingError], values: dict[str, str], defs: Mapping
     out: dict[str, Any] = {}
     for name, raw in values.items():
         if name.startswith(CUSTOM) and raw.strip():
-            value = validation.collect(errors, parse_text, defs[name[len(CUSTOM):]], raw.strip(), [name])
+            definition, text = defs[name[len(CUSTOM):]], raw.strip()
+            if definition.type == "date":  # a spreadsheet's date cell reads as midnight; else as given
+                with contextlib.suppress(UserFacingError):
+                    text = parse_date(text, [name]).isoformat()
+            value = validation.collect(errors, parse_text, definition, text, [name])
             if value is not None:
                 out[name[len(CUSTOM):]] = value
     return out
@@ -201,8 +206,26 @@ def validate_customer(values: dict[str, str], channels: Channels,
     return out
 
 
+def parse_date(value: str, field: Sequence[str]) -> date:
+    """An ISO 8601 date (`1964-04-04`), or a date and time at midnight as a spreadsheet's date cell is
+    read (`1964-04-04T00:00:00`, `1964-04-04 00:00`, openpyxl's datetime): another time of day is refused,
+    the column taking a date only."""
+    text = value.strip()
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        raise UserFacingError("INVALID_DATE", N_("{value} is not an ISO 8601 date (1964-04-04)."),
+                              field=list(field), params={"value": value[:40]}, domain="crm") from None
+    if parsed.time() != time(0):
+        raise UserFacingError("DATE_WITH_TIME", N_("{value} has a time of day: this column takes a date only "
+                                                   "(1964-04-04)."),
+                              field=list(field), params={"value": value[:40]}, domain="crm")
+    return parsed.date()
+
+
 def parse_datetime(value: str, field: Sequence[str]) -> datetime:
-    """ISO 8601 (`2026-03-01T10:15:00+01:00`, `...Z`, `2026-03-01`); without an offset, UTC."""
+    """ISO 8601 (`2026-03-01T10:15:00+01:00`, `...Z`, `2026-03-01`, a spreadsheet's date and time cell
+    `2026-03-01T10:15:00`); without an offset, UTC."""
     try:
         parsed = datetime.fromisoformat(value.strip())
     except ValueError:
