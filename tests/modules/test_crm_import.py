@@ -387,3 +387,29 @@ def test_a_channel_column_gives_each_row_its_channel_in_the_tenant_only(db: Db, 
     assert [r[1] for r in _report_rows(report)] == ["O3"]
     again = db.import_("orders", orders, slug, "--channel", "Shopify EU")
     assert summary(again) == counts(unchanged=3, failed=1)
+
+
+def test_an_email_repeated_in_another_case_is_the_same_customer(db: Db, tmp_path: Path) -> None:
+    slug, tid = db.tenant()
+    header = ["email", "first_name", "phone", "tier"]
+    rows = [["Ana@Example.PT", "Ana", "", ""],
+            ["ana@example.pt", "Ana", "", ""],  # the same customer, saying nothing new: unchanged
+            ["ANA@EXAMPLE.PT", "", "+351912345678", "gold"],  # something new: skipped, or merged with update
+            ["bo@example.se", "Bo", "", ""]]
+    path = write_csv(tmp_path / "c.csv", header, rows)
+    first = db.import_("customers", path, slug)
+    assert first.returncode == 0, first.stderr
+    assert summary(first) == counts(created=2, unchanged=1, skipped=1)
+    assert db.count("crm_customer", tid) == 2 and db.count("crm_contact", tid) == 2
+    # Across runs (batches) it was already so: the same file again finds them.
+    assert summary(db.import_("customers", path, slug)) == counts(unchanged=3, skipped=1)
+    other_slug, other = db.tenant()
+    merged = db.import_("customers", path, other_slug, "--on-conflict", "update", "--batch-size", "10")
+    assert summary(merged) == counts(created=2, unchanged=1, updated=1)
+    assert db.rows("SELECT first_name, tier FROM crm_customer WHERE tenant_id = ? ORDER BY first_name", other) == [
+        ("Ana", "gold"), ("Bo", "standard")]
+    contacts = db.rows("SELECT u.first_name, c.kind, c.is_primary FROM crm_contact c JOIN crm_customer u "
+                       "ON u.id = c.customer_id WHERE c.tenant_id = ?", other)
+    assert sorted((n, k, bool(p)) for n, k, p in contacts) == [
+        ("Ana", "email", True), ("Ana", "phone", True), ("Bo", "email", True)]
+    assert summary(db.import_("customers", path, other_slug, "--dry-run")) == counts(unchanged=4)

@@ -6,6 +6,8 @@ the tenant.
 A matched customer is "unchanged" when every non-empty cell equals what is stored and its e-mail
 and phone are among its contacts; otherwise it is "skipped" (--on-conflict skip) or "updated":
 non-empty cells overwrite, a new e-mail or phone is added (primary if it has none of that kind).
+A later row of the file with the key of an earlier one (an e-mail repeated in another case) is matched
+against that customer as the earlier rows left it (Target), exactly as a later batch would be.
 `custom.<key>` cells set custom fields (merged into the stored ones); a new customer needs a value for
 every required custom field.
 """
@@ -13,6 +15,7 @@ every required custom field.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -38,23 +41,35 @@ def _json(value: Any) -> dict[str, Any]:
     return dict(json.loads(value) if isinstance(value, str | bytes) else value or {})
 
 
+@dataclass
+class Target:
+    """A customer as this batch leaves it: stored (`cid`) or created by the batch (`row`, its first row).
+    A later row with its key compares with this, as a row of a later batch compares with what is stored,
+    so the same customer twice in a file (an e-mail differing only in case) is one customer."""
+
+    cid: int | None
+    row: Row | None
+    fields: dict[str, Any]  # FIELDS and "custom"
+    contacts: list[tuple[str, str, str, bool]]  # kind, value (None when stored), blind index, primary
+    changed: bool = False  # a stored customer whose fields change
+
+    def has(self, kind: str, value_hash: str) -> bool:
+        return any(k == kind and h == value_hash for k, _, h, _ in self.contacts)
+
+    def add(self, kind: str, value: str, value_hash: str) -> None:
+        self.contacts.append((kind, value, value_hash, not any(k == kind for k, _, _, _ in self.contacts)))
+
+
 async def write_customers(w: Writer, ctx: Context, rows: list[Row]) -> Counts:
     counts = Counts()
     tid = ctx.tenant_id
     keyed: list[tuple[Row, Key]] = []
-    seen: dict[Key, int] = {}
     for row in rows:
         v = row.values
         v["email_hash"] = contact_hash("email", v["email"]) if v["email"] else None
         v["phone_hash"] = contact_hash("phone", v["phone"]) if v["phone"] else None
         key: Key = ("x", v["channel_id"], v["external_id"]) if v["has_channel"] and v["external_id"] \
             else ("e", v["email_hash"])
-        if key in seen:
-            ctx.fail(row, [err("DUPLICATE_ROW", N_("The same customer is on row {line} of this file."),
-                               "external_id" if key[0] == "x" else "email", line=seen[key])])
-            counts.failed += 1
-            continue
-        seen[key] = row.line
         keyed.append((row, key))
 
     found: dict[Key, int] = {}
@@ -65,53 +80,58 @@ async def write_customers(w: Writer, ctx: Context, rows: list[Row]) -> Counts:
                 "AND channel_id IN ? AND external_id IN ?", tid, sorted({k[1] for k in ext}),
                 sorted({k[2] for k in ext})):
             found[("x", int(channel_id), external_id)] = int(cid)
-    hashes = [k[1] for _, k in keyed if k[0] == "e"]
+    hashes = sorted({r.values["email_hash"] for r, _ in keyed if r.values["email_hash"]})
     for value_hash, cid in (await customers_by_email(w, tid, hashes)).items():
         found[("e", value_hash)] = cid
-    current: dict[int, dict[str, Any]] = {}
-    contacts: dict[int, set[tuple[str, str]]] = {}
-    ids = sorted(set(found.values()))
+    stored: dict[int, Target] = {}
+    ids = sorted({found[k] for _, k in keyed if k in found})
     if ids:
         for r in await w.fetch("SELECT id, first_name, last_name, country, language, currency, tier, custom_fields "
                                "FROM crm_customer WHERE tenant_id = ? AND id IN ?", tid, ids):
-            current[int(r[0])] = {**dict(zip(FIELDS, r[1:-1], strict=True)), "custom": _json(r[-1])}
-            contacts[int(r[0])] = set()
+            stored[int(r[0])] = Target(int(r[0]), None, {**dict(zip(FIELDS, r[1:-1], strict=True)),
+                                                          "custom": _json(r[-1])}, [])
         for cid, kind, value_hash in await w.fetch(
                 "SELECT customer_id, kind, value_hash FROM crm_contact WHERE tenant_id = ? AND customer_id IN ?",
                 tid, ids):
-            contacts.setdefault(int(cid), set()).add((kind, value_hash))
+            if int(cid) in stored:
+                stored[int(cid)].contacts.append((kind, "", value_hash, True))
 
-    new: list[Row] = []
-    updates: list[tuple[int, dict[str, Any]]] = []
-    added: list[tuple[int, str, str, str, bool]] = []  # customer id, kind, value, hash, primary
+    targets: dict[Key, Target] = {}
+    new: list[Target] = []
     for row, key in keyed:
         v = row.values
-        cid = found.get(key)
-        if cid is None or cid not in current:
+        target = targets.get(key) or stored.get(found.get(key, 0))
+        if target is None:
             missing_custom = [err("REQUIRED", N_("{label} is required."), f"custom.{k}", label=d.label)
                               for k, d in ctx.custom_defs.items() if d.required and v["custom"].get(k) is None]
             if missing_custom:
                 ctx.fail(row, missing_custom)
                 counts.failed += 1
-            else:
-                new.append(row)
+                continue
+            target = Target(None, row, {**{f: v[f] for f in FIELDS}, "custom": v["custom"]},
+                            [(k, v[k], v[f"{k}_hash"], True) for k in ("email", "phone") if v[k]])
+            new.append(target)
+            targets[key] = target
+            if v["email_hash"] and ("e", v["email_hash"]) not in found:  # as a later batch would find it
+                targets.setdefault(("e", v["email_hash"]), target)
             continue
-        changes = {f: v[f] for f in FIELDS if v[f] is not None and v[f] != current[cid][f]}
-        if v["custom"] and {**current[cid]["custom"], **v["custom"]} != current[cid]["custom"]:
-            changes["custom"] = {**current[cid]["custom"], **v["custom"]}
-        have = contacts.get(cid, set())
-        missing = [k for k in ("email", "phone") if v[k] and (k, v[f"{k}_hash"]) not in have]
+        targets[key] = target
+        changes = {f: v[f] for f in FIELDS if v[f] is not None and v[f] != target.fields[f]}
+        if v["custom"] and {**target.fields["custom"], **v["custom"]} != target.fields["custom"]:
+            changes["custom"] = {**target.fields["custom"], **v["custom"]}
+        missing = [k for k in ("email", "phone") if v[k] and not target.has(k, v[f"{k}_hash"])]
         if not changes and not missing:
             counts.unchanged += 1
         elif ctx.on_conflict == "skip":
             counts.skipped += 1
         else:
             counts.updated += 1
-            if changes:
-                updates.append((cid, {**current[cid], **changes}))
-            kinds = {k for k, _ in have}
-            added += [(cid, k, v[k], v[f"{k}_hash"], k not in kinds) for k in missing]
-    channel_ids = [await ctx.row_channel(w, r.values) if r.values["external_id"] else None for r in new]
+            target.fields.update(changes)
+            target.changed = target.changed or bool(changes)
+            for k in missing:
+                target.add(k, v[k], v[f"{k}_hash"])
+    channel_ids = [await ctx.row_channel(w, t.row.values) if t.row and t.row.values["external_id"] else None
+                   for t in new]
     if ctx.dry_run:
         counts.created += len(new)
         return counts
@@ -120,14 +140,14 @@ async def write_customers(w: Writer, ctx: Context, rows: list[Row]) -> Counts:
     customers: list[tuple[Any, ...]] = []
     pending_contacts: list[tuple[int, str, str, str, bool]] = []
     identities: list[tuple[int, int, str]] = []
-    for row, cid, channel_id in zip(new, await w.next_ids("crm_customer", len(new)), channel_ids, strict=True):
-        v = row.values
-        first, last = v["first_name"] or "", v["last_name"] or ""
-        customers.append((cid, tid, first, last, f"{first} {last}".strip(), v["country"], v["language"],
-                          v["currency"], False, "", v["tier"] or "standard", "new", json.dumps(v["custom"]), now, now))
-        pending_contacts += [(cid, k, v[k], v[f"{k}_hash"], True) for k in ("email", "phone") if v[k]]
-        if channel_id is not None and v["external_id"]:
-            identities.append((cid, channel_id, v["external_id"]))
+    for target, cid, channel_id in zip(new, await w.next_ids("crm_customer", len(new)), channel_ids, strict=True):
+        c, external_id = target.fields, target.row.values["external_id"] if target.row else None
+        first, last = c["first_name"] or "", c["last_name"] or ""
+        customers.append((cid, tid, first, last, f"{first} {last}".strip(), c["country"], c["language"],
+                          c["currency"], False, "", c["tier"] or "standard", "new", json.dumps(c["custom"]), now, now))
+        pending_contacts += [(cid, *contact) for contact in target.contacts]
+        if channel_id is not None and external_id:
+            identities.append((cid, channel_id, external_id))
     encrypt = cipher().encrypt
     contact_records = [(i, tid, cid, kind, encrypt(value), value_hash, primary, now) for i, (cid, kind, value,
                        value_hash, primary) in zip(await w.next_ids("crm_contact", len(pending_contacts)),
@@ -149,6 +169,9 @@ async def write_customers(w: Writer, ctx: Context, rows: list[Row]) -> Counts:
         created -= len(orphans)
         counts.skipped += len(orphans)
     counts.created += created
+    updates = [(t.cid, t.fields) for t in stored.values() if t.changed]
+    added = [(t.cid, kind, value, value_hash, primary) for t in stored.values()
+             for kind, value, value_hash, primary in t.contacts if value]  # stored ones have no value here
     await w.executemany(UPDATE, [
         (c["first_name"], c["last_name"], f"{c['first_name']} {c['last_name']}".strip(), c["country"],
          c["language"], c["currency"], c["tier"], json.dumps(c["custom"]), now, cid, tid) for cid, c in updates])
