@@ -16,6 +16,7 @@ import zipfile
 from collections.abc import Iterator
 from contextlib import closing
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -413,3 +414,45 @@ def test_an_email_repeated_in_another_case_is_the_same_customer(db: Db, tmp_path
     assert sorted((n, k, bool(p)) for n, k, p in contacts) == [
         ("Ana", "email", True), ("Ana", "phone", True), ("Bo", "email", True)]
     assert summary(db.import_("customers", path, other_slug, "--dry-run")) == counts(unchanged=4)
+
+
+def test_birthday_and_tags_are_imported(db: Db, tmp_path: Path) -> None:
+    slug, tid = db.tenant()
+    seed = write_csv(tmp_path / "seed.csv", ["email", "tags"], [["seed@example.com", "VIP"]])
+    assert summary(db.import_("customers", seed, slug)) == counts(created=1)
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["email", "birthday", "tags"])
+    sheet.append(["ana@example.pt", datetime(1964, 4, 4), "vip; Newsletter, newsletter"])  # an Excel date cell
+    sheet.append(["bo@example.se", "1990-12-31T00:00:00", ""])
+    sheet.append(["cy@example.com", "1990-12-31T10:30:00", ""])  # a time of day: not a date
+    sheet.append(["di@example.com", "2990-01-01", ""])
+    sheet.append(["ed@example.com", "", "x" * 51])
+    path = tmp_path / "c.xlsx"
+    book.save(path)
+    report = tmp_path / "report.xlsx"
+    result = db.import_("customers", path, slug, "--errors", str(report))
+    assert summary(result) == counts(created=2, failed=3), result.stdout + result.stderr
+    reasons = [r[-1] for r in _report_rows(report)]
+    assert "birthday: " in reasons[0] and "DATE_WITH_TIME" in reasons[0]
+    assert "INVALID_BIRTHDAY" in reasons[1] and "tags: " in reasons[2] and "INVALID_NAME" in reasons[2]
+    birthdays = db.rows("SELECT birthday FROM crm_customer WHERE tenant_id = ? AND birthday IS NOT NULL "
+                        "ORDER BY birthday", tid)
+    assert [str(b) for (b,) in birthdays] == ["1964-04-04", "1990-12-31"]
+    # "vip" is the tenant's VIP (matched regardless of case); Newsletter is created once.
+    assert sorted(db.rows("SELECT name FROM crm_tag WHERE tenant_id = ?", tid)) == [("Newsletter",), ("VIP",)]
+    assert sorted(db.rows("SELECT t.name, COUNT(*) FROM crm_customer_tag l JOIN crm_tag t ON t.id = l.tag_id "
+                          "WHERE l.tenant_id = ? GROUP BY t.name", tid)) == [("Newsletter", 1), ("VIP", 2)]
+    assert summary(db.import_("customers", path, slug)) == counts(unchanged=2, failed=3)
+    # A new tag or birthday for a stored customer: skipped, or added with --on-conflict update (never removed).
+    more = write_csv(tmp_path / "more.csv", ["email", "birthday", "tags"],
+                     [["ana@example.pt", "", "NEWSLETTER;Wholesale"], ["bo@example.se", "1991-01-01", "vip"]])
+    assert summary(db.import_("customers", more, slug)) == counts(skipped=2)
+    assert summary(db.import_("customers", more, slug, "--on-conflict", "update")) == counts(updated=2)
+    assert sorted(db.rows("SELECT t.name, COUNT(*) FROM crm_customer_tag l JOIN crm_tag t ON t.id = l.tag_id "
+                          "WHERE l.tenant_id = ? GROUP BY t.name", tid)) == [
+        ("Newsletter", 1), ("VIP", 3), ("Wholesale", 1)]
+    birthdays = db.rows("SELECT birthday FROM crm_customer WHERE tenant_id = ? AND birthday IS NOT NULL "
+                        "ORDER BY birthday", tid)
+    assert [str(b) for (b,) in birthdays] == ["1964-04-04", "1991-01-01"]
+    assert summary(db.import_("customers", more, slug)) == counts(unchanged=2)

@@ -14,6 +14,7 @@ values say which: has_channel without a channel_id is the file's channel, not cr
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
@@ -22,10 +23,11 @@ from typing import Any
 from core import money, validation
 from core.errors import UserFacingError, UserFacingErrors
 from core.i18n import N_
-from modules.crm.models import CustomField
+from modules.crm.models import CustomField, Tag
 from modules.crm.models.customer import TIERS
 from modules.crm.models.order import ORDER_STATUSES
 from modules.crm.services.custom_fields import parse_text
+from modules.crm.services.customers import check_birthday
 
 MAX_COLUMNS = 500
 MAX_CELL = 1000  # characters; longer cells are a row error (the widest column is 255)
@@ -45,7 +47,7 @@ class Spec:
 
 
 CUSTOMERS = Spec("customers", ("external_id", "channel", "email", "phone", "first_name", "last_name", "country",
-                               "language", "currency", "tier"), (), ("external_id", "email"))
+                               "language", "currency", "tier", "birthday", "tags"), (), ("external_id", "email"))
 LINE_COLUMNS = ("sku", "product_name", "quantity", "unit_price")
 ORDERS = Spec("orders", ("external_id", "channel", "number", "customer_external_id", "customer_email", "status",
                          "currency", "total", "subtotal", "shipping", "tax", "discount", "placed_at", "paid_at",
@@ -56,6 +58,8 @@ AMOUNTS = ("total", "subtotal", "shipping", "tax", "discount")
 CUSTOM = "custom."  # prefix of a custom field's column
 MAX_QUANTITY = 1_000_000
 DATES = ("placed_at", "paid_at", "shipped_at", "delivered_at")
+TAG_SEPARATORS = re.compile(r"[;,]")
+MAX_TAG = Tag._meta.fields_map["name"].max_length  # type: ignore[attr-defined]
 
 
 def normalise_header(name: str) -> str:
@@ -109,7 +113,7 @@ def _text(errors: list[UserFacingError], values: dict[str, str], name: str, max_
 
 
 def _optional(errors: list[UserFacingError], values: dict[str, str], name: str,
-              check: Callable[..., str], *args: Any) -> str | None:
+              check: Callable[..., Any], *args: Any) -> Any:
     raw = values.get(name, "").strip()
     if not raw:
         return None
@@ -137,15 +141,29 @@ def _custom(errors: list[UserFacingError], values: dict[str, str], defs: Mapping
     return out
 
 
-class Channels:
-    """The tenant's sales channels by name, for a row's `channel` cell (matched case-insensitively, an
-    exact match first), and the file's channel (--channel), which may not exist yet."""
+class ByName:
+    """Ids by name, matched case-insensitively with an exact match first (a tenant's channels, tags)."""
+
+    def __init__(self, names: Mapping[str, int]) -> None:
+        self.exact: dict[str, int] = {}
+        self.folded: dict[str, int] = {}
+        for name, item_id in sorted(names.items(), key=lambda item: item[1]):
+            self.add(name, item_id)
+
+    def add(self, name: str, item_id: int) -> None:
+        self.exact[name] = item_id
+        self.folded.setdefault(name.casefold(), item_id)
+
+    def get(self, name: str) -> int | None:
+        return self.exact.get(name, self.folded.get(name.casefold()))
+
+
+class Channels(ByName):
+    """The tenant's sales channels by name, for a row's `channel` cell, and the file's channel
+    (--channel), which may not exist yet."""
 
     def __init__(self, names: Mapping[str, int], file_name: str | None = None, file_id: int | None = None) -> None:
-        self.exact = dict(names)
-        self.folded: dict[str, int] = {}
-        for name, channel_id in sorted(names.items(), key=lambda item: item[1]):
-            self.folded.setdefault(name.casefold(), channel_id)
+        super().__init__(names)
         self.file_name, self.file_id = file_name, file_id
 
     def resolve(self, name: str, column: str) -> tuple[bool, int | None]:
@@ -153,7 +171,7 @@ class Channels:
         raises CHANNEL_NOT_FOUND for a name the tenant does not have. Never creates a channel."""
         if not name or (self.file_name is not None and name.casefold() == self.file_name.casefold()):
             return self.file_name is not None, self.file_id
-        channel_id = self.exact.get(name, self.folded.get(name.casefold()))
+        channel_id = self.get(name)
         if channel_id is None:
             raise err("CHANNEL_NOT_FOUND", N_("No sales channel named {name} in this account: create it first, "
                                               "or correct the name."), column, name=name[:100])
@@ -169,6 +187,18 @@ def _channel(errors: list[UserFacingError], out: dict[str, Any], values: dict[st
         errors.append(err("CHANNEL_REQUIRED", N_("The column {column} needs the sales channel those ids belong "
                                                  "to: --channel NAME (channelId through the API), or a channel "
                                                  "column."), "channel", column=needs))
+
+
+def _tags(errors: list[UserFacingError], values: dict[str, str]) -> list[str]:
+    """The `tags` cell's names (separated by `;` or `,`), once each whatever their case."""
+    names: dict[str, str] = {}
+    for part in TAG_SEPARATORS.split(values.get("tags", "")):
+        name = part.strip()
+        if len(name) > MAX_TAG:
+            errors.append(err("INVALID_NAME", N_("A tag name has 1 to 50 characters."), "tags"))
+        elif name:
+            names.setdefault(name.casefold(), name)
+    return list(names.values())
 
 
 def validate_customer(values: dict[str, str], channels: Channels,
@@ -188,8 +218,12 @@ def validate_customer(values: dict[str, str], channels: Channels,
         "currency": _optional(errors, values, "currency", validation.currency),
         "email": _optional(errors, values, "email", validation.email),
         "tier": None,
+        "birthday": _optional(errors, values, "birthday", parse_date),
+        "tags": _tags(errors, values),
         "custom": _custom(errors, values, defs or {}),
     }
+    if out["birthday"] is not None:
+        out["birthday"] = validation.collect(errors, check_birthday, out["birthday"], ["birthday"])
     _channel(errors, out, values, channels, "external_id")
     phone = values.get("phone", "").strip()
     out["phone"] = validation.collect(errors, validation.phone, phone, out["country"], ["phone"]) if phone else None
