@@ -186,13 +186,15 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
     c = result.counts
     if result.channel_created:
         print(f"channel {args.channel!r} {'would be' if args.dry_run else 'was'} created (platform: manual)")
-    print(f"{args.kind}: {c.rows} rows: {c.created} created, {c.updated} updated, {c.unchanged} unchanged, "
-          f"{c.skipped} skipped, {c.failed} failed" + (" (dry run: nothing was written)" if args.dry_run else ""))
+    # Counts are of customers or orders: an order of several line rows counts once.
+    print(f"{c.total} {args.kind} from {result.rows} rows: {c.created} created, {c.updated} updated, "
+          f"{c.unchanged} unchanged, {c.skipped} skipped, {c.failed} failed"
+          + (" (dry run: nothing was written)" if args.dry_run else ""))
     for line, column, code in result.samples:
         print(f"sellercare: row {line}: {column or '-'}: {code}", file=sys.stderr)
     if c.failed:
         where = f"see {args.errors}" if args.errors else "pass --errors REPORT.xlsx for the rows and reasons"
-        print(f"sellercare: {c.failed} rows failed and were not imported: {where}", file=sys.stderr)
+        print(f"sellercare: {c.failed} {args.kind} failed and were not imported: {where}", file=sys.stderr)
     return 1 if c.failed else 0
 
 
@@ -237,7 +239,8 @@ def parser() -> argparse.ArgumentParser:
     imp.add_argument("kind", choices=["customers", "orders"])
     imp.add_argument("file")
     imp.add_argument("--tenant", required=True, help="the tenant's slug")
-    imp.add_argument("--channel", help="sales channel name the external ids belong to (created if new)")
+    imp.add_argument("--channel", help="sales channel name the external ids belong to (created with its first "
+                                       "record if new)")
     imp.add_argument("--dry-run", action="store_true", help="validate and count, write nothing")
     imp.add_argument("--on-conflict", choices=["update", "skip"], default="skip",
                      help="what to do with rows that exist and differ (default: skip)")

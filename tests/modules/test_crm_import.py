@@ -16,6 +16,7 @@ import zipfile
 from collections.abc import Iterator
 from contextlib import closing
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -299,3 +300,159 @@ def test_a_run_killed_part_way_then_run_again_ends_with_exact_counts(db: Db, tmp
     assert summary(db.import_("customers", path, slug, "--channel", "Amazon DE")) == counts(unchanged=1000)
 
 
+
+
+def test_external_ids_without_a_channel_are_refused_with_the_column_named(db: Db, tmp_path: Path) -> None:
+    # docs/scripts.md's third example on a file with external ids and no --channel.
+    slug, tid = db.tenant()
+    path = write_csv(tmp_path / "customers.csv", CUSTOMER_HEADER, CUSTOMERS[:2])
+    result = db.import_("customers", path, slug, "--on-conflict", "update")
+    assert result.returncode == 2, result.stdout
+    assert "The column external_id needs" in result.stderr and "{" not in result.stderr, result.stderr
+    assert db.count("crm_customer", tid) == 0
+
+
+LINE_HEADER = ["external_id", "customer_email", "currency", "total", "placed_at", "sku", "product_name", "quantity",
+               "unit_price"]
+
+
+def test_orders_are_counted_as_orders_and_a_file_that_fails_whole_creates_no_channel(db: Db, tmp_path: Path) -> None:
+    slug, tid = db.tenant()
+    customers = write_csv(tmp_path / "c.csv", ["email"], [["ana@example.pt"]])
+    assert summary(db.import_("customers", customers, slug)) == counts(created=1)
+    # Every row fails (no such customer): nothing is written, not even the new channel.
+    lost = write_csv(tmp_path / "lost.csv", LINE_HEADER, [
+        ["1001", "nobody@example.pt", "EUR", "25.00", "2026-03-01", "TEE", "T-shirt", "2", "10.00"],
+        ["1001", "", "", "", "", "CAP", "Cap", "1", "5.00"]])
+    failed = db.import_("orders", lost, slug, "--channel", "Web shop")
+    assert failed.returncode == 1 and summary(failed) == counts(failed=1)
+    assert "1 orders from 2 rows: " in failed.stdout and "was created" not in failed.stdout, failed.stdout
+    assert "1 orders failed" in failed.stderr, failed.stderr
+    assert db.count("crm_channel", tid) == 0 and db.count("crm_order", tid) == 0
+    # Customers keyed by e-mail need no channel row either, even with --channel.
+    assert summary(db.import_("customers", customers, slug, "--channel", "Web shop")) == counts(unchanged=1)
+    assert db.count("crm_channel", tid) == 0
+    # The channel is created with the first record that belongs to it.
+    good = write_csv(tmp_path / "good.csv", LINE_HEADER, [
+        ["1002", "ana@example.pt", "EUR", "25.00", "2026-03-01", "TEE", "T-shirt", "2", "10.00"],
+        ["1002", "", "", "", "", "CAP", "Cap", "1", "5.00"],
+        ["1003", "nobody@example.pt", "EUR", "5.00", "2026-03-02", "CAP", "Cap", "1", "5.00"]])
+    done = db.import_("orders", good, slug, "--channel", "Web shop")
+    assert summary(done) == counts(created=1, failed=1), done.stdout
+    assert "2 orders from 3 rows: " in done.stdout and "channel 'Web shop' was created" in done.stdout
+    assert db.rows("SELECT c.name FROM crm_order o JOIN crm_channel c ON c.id = o.channel_id "
+                   "WHERE o.tenant_id = ?", tid) == [("Web shop",)]
+
+
+def _report_rows(path: Path) -> list[tuple[Any, ...]]:
+    return list(openpyxl.load_workbook(path).worksheets[0].iter_rows(min_row=2, values_only=True))
+
+
+def test_a_channel_column_gives_each_row_its_channel_in_the_tenant_only(db: Db, tmp_path: Path) -> None:
+    other_slug, other = db.tenant()
+    slug, tid = db.tenant()
+    for s, channel in ((slug, "Amazon DE"), (slug, "Shopify EU"), (other_slug, "eBay UK")):
+        seed = write_csv(tmp_path / "seed.csv", ["external_id", "email"], [[f"S-{channel}", f"s{s}@example.com"]])
+        assert summary(db.import_("customers", seed, s, "--channel", channel))["created"] == 1
+    header = ["external_id", "email", "first_name", "channel"]
+    rows = [["A1", "a@example.com", "Ann", "Amazon DE"],
+            ["A1", "a2@example.com", "Ann Two", "shopify eu"],  # the same id on another channel; any case
+            ["E1", "e@example.com", "Eve", "eBay UK"],  # another tenant's channel: not found here
+            ["Z1", "z@example.com", "Zed", ""],  # no --channel either
+            ["", "n@example.com", "Nia", ""]]  # matched by e-mail: needs no channel
+    report = tmp_path / "report.xlsx"
+    result = db.import_("customers", write_csv(tmp_path / "c.csv", header, rows), slug, "--errors", str(report))
+    assert summary(result) == counts(created=3, failed=2), result.stdout + result.stderr
+    reasons = {r[1]: r[-1] for r in _report_rows(report)}
+    assert reasons.keys() == {"E1", "Z1"}
+    assert reasons["E1"].startswith("channel: No sales channel named eBay UK") and "CHANNEL_NOT_FOUND" in reasons["E1"]
+    assert "CHANNEL_REQUIRED" in reasons["Z1"]
+    assert db.rows("SELECT i.external_id, c.name, u.first_name FROM crm_identity i JOIN crm_channel c "
+                   "ON c.id = i.channel_id JOIN crm_customer u ON u.id = i.customer_id WHERE i.tenant_id = ? "
+                   "AND i.external_id = 'A1' ORDER BY c.name", tid) == [("A1", "Amazon DE", "Ann"),
+                                                                        ("A1", "Shopify EU", "Ann Two")]
+    assert db.count("crm_channel", tid) == 2 and db.count("crm_channel", other) == 1  # none created
+    # Orders: customer_external_id is looked up on each row's channel; an empty cell takes --channel.
+    orders = write_csv(tmp_path / "o.csv", ["external_id", "channel", "customer_external_id", "currency", "total",
+                                            "placed_at"], [
+        ["O1", "Amazon DE", "A1", "EUR", "10", "2026-01-02"],
+        ["O1", "Shopify EU", "A1", "EUR", "20", "2026-01-03"],
+        ["O2", "", "A1", "EUR", "30", "2026-01-04"],
+        ["O3", "eBay UK", "A1", "EUR", "40", "2026-01-05"]])
+    result = db.import_("orders", orders, slug, "--channel", "Shopify EU", "--errors", str(report))
+    assert summary(result) == counts(created=3, failed=1), result.stdout + result.stderr
+    assert db.rows("SELECT o.external_id, c.name, u.first_name, o.total FROM crm_order o JOIN crm_channel c "
+                   "ON c.id = o.channel_id JOIN crm_customer u ON u.id = o.customer_id WHERE o.tenant_id = ? "
+                   "ORDER BY o.total", tid) == [("O1", "Amazon DE", "Ann", 1000), ("O1", "Shopify EU", "Ann Two", 2000),
+                                                ("O2", "Shopify EU", "Ann Two", 3000)]
+    assert [r[1] for r in _report_rows(report)] == ["O3"]
+    again = db.import_("orders", orders, slug, "--channel", "Shopify EU")
+    assert summary(again) == counts(unchanged=3, failed=1)
+
+
+def test_an_email_repeated_in_another_case_is_the_same_customer(db: Db, tmp_path: Path) -> None:
+    slug, tid = db.tenant()
+    header = ["email", "first_name", "phone", "tier"]
+    rows = [["Ana@Example.PT", "Ana", "", ""],
+            ["ana@example.pt", "Ana", "", ""],  # the same customer, saying nothing new: unchanged
+            ["ANA@EXAMPLE.PT", "", "+351912345678", "gold"],  # something new: skipped, or merged with update
+            ["bo@example.se", "Bo", "", ""]]
+    path = write_csv(tmp_path / "c.csv", header, rows)
+    first = db.import_("customers", path, slug)
+    assert first.returncode == 0, first.stderr
+    assert summary(first) == counts(created=2, unchanged=1, skipped=1)
+    assert db.count("crm_customer", tid) == 2 and db.count("crm_contact", tid) == 2
+    # Across runs (batches) it was already so: the same file again finds them.
+    assert summary(db.import_("customers", path, slug)) == counts(unchanged=3, skipped=1)
+    other_slug, other = db.tenant()
+    merged = db.import_("customers", path, other_slug, "--on-conflict", "update", "--batch-size", "10")
+    assert summary(merged) == counts(created=2, unchanged=1, updated=1)
+    assert db.rows("SELECT first_name, tier FROM crm_customer WHERE tenant_id = ? ORDER BY first_name", other) == [
+        ("Ana", "gold"), ("Bo", "standard")]
+    contacts = db.rows("SELECT u.first_name, c.kind, c.is_primary FROM crm_contact c JOIN crm_customer u "
+                       "ON u.id = c.customer_id WHERE c.tenant_id = ?", other)
+    assert sorted((n, k, bool(p)) for n, k, p in contacts) == [
+        ("Ana", "email", True), ("Ana", "phone", True), ("Bo", "email", True)]
+    assert summary(db.import_("customers", path, other_slug, "--dry-run")) == counts(unchanged=4)
+
+
+def test_birthday_and_tags_are_imported(db: Db, tmp_path: Path) -> None:
+    slug, tid = db.tenant()
+    seed = write_csv(tmp_path / "seed.csv", ["email", "tags"], [["seed@example.com", "VIP"]])
+    assert summary(db.import_("customers", seed, slug)) == counts(created=1)
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["email", "birthday", "tags"])
+    sheet.append(["ana@example.pt", datetime(1964, 4, 4), "vip; Newsletter, newsletter"])  # an Excel date cell
+    sheet.append(["bo@example.se", "1990-12-31T00:00:00", ""])
+    sheet.append(["cy@example.com", "1990-12-31T10:30:00", ""])  # a time of day: not a date
+    sheet.append(["di@example.com", "2990-01-01", ""])
+    sheet.append(["ed@example.com", "", "x" * 51])
+    path = tmp_path / "c.xlsx"
+    book.save(path)
+    report = tmp_path / "report.xlsx"
+    result = db.import_("customers", path, slug, "--errors", str(report))
+    assert summary(result) == counts(created=2, failed=3), result.stdout + result.stderr
+    reasons = [r[-1] for r in _report_rows(report)]
+    assert "birthday: " in reasons[0] and "DATE_WITH_TIME" in reasons[0]
+    assert "INVALID_BIRTHDAY" in reasons[1] and "tags: " in reasons[2] and "INVALID_NAME" in reasons[2]
+    birthdays = db.rows("SELECT birthday FROM crm_customer WHERE tenant_id = ? AND birthday IS NOT NULL "
+                        "ORDER BY birthday", tid)
+    assert [str(b) for (b,) in birthdays] == ["1964-04-04", "1990-12-31"]
+    # "vip" is the tenant's VIP (matched regardless of case); Newsletter is created once.
+    assert sorted(db.rows("SELECT name FROM crm_tag WHERE tenant_id = ?", tid)) == [("Newsletter",), ("VIP",)]
+    assert sorted(db.rows("SELECT t.name, COUNT(*) FROM crm_customer_tag l JOIN crm_tag t ON t.id = l.tag_id "
+                          "WHERE l.tenant_id = ? GROUP BY t.name", tid)) == [("Newsletter", 1), ("VIP", 2)]
+    assert summary(db.import_("customers", path, slug)) == counts(unchanged=2, failed=3)
+    # A new tag or birthday for a stored customer: skipped, or added with --on-conflict update (never removed).
+    more = write_csv(tmp_path / "more.csv", ["email", "birthday", "tags"],
+                     [["ana@example.pt", "", "NEWSLETTER;Wholesale"], ["bo@example.se", "1991-01-01", "vip"]])
+    assert summary(db.import_("customers", more, slug)) == counts(skipped=2)
+    assert summary(db.import_("customers", more, slug, "--on-conflict", "update")) == counts(updated=2)
+    assert sorted(db.rows("SELECT t.name, COUNT(*) FROM crm_customer_tag l JOIN crm_tag t ON t.id = l.tag_id "
+                          "WHERE l.tenant_id = ? GROUP BY t.name", tid)) == [
+        ("Newsletter", 1), ("VIP", 3), ("Wholesale", 1)]
+    birthdays = db.rows("SELECT birthday FROM crm_customer WHERE tenant_id = ? AND birthday IS NOT NULL "
+                        "ORDER BY birthday", tid)
+    assert [str(b) for (b,) in birthdays] == ["1964-04-04", "1991-01-01"]
+    assert summary(db.import_("customers", more, slug)) == counts(unchanged=2)

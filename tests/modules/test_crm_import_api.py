@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -201,3 +202,64 @@ async def test_orders_with_one_row_per_line(api: Api, rt: Any, tenant: TenantFix
     view = await api.data("query($id: ID!) { node(id: $id) { ... on Order { lines { sku quantity unitPrice { amount } } } } }",
                           {"id": to_global_id(OrderType, o1.id)}, token=tenant.token)
     assert view["node"]["lines"][1] == {"sku": "CAP", "quantity": 3, "unitPrice": {"amount": "5.00"}}
+
+
+async def test_a_channel_column_names_each_rows_channel_in_the_callers_tenant(
+        api: Api, rt: Any, tenant: TenantFixture, other_tenant: TenantFixture) -> None:
+    amazon = await SalesChannel.create(tenant_id=tenant.id, platform="amazon", name="Amazon DE")
+    ebay = await SalesChannel.create(tenant_id=tenant.id, platform="ebay", name="eBay DE")
+    await SalesChannel.create(tenant_id=other_tenant.id, platform="ebay", name="eBay UK")
+    content = (b"external_id,email,channel\n"
+               b"M1,m1@example.com,Amazon DE\n"
+               b"M1,m2@example.com,EBAY DE\n"
+               b"M3,m3@example.com,eBay UK\n"
+               b"M4,m4@example.com,\n"
+               b"M5,m5@example.com,Otto\n")
+    job = await finished(api, rt, tenant.token, (await start(
+        api, tenant.token, "importCustomers", "multichannel.csv", content))["job"]["id"])
+    assert job["status"] == "DONE" and job["counts"]["created"] == 2 and job["counts"]["failed"] == 3, job
+    assert sorted(await CustomerIdentity.filter(tenant_id=tenant.id).values_list("channel_id", "external_id")) == \
+        sorted([(amazon.id, "M1"), (ebay.id, "M1")])
+    table = await _report(api, job)
+    assert [(r[1], r[-1].split(" [")[-1]) for r in table[1:]] == [
+        ("M3", "CHANNEL_NOT_FOUND]"), ("M4", "CHANNEL_REQUIRED]"), ("M5", "CHANNEL_NOT_FOUND]")]
+    assert await SalesChannel.filter(tenant_id=tenant.id).count() == 2  # unknown names are refused, not created
+    # With channelId, an empty cell is that channel's.
+    job = await finished(api, rt, tenant.token, (await start(
+        api, tenant.token, "importCustomers", "multichannel.csv", content,
+        channelId=to_global_id(SalesChannelType, amazon.id)))["job"]["id"])
+    assert job["counts"] == {"created": 1, "updated": 0, "unchanged": 2, "skipped": 0, "failed": 2}
+    assert await CustomerIdentity.filter(tenant_id=tenant.id, channel_id=amazon.id, external_id="M4").exists()
+
+
+def _xlsx(rows: list[list[Any]]) -> bytes:
+    book = openpyxl.Workbook()
+    for row in rows:
+        book.active.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+async def test_spreadsheet_date_cells_are_dates(api: Api, rt: Any, tenant: TenantFixture) -> None:
+    data = await api.data(FIELD, {"i": {"key": "since", "label": "Since", "type": "DATE"}}, token=tenant.token)
+    assert data["createCustomField"]["errors"] == []
+    # openpyxl reads a date cell as a datetime at midnight; CSV files exported from it say 2020-01-01T00:00:00.
+    content = _xlsx([["email", "custom.since"], ["a@example.com", datetime(2020, 1, 1)],
+                     ["b@example.com", "2021-02-03T00:00:00"], ["c@example.com", datetime(2021, 2, 3, 10, 30)],
+                     ["d@example.com", "2021-02-30"]])
+    job = await finished(api, rt, tenant.token, (await start(
+        api, tenant.token, "importCustomers", "c.xlsx", content))["job"]["id"])
+    assert job["counts"]["created"] == 2 and job["counts"]["failed"] == 2, job
+    by_name = {c.custom_fields.get("since") for c in await Customer.filter(tenant_id=tenant.id)}
+    assert by_name == {"2020-01-01", "2021-02-03"}
+    table = await _report(api, job)
+    assert [r[-1].split(" [")[-1] for r in table[1:]] == ["INVALID_TYPE]", "INVALID_TYPE]"]
+    # Datetime columns take them as they are (without an offset: UTC).
+    orders = _xlsx([["external_id", "customer_email", "currency", "total", "placed_at", "paid_at"],
+                    ["X1", "a@example.com", "EUR", 10, datetime(2026, 1, 2), datetime(2026, 1, 2, 9, 15)]])
+    job = await finished(api, rt, tenant.token, (await start(
+        api, tenant.token, "importOrders", "o.xlsx", orders))["job"]["id"])
+    assert job["counts"]["created"] == 1, job
+    order = await Order.get(tenant_id=tenant.id, external_id="X1")
+    assert (order.placed_at, order.paid_at) == (datetime(2026, 1, 2, tzinfo=UTC), datetime(2026, 1, 2, 9, 15, tzinfo=UTC))

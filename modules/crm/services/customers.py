@@ -53,6 +53,13 @@ class CustomerData:
         self.given = {k: v for k, v in self.__dict__.items() if k != "given" and v is not UNSET}
 
 
+def check_birthday(birthday: Any, path: Sequence[str]) -> date:
+    """A birthday is a past date after 1900 (the API's and the importer's rule)."""
+    if not isinstance(birthday, date) or birthday > date.today() or birthday.year < 1900:
+        raise crm_error("INVALID_BIRTHDAY", N_("A birthday is a past date after 1900."), list(path))
+    return birthday
+
+
 def _validate(data: CustomerData, current: Customer | None, definitions: Mapping[str, CustomField]
               ) -> tuple[dict[str, Any], dict[str, list[str]]]:
     """Every field's mistakes at once; `definitions` are the tenant's custom fields (loaded by the caller)."""
@@ -72,10 +79,8 @@ def _validate(data: CustomerData, current: Customer | None, definitions: Mapping
             values[name] = None if not given[name] else validation.collect(errors, check, given[name], [name])
     if "birthday" in given:
         birthday = given["birthday"]
-        if birthday is not None and (not isinstance(birthday, date) or birthday > date.today()
-                                     or birthday.year < 1900):
-            errors.append(crm_error("INVALID_BIRTHDAY", N_("A birthday is a past date after 1900."),
-                                    ["birthday"]))
+        if birthday is not None:
+            validation.collect(errors, check_birthday, birthday, ["birthday"])
         values["birthday"] = birthday
     for name, allowed in (("tier", TIERS), ("stage", STAGES)):
         if name in given:

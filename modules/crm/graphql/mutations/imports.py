@@ -41,14 +41,15 @@ class ImportConflict(Enum):
 class ImportFileInput:
     file: Upload
     channel_id: strawberry.ID | None = strawberry.field(
-        default=None, description="The sales channel the file's external ids belong to.")
+        default=None, description="The sales channel the file's external ids belong to; a `channel` column may "
+                                  "name another one of yours per row (an empty cell: this one).")
     dry_run: bool = strawberry.field(default=False, description="Validate and count only: nothing is written.")
     on_conflict: ImportConflict = strawberry.field(
         default=ImportConflict.SKIP, description="What to do with a row that matches an existing record and "
                                                  "differs from it.")
 
 
-@strawberry.type
+@strawberry.type(description="Customers or orders, not rows: an order given as several line rows counts once.")
 class ImportCounts:
     created: int = 0
     updated: int = 0
@@ -68,8 +69,10 @@ class ImportJob:
     processed_rows: int
     progress_percent: int
     counts: ImportCounts
-    good_rows: int = strawberry.field(description="Rows created, updated, unchanged or skipped.")
-    bad_rows: int = strawberry.field(description="Rows refused: see the error report.")
+    good_rows: int = strawberry.field(description="Customers or orders created, updated, unchanged or skipped "
+                                                  "(an order of several line rows counts once).")
+    bad_rows: int = strawberry.field(description="Customers or orders refused (an order of several line rows "
+                                                 "counts once): every row of each is in the error report.")
     errors: list[UserError] = strawberry.field(description="Why a FAILED import was refused as a whole.")
     error_report_url: str | None = strawberry.field(
         description="When DONE with bad rows: the XLSX of those rows and why, signed and valid 15 minutes.")

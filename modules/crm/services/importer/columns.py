@@ -6,28 +6,35 @@ columns (sku, product_name, quantity, unit_price: one row per order line, see do
 A row gives its values as strings (`""` for an empty cell); `validate_*` returns the clean values
 or the row's errors (every bad cell at once). Contact values come back normalised (lower-case
 e-mail, E.164 phone), never encrypted here: the writer encrypts.
+A `channel` column names each row's sales channel (a multichannel tool's export); an empty cell, or
+a file without it, means the file's channel (--channel). `channel_id` and `has_channel` in the clean
+values say which: has_channel without a channel_id is the file's channel, not created yet.
 """
 
 from __future__ import annotations
 
+import contextlib
+import re
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from core import money, validation
 from core.errors import UserFacingError, UserFacingErrors
 from core.i18n import N_
-from modules.crm.models import CustomField
+from modules.crm.models import CustomField, Tag
 from modules.crm.models.customer import TIERS
 from modules.crm.models.order import ORDER_STATUSES
 from modules.crm.services.custom_fields import parse_text
+from modules.crm.services.customers import check_birthday
 
 MAX_COLUMNS = 500
 MAX_CELL = 1000  # characters; longer cells are a row error (the widest column is 255)
 
 
-def err(code: str, message: str, column: str | None = None, **params: object) -> UserFacingError:
+def err(code: str, message: str, column: str | None = None, /, **params: object) -> UserFacingError:
+    """A row or file error at `column`; keyword arguments are the message's parameters (`column=` too)."""
     return UserFacingError(code, message, field=[column] if column else None, params=params, domain="crm")
 
 
@@ -39,18 +46,20 @@ class Spec:
     one_of: tuple[str, ...]  # at least one of these must be in the header
 
 
-CUSTOMERS = Spec("customers", ("external_id", "email", "phone", "first_name", "last_name", "country", "language",
-                               "currency", "tier"), (), ("external_id", "email"))
+CUSTOMERS = Spec("customers", ("external_id", "channel", "email", "phone", "first_name", "last_name", "country",
+                               "language", "currency", "tier", "birthday", "tags"), (), ("external_id", "email"))
 LINE_COLUMNS = ("sku", "product_name", "quantity", "unit_price")
-ORDERS = Spec("orders", ("external_id", "number", "customer_external_id", "customer_email", "status", "currency",
-                         "total", "subtotal", "shipping", "tax", "discount", "placed_at", "paid_at", "shipped_at",
-                         "delivered_at", "carrier", "tracking_number", *LINE_COLUMNS),
+ORDERS = Spec("orders", ("external_id", "channel", "number", "customer_external_id", "customer_email", "status",
+                         "currency", "total", "subtotal", "shipping", "tax", "discount", "placed_at", "paid_at",
+                         "shipped_at", "delivered_at", "carrier", "tracking_number", *LINE_COLUMNS),
               ("external_id", "currency", "total", "placed_at"), ("customer_external_id", "customer_email"))
 SPECS = {"customers": CUSTOMERS, "orders": ORDERS}
 AMOUNTS = ("total", "subtotal", "shipping", "tax", "discount")
 CUSTOM = "custom."  # prefix of a custom field's column
 MAX_QUANTITY = 1_000_000
 DATES = ("placed_at", "paid_at", "shipped_at", "delivered_at")
+TAG_SEPARATORS = re.compile(r"[;,]")
+MAX_TAG = Tag._meta.fields_map["name"].max_length  # type: ignore[attr-defined]
 
 
 def normalise_header(name: str) -> str:
@@ -86,9 +95,10 @@ def check_header(spec: Spec, header: Sequence[str], channel: str | None,
         errors.append(err("MISSING_COLUMNS", N_("The file needs at least one of these columns: {columns}."),
                           columns=", ".join(spec.one_of)))
     needs_channel = "external_id" if spec.kind == "customers" else "customer_external_id"
-    if needs_channel in names and not channel:
-        errors.append(err("CHANNEL_REQUIRED", N_("The column {column} needs --channel NAME (the sales channel "
-                                                 "those ids belong to)."), column=needs_channel))
+    if needs_channel in names and not channel and "channel" not in names:
+        errors.append(err("CHANNEL_REQUIRED", N_("The column {column} needs the sales channel those ids belong "
+                                                 "to: --channel NAME (channelId through the API), or a channel "
+                                                 "column."), needs_channel, column=needs_channel))
     if errors:
         raise UserFacingErrors(errors)
     return names
@@ -103,7 +113,7 @@ def _text(errors: list[UserFacingError], values: dict[str, str], name: str, max_
 
 
 def _optional(errors: list[UserFacingError], values: dict[str, str], name: str,
-              check: Callable[..., str], *args: Any) -> str | None:
+              check: Callable[..., Any], *args: Any) -> Any:
     raw = values.get(name, "").strip()
     if not raw:
         return None
@@ -121,13 +131,77 @@ def _custom(errors: list[UserFacingError], values: dict[str, str], defs: Mapping
     out: dict[str, Any] = {}
     for name, raw in values.items():
         if name.startswith(CUSTOM) and raw.strip():
-            value = validation.collect(errors, parse_text, defs[name[len(CUSTOM):]], raw.strip(), [name])
+            definition, text = defs[name[len(CUSTOM):]], raw.strip()
+            if definition.type == "date":  # a spreadsheet's date cell reads as midnight; else as given
+                with contextlib.suppress(UserFacingError):
+                    text = parse_date(text, [name]).isoformat()
+            value = validation.collect(errors, parse_text, definition, text, [name])
             if value is not None:
                 out[name[len(CUSTOM):]] = value
     return out
 
 
-def validate_customer(values: dict[str, str], channel: bool,
+class ByName:
+    """Ids by name, matched case-insensitively with an exact match first (a tenant's channels, tags)."""
+
+    def __init__(self, names: Mapping[str, int]) -> None:
+        self.exact: dict[str, int] = {}
+        self.folded: dict[str, int] = {}
+        for name, item_id in sorted(names.items(), key=lambda item: item[1]):
+            self.add(name, item_id)
+
+    def add(self, name: str, item_id: int) -> None:
+        self.exact[name] = item_id
+        self.folded.setdefault(name.casefold(), item_id)
+
+    def get(self, name: str) -> int | None:
+        return self.exact.get(name, self.folded.get(name.casefold()))
+
+
+class Channels(ByName):
+    """The tenant's sales channels by name, for a row's `channel` cell, and the file's channel
+    (--channel), which may not exist yet."""
+
+    def __init__(self, names: Mapping[str, int], file_name: str | None = None, file_id: int | None = None) -> None:
+        super().__init__(names)
+        self.file_name, self.file_id = file_name, file_id
+
+    def resolve(self, name: str, column: str) -> tuple[bool, int | None]:
+        """(has a channel, its id) for a row whose channel cell is `name` (empty: the file's channel);
+        raises CHANNEL_NOT_FOUND for a name the tenant does not have. Never creates a channel."""
+        if not name or (self.file_name is not None and name.casefold() == self.file_name.casefold()):
+            return self.file_name is not None, self.file_id
+        channel_id = self.get(name)
+        if channel_id is None:
+            raise err("CHANNEL_NOT_FOUND", N_("No sales channel named {name} in this account: create it first, "
+                                              "or correct the name."), column, name=name[:100])
+        return True, channel_id
+
+
+def _channel(errors: list[UserFacingError], out: dict[str, Any], values: dict[str, str], channels: Channels,
+             needs: str) -> None:
+    """The row's channel (`has_channel`, `channel_id`); the column `needs` (an external id) needs one."""
+    resolved = validation.collect(errors, channels.resolve, values.get("channel", "").strip(), "channel")
+    out["has_channel"], out["channel_id"] = resolved or (False, None)
+    if resolved is not None and not out["has_channel"] and out[needs]:
+        errors.append(err("CHANNEL_REQUIRED", N_("The column {column} needs the sales channel those ids belong "
+                                                 "to: --channel NAME (channelId through the API), or a channel "
+                                                 "column."), "channel", column=needs))
+
+
+def _tags(errors: list[UserFacingError], values: dict[str, str]) -> list[str]:
+    """The `tags` cell's names (separated by `;` or `,`), once each whatever their case."""
+    names: dict[str, str] = {}
+    for part in TAG_SEPARATORS.split(values.get("tags", "")):
+        name = part.strip()
+        if len(name) > MAX_TAG:
+            errors.append(err("INVALID_NAME", N_("A tag name has 1 to 50 characters."), "tags"))
+        elif name:
+            names.setdefault(name.casefold(), name)
+    return list(names.values())
+
+
+def validate_customer(values: dict[str, str], channels: Channels,
                       defs: Mapping[str, CustomField] | None = None) -> dict[str, Any]:
     """Clean customer values (None: cell empty, leave as is; `custom`: the custom field values given);
     raises UserFacingErrors."""
@@ -144,8 +218,13 @@ def validate_customer(values: dict[str, str], channel: bool,
         "currency": _optional(errors, values, "currency", validation.currency),
         "email": _optional(errors, values, "email", validation.email),
         "tier": None,
+        "birthday": _optional(errors, values, "birthday", parse_date),
+        "tags": _tags(errors, values),
         "custom": _custom(errors, values, defs or {}),
     }
+    if out["birthday"] is not None:
+        out["birthday"] = validation.collect(errors, check_birthday, out["birthday"], ["birthday"])
+    _channel(errors, out, values, channels, "external_id")
     phone = values.get("phone", "").strip()
     out["phone"] = validation.collect(errors, validation.phone, phone, out["country"], ["phone"]) if phone else None
     tier = values.get("tier", "").strip().lower()
@@ -153,16 +232,34 @@ def validate_customer(values: dict[str, str], channel: bool,
         if tier not in TIERS:
             errors.append(err("INVALID_CHOICE", N_("Choose one of: {choices}."), "tier", choices=", ".join(TIERS)))
         out["tier"] = tier
-    if not out["email"] and not (channel and out["external_id"]) and not errors:
-        errors.append(err("KEY_REQUIRED", N_("A row needs an e-mail, or an external_id with --channel."),
+    if not out["email"] and not (out["has_channel"] and out["external_id"]) and not errors:
+        errors.append(err("KEY_REQUIRED", N_("A row needs an e-mail, or an external_id and its sales channel."),
                           "email"))
     if errors:
         raise UserFacingErrors(errors)
     return out
 
 
+def parse_date(value: str, field: Sequence[str]) -> date:
+    """An ISO 8601 date (`1964-04-04`), or a date and time at midnight as a spreadsheet's date cell is
+    read (`1964-04-04T00:00:00`, `1964-04-04 00:00`, openpyxl's datetime): another time of day is refused,
+    the column taking a date only."""
+    text = value.strip()
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        raise UserFacingError("INVALID_DATE", N_("{value} is not an ISO 8601 date (1964-04-04)."),
+                              field=list(field), params={"value": value[:40]}, domain="crm") from None
+    if parsed.time() != time(0):
+        raise UserFacingError("DATE_WITH_TIME", N_("{value} has a time of day: this column takes a date only "
+                                                   "(1964-04-04)."),
+                              field=list(field), params={"value": value[:40]}, domain="crm")
+    return parsed.date()
+
+
 def parse_datetime(value: str, field: Sequence[str]) -> datetime:
-    """ISO 8601 (`2026-03-01T10:15:00+01:00`, `...Z`, `2026-03-01`); without an offset, UTC."""
+    """ISO 8601 (`2026-03-01T10:15:00+01:00`, `...Z`, `2026-03-01`, a spreadsheet's date and time cell
+    `2026-03-01T10:15:00`); without an offset, UTC."""
     try:
         parsed = datetime.fromisoformat(value.strip())
     except ValueError:
@@ -196,7 +293,7 @@ def _line(errors: list[UserFacingError], values: dict[str, str], currency: str |
             "unit_price": unit_price}
 
 
-def validate_order(values: dict[str, str]) -> dict[str, Any]:
+def validate_order(values: dict[str, str], channels: Channels) -> dict[str, Any]:
     """Clean order values; with line columns, `line` holds the row's order line. Raises UserFacingErrors."""
     errors: list[UserFacingError] = []
     _reject_long_cells(errors, values)
@@ -211,6 +308,7 @@ def validate_order(values: dict[str, str]) -> dict[str, Any]:
     }
     if not out["external_id"]:
         errors.append(err("REQUIRED", N_("This value is required."), "external_id"))
+    _channel(errors, out, values, channels, "customer_external_id")
     out["number"] = _text(errors, values, "number", 64) or out["external_id"]
     if not out["customer_external_id"] and not out["customer_email"] and "customer_email" not in {
             e.field[0] for e in errors if e.field}:

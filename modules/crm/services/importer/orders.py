@@ -1,7 +1,8 @@
 """One batch of orders: find each order's customer in the tenant, match, compare, write.
 
-Key: (tenant, channel, external_id); without --channel, orders with no channel in the tenant.
-The customer is found by customer_external_id (an identity on --channel) or else by the blind index
+Key: (tenant, channel, external_id), the channel being the row's (its `channel` cell or --channel);
+a row without one matches the tenant's orders that have no channel.
+The customer is found by customer_external_id (an identity on the row's channel) or else by the blind index
 of customer_email, always within the tenant: a customer of another tenant is never found, and an
 order whose customer is not found is a row error. A file with line columns (lines.py) gives each order
 its lines: they are compared with the stored ones, and replace them on update; products are matched by
@@ -29,6 +30,11 @@ LINE = ("id", "tenant_id", "order_id", "product_id", "sku", "name", "quantity", 
 PRODUCT = ("id", "tenant_id", "sku", "name", "category")
 
 Line = tuple[str, str, int, int]  # sku, name, quantity, unit price (minor units)
+Key = tuple[bool, int | None, str]  # has a channel, its id (None: a new --channel), external id
+
+
+def _key(values: dict[str, Any]) -> Key:
+    return values["has_channel"], values["channel_id"], values["external_id"]
 
 
 def _lines(values: dict[str, Any]) -> list[Line]:
@@ -85,23 +91,24 @@ async def write_orders(w: Writer, ctx: Context, rows: list[Row]) -> Counts:
     counts = Counts()
     tid = ctx.tenant_id
     unique: list[Row] = []
-    seen: dict[str, int] = {}
+    seen: dict[Key, int] = {}
     for row in rows:
-        external_id = row.values["external_id"]
-        if external_id in seen:
+        key = _key(row.values)
+        if key in seen:
             ctx.fail(row, [err("DUPLICATE_ROW", N_("The same order is on row {line} of this file."), "external_id",
-                               line=seen[external_id])])
+                               line=seen[key])])
             counts.failed += 1
             continue
-        seen[external_id] = row.line
+        seen[key] = row.line
         unique.append(row)
 
-    by_external: dict[str, int] = {}
-    wanted = sorted({r.values["customer_external_id"] for r in unique if r.values["customer_external_id"]})
-    if wanted and ctx.channel_id is not None:
-        by_external = {e: int(c) for e, c in await w.fetch(
-            "SELECT external_id, customer_id FROM crm_identity WHERE tenant_id = ? AND channel_id = ? "
-            "AND external_id IN ?", tid, ctx.channel_id, wanted)}
+    by_external: dict[tuple[int, str], int] = {}
+    wanted = [r.values for r in unique if r.values["customer_external_id"] and r.values["channel_id"] is not None]
+    if wanted:
+        by_external = {(int(ch), e): int(c) for ch, e, c in await w.fetch(
+            "SELECT channel_id, external_id, customer_id FROM crm_identity WHERE tenant_id = ? AND channel_id IN ? "
+            "AND external_id IN ?", tid, sorted({v["channel_id"] for v in wanted}),
+            sorted({v["customer_external_id"] for v in wanted}))}
     for r in unique:
         r.values["email_hash"] = contact_hash("email", r.values["customer_email"]) \
             if r.values["customer_email"] else None
@@ -110,7 +117,8 @@ async def write_orders(w: Writer, ctx: Context, rows: list[Row]) -> Counts:
     ready: list[Row] = []
     for r in unique:
         v = r.values
-        customer = by_external.get(v["customer_external_id"] or "") or by_email.get(v["email_hash"] or "")
+        customer = by_external.get((v["channel_id"], v["customer_external_id"] or "")) \
+            or by_email.get(v["email_hash"] or "")
         if customer is None:
             column = "customer_external_id" if v["customer_external_id"] else "customer_email"
             ctx.fail(r, [err("CUSTOMER_NOT_FOUND", N_("No such customer in this tenant (import the customers "
@@ -120,21 +128,25 @@ async def write_orders(w: Writer, ctx: Context, rows: list[Row]) -> Counts:
         v["customer_id"] = customer
         ready.append(r)
 
-    channel = "channel_id = ?" if ctx.channel_id is not None else "channel_id IS NULL"
-    channel_args = [ctx.channel_id] if ctx.channel_id is not None else []
-    existing: dict[str, tuple[int, dict[str, Any]]] = {}
-    if ready and (ctx.channel_id is not None or not ctx.channel_given):
-        for rec in await w.fetch(f"SELECT external_id, id, {', '.join(COMPARED)} FROM crm_order "  # noqa: S608
-                               f"WHERE tenant_id = ? AND {channel} AND external_id IN ?",
-                               tid, *channel_args, [r.values["external_id"] for r in ready]):
-            existing[rec[0]] = (int(rec[1]), {n: _stored(n, x) for n, x in zip(COMPARED, rec[2:], strict=True)})
+    existing: dict[Key, tuple[int, dict[str, Any]]] = {}
+    channel_ids = sorted({r.values["channel_id"] for r in ready if r.values["channel_id"] is not None})
+    where = (["channel_id IN ?"] if channel_ids else []) + (
+        ["channel_id IS NULL"] if any(not r.values["has_channel"] for r in ready) else [])
+    if where:  # a new --channel has no orders yet
+        sql = (f"SELECT channel_id, external_id, id, {', '.join(COMPARED)} FROM crm_order "  # noqa: S608
+               f"WHERE tenant_id = ? AND ({' OR '.join(where)}) AND external_id IN ?")
+        for rec in await w.fetch(sql, tid, *([channel_ids] if channel_ids else []),
+                                 [r.values["external_id"] for r in ready]):
+            channel_id = None if rec[0] is None else int(rec[0])
+            existing[(channel_id is not None, channel_id, rec[1])] = (
+                int(rec[2]), {n: _stored(n, x) for n, x in zip(COMPARED, rec[3:], strict=True)})
     new: list[Row] = []
     updates: list[tuple[Any, ...]] = []
     relined: list[tuple[int, str, list[Line]]] = []  # orders whose lines are written: id, currency, lines
     stored_lines = await _stored_lines(w, tid, [m[0] for m in existing.values()]) if ctx.lines else {}
     for r in ready:
         v = r.values
-        match = existing.get(v["external_id"])
+        match = existing.get(_key(v))
         if match is None:
             new.append(r)
             continue
@@ -149,11 +161,12 @@ async def write_orders(w: Writer, ctx: Context, rows: list[Row]) -> Counts:
             updates.append((*(v[n] for n in COMPARED), order_id, tid))
             if not same_lines:
                 relined.append((order_id, v["currency"], _lines(v)))
+    channels = [await ctx.row_channel(w, r.values) for r in new]
     if ctx.dry_run:
         counts.created += len(new)
         return counts
-    records = [(i, tid, ctx.channel_id, r.values["external_id"], *(r.values[n] for n in COMPARED))
-               for i, r in zip(await w.next_ids("crm_order", len(new)), new, strict=True)]
+    records = [(i, tid, channel_id, r.values["external_id"], *(r.values[n] for n in COMPARED))
+               for i, r, channel_id in zip(await w.next_ids("crm_order", len(new)), new, channels, strict=True)]
     written = await w.insert("crm_order", ORDER, records, conflict=("tenant_id", "channel_id", "external_id"))
     counts.created += written
     counts.skipped += len(records) - written  # written meanwhile by another import

@@ -18,7 +18,14 @@ from core.models import Tenant
 from core.tenancy import scoped
 from modules.crm.models import SalesChannel
 from modules.crm.services import custom_fields
-from modules.crm.services.importer.columns import SPECS, check_header, err, validate_customer, validate_order
+from modules.crm.services.importer.columns import (
+    SPECS,
+    Channels,
+    check_header,
+    err,
+    validate_customer,
+    validate_order,
+)
 from modules.crm.services.importer.context import Context, Counts, Row
 from modules.crm.services.importer.customers import write_customers
 from modules.crm.services.importer.lines import MAX_LINES, continued, group_orders, same_order
@@ -49,8 +56,9 @@ class ImportOptions:
 
 @dataclass
 class ImportResult:
-    counts: Counts
-    channel_created: bool = False
+    counts: Counts  # customers or orders (an order of several line rows counts once)
+    rows: int = 0  # data rows read
+    channel_created: bool = False  # --channel was new: created (dry run: would be) with its first record
     # (row, column, code) of the first bad rows: never a value, so safe to print
     samples: list[tuple[int, str, str]] = field(default_factory=list)
 
@@ -59,19 +67,16 @@ class InjectedFailure(RuntimeError):
     pass
 
 
-async def _channel(tenant_id: int, name: str | None, dry_run: bool) -> tuple[int | None, bool]:
+async def _channels(tenant_id: int, name: str | None) -> Channels:
+    """The tenant's channels, and the file's (--channel), checked: its id is None when the tenant has no
+    channel by that name (it is created with the first record that belongs to it: Context.file_channel)."""
+    names = {str(n): int(i) for n, i in await scoped(SalesChannel, tenant_id).values_list("name", "id")}
     if not name:
-        return None, False
+        return Channels(names)
     name = name.strip()
     if not name or len(name) > 100:
         raise err("INVALID_CHANNEL", N_("A channel name has 1 to 100 characters."), "channel")
-    channel = await scoped(SalesChannel, tenant_id).filter(name=name).first()
-    if channel is not None:
-        return channel.id, False
-    if dry_run:
-        return None, True
-    channel = await SalesChannel.create(tenant_id=tenant_id, platform="manual", name=name)
-    return channel.id, True
+    return Channels(names, name, names.get(name))
 
 
 async def run_import(opts: ImportOptions, progress: Progress | None = None) -> ImportResult:
@@ -91,7 +96,7 @@ async def run_import(opts: ImportOptions, progress: Progress | None = None) -> I
     try:
         custom_defs = await custom_fields.definitions(tenant.id) if opts.kind == "customers" else {}
         names = check_header(spec, table.header, opts.channel, custom_defs)
-        channel_id, result.channel_created = await _channel(tenant.id, opts.channel, opts.dry_run)
+        channels = await _channels(tenant.id, opts.channel)
         if opts.errors:
             report = ErrorReport(opts.errors, table.header)
 
@@ -102,7 +107,7 @@ async def run_import(opts: ImportOptions, progress: Progress | None = None) -> I
             for e in errors[: max(0, 5 - len(result.samples))]:
                 result.samples.append((row.line, e.field[0] if e.field else "", e.code))
 
-        ctx = Context(tenant.id, bool(opts.channel), channel_id, opts.on_conflict, opts.dry_run, fail,
+        ctx = Context(tenant.id, channels, opts.on_conflict, opts.dry_run, fail,
                       custom_defs=custom_defs, lines="sku" in names)
         write = write_customers if opts.kind == "customers" else write_orders
         fail_after = int(os.environ.get(FAIL_AFTER_ENV) or 0)
@@ -131,8 +136,8 @@ async def run_import(opts: ImportOptions, progress: Progress | None = None) -> I
                         values, mismatch = continued(names, order_first, values)
                         checked[-1][1].extend(mismatch)
                     try:
-                        row.values = (validate_customer(values, bool(opts.channel), custom_defs)
-                                      if opts.kind == "customers" else validate_order(values))
+                        row.values = (validate_customer(values, channels, custom_defs)
+                                      if opts.kind == "customers" else validate_order(values, channels))
                     except UserFacingErrors as exc:
                         checked[-1][1].extend(exc.errors)
                 if ctx.lines:
@@ -146,6 +151,7 @@ async def run_import(opts: ImportOptions, progress: Progress | None = None) -> I
                 async with writer.transaction():
                     counts.add(await write(writer, ctx, good))
                 result.counts.add(counts)
+                result.rows += len(batch)
                 progress.advance(len(batch))
                 batch.clear()
                 batches += 1
@@ -164,6 +170,7 @@ async def run_import(opts: ImportOptions, progress: Progress | None = None) -> I
             if batch:
                 await flush()
         progress.finish()
+        result.channel_created = ctx.channel_created
         if not opts.dry_run:
             await audit.record(opts.actor, tenant.id, "crm.import", "Import", opts.kind, None, {
                 "kind": opts.kind, "file": (opts.file_name or opts.path.name)[:200], "channel": opts.channel,
