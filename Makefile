@@ -18,13 +18,15 @@ install: $(STAMP)
 run: install
 	$(BIN)/sellercare serve
 
-test: test-sqlite test-postgres
+# The two databases' suites run side by side (one per core), each with its own Redis database.
+test: install
+	$(MAKE) -j2 --output-sync=target test-sqlite test-postgres
 
 test-sqlite: install
-	SELLERCARE_TEST_DB=sqlite $(BIN)/pytest
+	SELLERCARE_TEST_DB=sqlite TEST_REDIS_URL=redis://127.0.0.1:6379/8 $(BIN)/pytest
 
 test-postgres: install
-	SELLERCARE_TEST_DB=postgres $(BIN)/pytest
+	SELLERCARE_TEST_DB=postgres TEST_REDIS_URL=redis://127.0.0.1:6379/9 $(BIN)/pytest
 
 lint: install
 	$(BIN)/ruff check .

@@ -33,10 +33,21 @@ def test_cli_sets_up_tenants_users_and_modules(tmp_path: Path) -> None:
                "--role", "supervisor", SELLERCARE_PASSWORD="long enough secret")
     assert user.returncode == 0 and "with roles: supervisor" in user.stdout
     assert "long enough secret" not in user.stdout + user.stderr
+    # The same rules as the API: an existing account is never given a password or a membership.
+    assert run(tmp_path, "tenants", "create", "acme-us", "Acme US").returncode == 0
+    squat = run(tmp_path, "users", "create", "--tenant", "acme-us", "--email", "ops@acme.test",
+                SELLERCARE_PASSWORD="another password")
+    assert squat.returncode == 2 and "already has an account" in squat.stderr
+    invited = run(tmp_path, "users", "invite", "--tenant", "acme-us", "--email", "ops@acme.test",
+                  "--role", "agent")
+    assert invited.returncode == 0 and "accept-invitation?token=sci_" in invited.stdout
+    bad_role = run(tmp_path, "users", "invite", "--tenant", "acme-us", "--email", "x@acme.test",
+                   "--role", "nosuch")
+    assert bad_role.returncode == 2 and "no role named nosuch" in bad_role.stderr
     missing = run(tmp_path, "users", "create", "--tenant", "nope", "--email", "a@b.test",
                   SELLERCARE_PASSWORD="long enough secret")
     assert missing.returncode == 2 and "no tenant with slug 'nope'" in missing.stderr
     unknown = run(tmp_path, "modules", "install", "does_not_exist")
     assert unknown.returncode == 2 and "no module named 'does_not_exist'" in unknown.stderr
-    for result in (taken, bad, missing, unknown):
+    for result in (taken, bad, squat, bad_role, missing, unknown):
         assert "Traceback" not in result.stderr
