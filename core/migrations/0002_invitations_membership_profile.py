@@ -28,7 +28,7 @@ class Migration(migrations.Migration):
                 ('revoked_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
             ],
-            options={'table': 'core_invitation', 'app': 'core', 'indexes': [Index(fields=['tenant', 'email']), Index(fields=['tenant', 'id'])], 'pk_attr': 'id'},
+            options={'table': 'core_invitation', 'app': 'core', 'indexes': [Index(fields=['tenant_id', 'email']), Index(fields=['tenant_id', 'id'])], 'pk_attr': 'id'},
             bases=['TenantModel'],
         ),
         ops.AddField(
@@ -48,7 +48,7 @@ class Migration(migrations.Migration):
         ),
         ops.AddIndex(
             model_name='Membership',
-            index=Index(fields=['tenant', 'user']),
+            index=Index(fields=['tenant_id', 'user_id']),
         ),
         # What a tenant showed of a person (name, last login) becomes that membership's own.
         ops.RunSQL(

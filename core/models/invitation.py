@@ -31,4 +31,4 @@ class Invitation(TenantModel):
 
     class Meta:
         table = "core_invitation"
-        indexes = (("tenant", "email"), ("tenant", "id"))
+        indexes = (("tenant_id", "email"), ("tenant_id", "id"))

@@ -40,4 +40,4 @@ class Membership(Model):
     class Meta:
         table = "core_membership"
         unique_together = (("user", "tenant"),)
-        indexes = (("tenant", "user"),)
+        indexes = (("tenant_id", "user_id"),)
