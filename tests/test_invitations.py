@@ -160,3 +160,19 @@ async def test_inviting_with_a_role_beyond_your_own_is_refused(api: Api, rt: Any
         "mutation($i: InviteUserInput!) { inviteUser(input: $i) { errors { code } } }",
         {"i": {"email": _email(), "roleIds": [role_id]}}, token=token))["inviteUser"]
     assert ok["errors"] == []
+
+
+async def test_an_invitations_page_costs_the_same_queries_whatever_its_size(api: Api, rt: Any) -> None:
+    from tests.querycount import count_queries
+
+    t = await make_tenant(api, rt)
+    agent = to_global_id(RoleType, (await RoleType.scope(t.id).get(name="agent")).id)
+    for _ in range(8):
+        assert (await invite(api, t, _email(), "", [agent]))["errors"] == []
+    page = "query($n: Int) { invitations(first: $n) { edges { node { email roles { name } invitedBy { email } } } } }"
+    await api.data(page, {"n": 1}, token=t.token)  # warm the permission cache
+    with count_queries() as small:
+        assert len((await api.data(page, {"n": 2}, token=t.token))["invitations"]["edges"]) == 2
+    with count_queries() as large:
+        assert len((await api.data(page, {"n": 8}, token=t.token))["invitations"]["edges"]) == 8
+    assert len(small) == len(large), large

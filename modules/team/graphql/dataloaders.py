@@ -28,6 +28,15 @@ def roles_by_user(info: Info) -> DataLoader[int, list[Role]]:
     return loader_grouped(info, "team.roles_by_user", _roles)
 
 
+async def _visible_roles(tenant_id: int, ids: list[int]) -> list[Role]:
+    return list(await visible_roles(tenant_id).filter(id__in=ids))
+
+
+def roles_by_id(info: Info) -> DataLoader[int, Role | None]:
+    """Roles the caller's tenant can see, by id (None when gone or another tenant's)."""
+    return loader_by_id(info, "team.roles_by_id", _visible_roles)
+
+
 def grants_by_role(info: Info) -> DataLoader[tuple[int | None, str], list[str]]:
     tenant_id = info.context.tenant_id
 

@@ -197,7 +197,7 @@ class InvitationType(ScopedNode):
 
     @strawberry.field(description="The roles the invitee gets on accepting.")
     async def roles(self, info: Info) -> list[RoleType]:
-        rows = await visible_roles(info.context.tenant_id).filter(id__in=self.role_ids)
+        rows = [r for r in await dataloaders.roles_by_id(info).load_many(self.role_ids) if r is not None]
         return [RoleType.from_row(r) for r in sorted(rows, key=lambda r: r.name)]
 
     @strawberry.field
