@@ -98,7 +98,7 @@ from core.registry import Registry
 from core.runtime import Runtime
 from core.settings import Settings
 from core.identity import add_user, create_tenant
-from core.access.admin import set_grant, set_assignment
+from core.access.admin import assign_role_by_name, set_grant, set_assignment
 from core.auth.principal import Principal
 from core.identity import add_user
 from core.models import Role
@@ -109,8 +109,10 @@ async def main():
     rt = await Runtime.start(settings)
     tenant = await create_tenant("watch", "Watch")
     user = await add_user(tenant.id, "w@watch.test", "W", None)
+    admin = await add_user(tenant.id, "a@watch.test", "A", None)
+    await assign_role_by_name(tenant.id, admin.id, "admin")
     role = await Role.create(tenant_id=tenant.id, name="watched")
-    actor = Principal(user.id, tenant.id)
+    actor = Principal(admin.id, tenant.id)
     await set_assignment(rt, actor, user.id, role.id, True)
     other = subprocess.Popen([sys.executable, {str(ROOT / 'tests/fixtures/watch_permission.py')!r},
                               str(user.id), str(tenant.id), "team.user", "read", "20"],
