@@ -192,11 +192,14 @@ async def set_grant(rt: Runtime, actor: Principal, role_id: int, key: str, grant
     """Grant (or revoke) one permission to a tenant's role. Idempotent. A caller may change only
     grants it holds itself."""
     tid = actor.tenant_id
+    # What the actor holds is read before the transaction: a cold policy load runs in a task of
+    # its own, which on SQLite would wait for this transaction's connection for ever.
+    held = await _held(rt, actor)
     async with in_transaction():
         permission = _permission(rt, key)
         role = await role_for(tid, role_id)
         _editable(role)
-        if (permission.resource, permission.action) not in await _held(rt, actor):
+        if (permission.resource, permission.action) not in held:
             raise UserFacingError(
                 "PERMISSION_NOT_HELD",
                 N_("You can grant or revoke only permissions you hold yourself: {permission}."),
@@ -218,11 +221,11 @@ async def set_assignment(
 ) -> Role:
     """Assign (or unassign) a role to a member of the caller's tenant. Idempotent."""
     tid = actor.tenant_id
+    if not await Membership.filter(user_id=user_id, tenant_id=tid).exists():
+        raise UserFacingError("NOT_FOUND", N_("No such user."), field=["userId"])
+    role = await role_for(tid, role_id)
+    await ensure_can_assign(rt, actor, role)  # outside the transaction: see set_grant
     async with in_transaction():
-        if not await Membership.filter(user_id=user_id, tenant_id=tid).exists():
-            raise UserFacingError("NOT_FOUND", N_("No such user."), field=["userId"])
-        role = await role_for(tid, role_id)
-        await ensure_can_assign(rt, actor, role)
         rule = dict(ptype="g", domain=domain(tid), v0=user_subject(user_id),
                     v1=role_subject(role.name), v2="")
         if await _set_rule(rule, assigned):
