@@ -65,7 +65,9 @@ class SellercareGraphQL(GraphQL):
         # browsers on other origins may open a websocket only from the configured CORS origins.
         super().__init__(build_schema(rt.modules, rt.settings),
                          subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
-                         allowed_origins=rt.settings.cors_origins, **kwargs)
+                         allowed_origins=rt.settings.cors_origins,
+                         # A document in a URL lands in every proxy's access log, e-mails and all.
+                         allow_queries_via_get=False, **kwargs)
         self.rt = rt
 
     async def get_context(  # type: ignore[override]

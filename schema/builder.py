@@ -26,6 +26,7 @@ from strawberry.extensions import (
 )
 from strawberry.extensions.max_aliases import create_validator as alias_validator
 from strawberry.extensions.query_depth_limiter import create_validator as depth_validator
+from strawberry.types import ExecutionContext
 from strawberry.types.base import StrawberryObjectDefinition
 from strawberry.types.field import StrawberryField
 
@@ -34,6 +35,8 @@ from core.graphql.node import ScopedNode
 from core.graphql.permissions import SellercarePermission
 from core.registry import Module, RegistryError
 from core.settings import Settings
+from schema.error_log import log_errors
+from schema.input_text import LiteralTextRule, VariableText
 from schema.limits import cost_rule
 from schema.root import CoreQuery
 
@@ -130,6 +133,11 @@ class _ParserCache(ParserCache):
         yield
 
 
+class SellercareSchema(strawberry.Schema):
+    def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
+        log_errors(errors, execution_context)  # strawberry's own logs the document and messages
+
+
 def build_schema(modules: Sequence[Module], settings: Settings) -> strawberry.Schema:
     queries: list[tuple[str, type]] = [("core", CoreQuery)]
     mutations: list[tuple[str, type]] = []
@@ -155,6 +163,7 @@ def build_schema(modules: Sequence[Module], settings: Settings) -> strawberry.Sc
         depth_validator(settings.max_query_depth, None, None),
         alias_validator(settings.max_aliases),
         cost_rule(settings.max_cost, settings.max_page_size),
+        LiteralTextRule,
     ]
     # Factories: each request gets fresh extension instances (the parser and validation caches
     # live at module level in strawberry, shared across requests).
@@ -163,12 +172,13 @@ def build_schema(modules: Sequence[Module], settings: Settings) -> strawberry.Sc
         lambda: AddValidationRules(rules),
         lambda: _ParserCache(maxsize=1_000),
         lambda: ValidationCache(maxsize=1_000),
+        VariableText,
         lambda: MaskErrors(should_mask_error=lambda e: not is_client_error(e),
                            error_message="Internal error."),
     ]
     if settings.production:
         extensions.append(DisableIntrospection)
-    return strawberry.Schema(
+    return SellercareSchema(
         query=_merge_root("Query", queries),  # type: ignore[arg-type]
         mutation=_merge_root("Mutation", mutations),
         subscription=_merge_root("Subscription", subscriptions),

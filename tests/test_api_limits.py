@@ -123,3 +123,14 @@ async def test_token_limit(api: Api, rt: Any, tenant: TenantFixture) -> None:
     fields = " ".join(["__typename"] * (rt.settings.max_tokens + 10))
     body = await api.post("{ " + fields + " }", token=tenant.token)
     assert "token" in body["errors"][0]["message"].lower()
+
+
+async def test_the_standard_introspection_query_answers_without_errors(api: Api, tenant: TenantFixture) -> None:
+    """GraphiQL and code generators send exactly this; an input default they cannot print broke it."""
+    from graphql import get_introspection_query
+
+    body = await api.post(get_introspection_query(descriptions=True), token=tenant.token)
+    assert "errors" not in body or not body["errors"], body.get("errors")
+    types = {t["name"]: t for t in body["data"]["__schema"]["types"]}
+    working_hours = next(f for f in types["CreateTeamInput"]["inputFields"] if f["name"] == "workingHours")
+    assert working_hours["defaultValue"] == "null"

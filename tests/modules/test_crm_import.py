@@ -456,3 +456,19 @@ def test_birthday_and_tags_are_imported(db: Db, tmp_path: Path) -> None:
                         "ORDER BY birthday", tid)
     assert [str(b) for (b,) in birthdays] == ["1964-04-04", "1991-01-01"]
     assert summary(db.import_("customers", more, slug)) == counts(unchanged=2)
+
+
+def test_control_characters_fail_their_row_on_both_databases(db: Db, tmp_path: Path) -> None:
+    """PostgreSQL refuses NUL in text (SQLite would store it): the row is refused with its column named,
+    the other rows go in, on either database."""
+    slug, tid = db.tenant()
+    path = write_csv(tmp_path / "c.csv", ["email", "first_name", "last_name"],
+                     [["ok@example.com", "Ok", "Row"], ["nul@example.com", "Nu\x00l", "Row"],
+                      ["bell@example.com", "Bell", "\x07"], ["tab@example.com", "Tab\tbed", "Row"]])
+    report = tmp_path / "report.xlsx"
+    result = db.import_("customers", path, slug, "--errors", str(report))
+    assert summary(result) == counts(created=2, failed=2), result.stdout + result.stderr
+    reasons = [r[-1] for r in _report_rows(report)]
+    assert "first_name: " in reasons[0] and "INVALID_TEXT" in reasons[0] and "U+0000" in reasons[0]
+    assert "last_name: " in reasons[1] and "U+0007" in reasons[1]
+    assert db.count("crm_customer", tid) == 2

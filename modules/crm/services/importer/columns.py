@@ -23,6 +23,7 @@ from typing import Any
 from core import money, validation
 from core.errors import UserFacingError, UserFacingErrors
 from core.i18n import N_
+from core.text import codepoint, forbidden_character
 from modules.crm.models import CustomField, Tag
 from modules.crm.models.customer import TIERS
 from modules.crm.models.order import ORDER_STATUSES
@@ -120,10 +121,14 @@ def _optional(errors: list[UserFacingError], values: dict[str, str], name: str,
     return validation.collect(errors, check, raw, *args, [name])
 
 
-def _reject_long_cells(errors: list[UserFacingError], values: dict[str, str]) -> None:
+def _reject_bad_cells(errors: list[UserFacingError], values: dict[str, str]) -> None:
+    """Cells too long to be a value, or holding characters no text may (NUL, other controls)."""
     for name, value in values.items():
         if len(value) > MAX_CELL:
             errors.append(err("TOO_LONG", N_("At most {max} characters."), name, max=MAX_CELL))
+        elif (char := forbidden_character(value)) is not None:
+            errors.append(err("INVALID_TEXT", N_("The cell holds a character that text may not hold ({char})."),
+                              name, char=codepoint(char)))
 
 
 def _custom(errors: list[UserFacingError], values: dict[str, str], defs: Mapping[str, CustomField]) -> dict[str, Any]:
@@ -206,7 +211,7 @@ def validate_customer(values: dict[str, str], channels: Channels,
     """Clean customer values (None: cell empty, leave as is; `custom`: the custom field values given);
     raises UserFacingErrors."""
     errors: list[UserFacingError] = []
-    _reject_long_cells(errors, values)
+    _reject_bad_cells(errors, values)
     if errors:
         raise UserFacingErrors(errors)
     out: dict[str, Any] = {
@@ -296,7 +301,7 @@ def _line(errors: list[UserFacingError], values: dict[str, str], currency: str |
 def validate_order(values: dict[str, str], channels: Channels) -> dict[str, Any]:
     """Clean order values; with line columns, `line` holds the row's order line. Raises UserFacingErrors."""
     errors: list[UserFacingError] = []
-    _reject_long_cells(errors, values)
+    _reject_bad_cells(errors, values)
     if errors:
         raise UserFacingErrors(errors)
     out: dict[str, Any] = {

@@ -22,9 +22,10 @@ WRITE: list[type[BasePermission]] = [Requires("team.team", "write")]
 class CreateTeamInput:
     name: str
     timezone: str = "UTC"
-    working_hours: JSON = strawberry.field(
-        default_factory=dict,
-        description='By day: {"mon": [["09:00", "18:00"]], ...}; a missing day is off.')
+    # A JSON default of {} cannot be printed by introspection (graphql-core raises): null means none.
+    working_hours: JSON | None = strawberry.field(
+        default=None,
+        description='By day: {"mon": [["09:00", "18:00"]], ...}; a missing day is off; none: no hours.')
 
 
 @strawberry.input
@@ -95,7 +96,7 @@ class TeamMutations:
     @strawberry.mutation(permission_classes=WRITE)
     async def create_team(self, info: Info, input: CreateTeamInput) -> TeamPayload:  # noqa: A002
         return _team(await attempt(info, teams.create_team(
-            info.context.require_principal(), input.name, input.timezone, _hours(input.working_hours))))
+            info.context.require_principal(), input.name, input.timezone, _hours(input.working_hours or {}))))
 
     @strawberry.mutation(permission_classes=WRITE)
     async def update_team(self, info: Info, input: UpdateTeamInput) -> TeamPayload:  # noqa: A002
