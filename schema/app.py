@@ -40,6 +40,7 @@ from core.settings import Settings
 from schema.builder import build_schema
 from schema.http import BodyGuard
 from schema.limits import localize_errors
+from schema.uploads import takes_upload, upload_types
 from workers.embedded import InProcessWorker
 
 log = logging.getLogger(__name__)
@@ -69,6 +70,10 @@ class SellercareGraphQL(GraphQL):
                          # A document in a URL lands in every proxy's access log, e-mails and all.
                          allow_queries_via_get=False, **kwargs)
         self.rt = rt
+        self.uploads = upload_types(self.schema._schema)  # type: ignore[attr-defined]
+
+    def takes_upload(self, operations: dict[str, Any]) -> bool:
+        return takes_upload(operations, self.uploads, self.rt.settings.max_tokens)
 
     async def get_context(  # type: ignore[override]
         self, request: Request | WebSocket, response: TemporalResponse | Response | None
@@ -117,14 +122,17 @@ class SellercareGraphQL(GraphQL):
 
 def create_app(settings: Settings | None = None, registry: Registry | None = None) -> Starlette:
     settings = settings or Settings.from_env()
-    graphql_app = BodyGuard(_LazyGraphQL(), settings.max_body_bytes, settings.max_upload_bytes)
+    lazy = _LazyGraphQL()
+    graphql_app = BodyGuard(lazy, settings.max_body_bytes, settings.max_upload_bytes,
+                            accepts_upload=lambda operations: lazy.target is not None
+                            and lazy.target.takes_upload(operations))
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         rt = await Runtime.start(settings, registry)
         worker = InProcessWorker(rt) if settings.embedded else None
         app.state.rt = rt
-        graphql_app.app.target = SellercareGraphQL(  # type: ignore[attr-defined]
+        lazy.target = SellercareGraphQL(
             rt, graphql_ide=None if settings.production else "graphiql",
             # File uploads (GraphQL multipart request spec). Credentials travel only in the Authorization
             # header, which a cross-site form cannot send, so a multipart POST is no CSRF vector here.

@@ -5,12 +5,14 @@ nested array, or to invalid UTF-8; and nothing limits the body's size. This ASGI
 the body (at most `max_bytes`), checks it, and answers 400/413 with a GraphQL-shaped error.
 A multipart request (file uploads, the GraphQL multipart request spec) may be `max_upload_bytes`
 long; its `operations` part gets the same checks as a JSON body, its `map` must be an object of
-lists of paths.
+lists of paths, and its operation must take an `Upload` (schema.uploads).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from typing import Any
 
 from starlette.formparsers import MultiPartException
 from starlette.requests import Request
@@ -68,6 +70,8 @@ def check_body(body: bytes) -> str | None:
 
 MAX_UPLOAD_FILES = 10
 BAD_MULTIPART = N_("The multipart request cannot be read: send 'operations', 'map' and the files.")
+NOT_AN_UPLOAD = N_("Only an operation that uploads a file may be sent as multipart: send this one as JSON.")
+UploadCheck = Callable[[dict[str, Any]], bool]
 
 
 def _map_ok(raw: object) -> bool:
@@ -79,7 +83,7 @@ def _map_ok(raw: object) -> bool:
         isinstance(paths, list) and all(isinstance(p, str) for p in paths) for paths in mapping.values())
 
 
-async def check_multipart(scope: Scope, body: bytes) -> str | None:
+async def check_multipart(scope: Scope, body: bytes, accepts: UploadCheck | None = None) -> str | None:
     """None when the multipart body is a well-formed GraphQL upload request; otherwise why not."""
     async def receive() -> Message:
         return {"type": "http.request", "body": body, "more_body": False}
@@ -92,16 +96,21 @@ async def check_multipart(scope: Scope, body: bytes) -> str | None:
         operations = form.get("operations")
         if not isinstance(operations, str) or not _map_ok(form.get("map")):
             return BAD_MULTIPART
-        return check_body(operations.encode("utf-8"))
+        problem = check_body(operations.encode("utf-8"))
+        if problem is None and accepts is not None and not accepts(json.loads(operations)):
+            return NOT_AN_UPLOAD
+        return problem
     finally:
         await form.close()
 
 
 class BodyGuard:
-    def __init__(self, app: ASGIApp, max_bytes: int, max_upload_bytes: int | None = None):
+    def __init__(self, app: ASGIApp, max_bytes: int, max_upload_bytes: int | None = None,
+                 accepts_upload: UploadCheck | None = None):
         self.app = app
         self.max_bytes = max_bytes
         self.max_upload_bytes = max_upload_bytes or max_bytes
+        self.accepts_upload = accepts_upload
 
     async def _reject(self, scope: Scope, send: Send, status: int, message: str) -> None:
         headers = dict(scope["headers"])
@@ -141,7 +150,7 @@ class BodyGuard:
             chunks.append(chunk)
             more = message.get("more_body", False)
         body = b"".join(chunks)
-        problem = await check_multipart(scope, body) if multipart else check_body(body)
+        problem = await check_multipart(scope, body, self.accepts_upload) if multipart else check_body(body)
         if problem:
             await self._reject(scope, send, 400, problem)
             return

@@ -121,6 +121,16 @@ async def test_bad_uploads_are_refused_and_write_nothing(api: Api, rt: Any, tena
         data={"operations": json.dumps({"query": IMPORT % "importCustomers", "variables": {"i": {"file": None}}}),
               "map": json.dumps({"0": ["variables.i.file"]})}, files={"1": ("a.csv", b"email\n", "text/csv")})
     assert missing_file.status_code == 400
+    # Multipart is for uploads only: any other operation, even with a file attached, is refused.
+    for query in ("{ tags { name } }",
+                  'mutation { createTag(input: {name: "via-form"}) { errors { code } } }'):
+        response = await api.client.post("/graphql", headers={"Authorization": f"Bearer {tenant.token}"},
+                                          data={"operations": json.dumps({"query": query}),
+                                                "map": json.dumps({"0": ["variables.file"]})},
+                                          files={"0": ("a.csv", b"email\n", "text/csv")})
+        assert response.status_code == 400, response.text
+        assert "uploads a file" in response.json()["errors"][0]["message"]
+    assert (await api.data("{ tags { name } }", token=tenant.token))["tags"] == []
 
 
 FIELD = """mutation($i: CreateCustomFieldInput!) { createCustomField(input: $i) { errors { code } } }"""
