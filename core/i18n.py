@@ -16,7 +16,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 
-SUPPORTED = ("en", "zh_Hans", "es")
+SUPPORTED = ("en", "zh_Hans", "es", "de", "fr", "ja")
 DEFAULT = "en"
 
 _domains: dict[str, Path] = {}

@@ -14,7 +14,7 @@ from core.i18n import negotiate, register_domain, translate
 from scripts.i18n import Domain, domains, template
 from tests.conftest import Api, TenantFixture
 
-TRANSLATED = ("zh_Hans", "es")
+TRANSLATED = ("zh_Hans", "es", "de", "fr", "ja")
 DOMAINS = {d.name: d for d in domains()}
 ROLE_NAME_MSGID = ("A role name has 2 to 64 characters: lowercase letters, digits, '-' or '_', "
                    "starting with a letter.")
@@ -57,7 +57,12 @@ def test_catalog_is_complete(name: str, lang: str) -> None:
         ("zh", "zh_Hans"),
         ("es-MX", "es"),
         ("zh-TW", "en"),
-        ("fr", "en"),
+        ("fr", "fr"),
+        ("fr-CA,fr;q=0.9,en;q=0.5", "fr"),
+        ("de-AT", "de"),
+        ("ja-JP", "ja"),
+        ("pt-BR", "en"),
+        ("pt-BR, de;q=0.3", "de"),
         ("zh-TW, es;q=0.5", "es"),
         ("en;q=0.1, es;q=0.9", "es"),
         ("es;q=0.2, zh-CN;q=0.8", "zh_Hans"),
@@ -83,7 +88,8 @@ def test_po_is_used_without_mo(tmp_path: Path) -> None:
         assert translate("po-only", ROLE_NAME_MSGID, lang) == expected != ROLE_NAME_MSGID
 
 
-@pytest.mark.parametrize(("header", "lang"), [("zh-CN", "zh_Hans"), ("es", "es")])
+@pytest.mark.parametrize(("header", "lang"), [("zh-CN", "zh_Hans"), ("es", "es"), ("de-DE", "de"),
+                                             ("fr-FR", "fr"), ("ja-JP", "ja")])
 async def test_user_error_in_callers_language(api: Api, tenant: TenantFixture, header: str,
                                               lang: str) -> None:
     english = (await api.data(CREATE_ROLE, token=tenant.token))["createRole"]["errors"]
@@ -111,3 +117,21 @@ async def test_permission_labels_in_callers_language(api: Api, tenant: TenantFix
         assert permission["label"] == translate(permission["module"], msgid, "zh_Hans") != msgid
     labels = {p["key"]: p["label"] for p in chinese}
     assert labels["team.user:read"] == "查看用户"
+
+
+@pytest.mark.parametrize(
+    ("header", "token_error", "user_read_label"),
+    [
+        ("de-DE,de;q=0.9,en;q=0.5", "Das Zugriffstoken ist ungültig.", "Benutzer anzeigen"),
+        ("fr-CA", "Le jeton d'accès n'est pas valide.", "Voir les utilisateurs"),
+        ("ja-JP", "アクセストークンが無効です。", "ユーザーの閲覧"),
+    ],
+)
+async def test_german_french_japanese_over_http(api: Api, tenant: TenantFixture, header: str,
+                                                token_error: str, user_read_label: str) -> None:
+    body = await api.post("{ viewer { user { email } } }", token="not-a-token", lang=header)
+    error = body["errors"][0]
+    assert error["extensions"]["code"] == "INVALID_TOKEN"
+    assert error["message"] == token_error
+    permissions = (await api.data(PERMISSIONS, token=tenant.token, lang=header))["permissions"]
+    assert {p["key"]: p["label"] for p in permissions}["team.user:read"] == user_read_label

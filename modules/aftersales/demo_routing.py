@@ -24,6 +24,10 @@ GREETING = {
           "{{ agent.name }}",
     "es": "Hola {{ customer.first_name }}:\n\ngracias por su mensaje sobre el ticket #{{ ticket.number }}.\n\n"
           "{{ agent.name }}",
+    "fr": "Bonjour {{ customer.first_name }},\n\nmerci pour votre message concernant le ticket n° {{ ticket.number }}."
+          "\n\n{{ agent.name }}",
+    "ja": "{{ customer.name }} 様\n\nチケット #{{ ticket.number }} についてご連絡いただき、ありがとうございます。\n\n"
+          "{{ agent.name }}",
     "zh-Hans": "{{ customer.name }}，您好：\n\n感谢您就工单 #{{ ticket.number }} 联系我们。\n\n{{ agent.name }}",
 }
 
