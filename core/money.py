@@ -16,6 +16,10 @@ def exponent(currency: str) -> int:
     return int(get_currency_precision(currency))
 
 
+# 10^15 minor units (ten trillion euros): far past any order, far inside a 64-bit column and its sums.
+MAX_MINOR = 10**15
+
+
 def to_minor(amount: str | Decimal | int, currency: str, field: Sequence[str] = ("amount",)) -> int:
     """"12.34" EUR -> 1234. Refuses more decimals than the currency has, and non-numbers."""
     try:
@@ -29,6 +33,9 @@ def to_minor(amount: str | Decimal | int, currency: str, field: Sequence[str] = 
     if scaled != scaled.to_integral_value():
         raise UserFacingError("TOO_MANY_DECIMALS", N_("{currency} amounts have {digits} decimal(s)."),
                               field=list(field), params={"currency": currency, "digits": exponent(currency)})
+    if abs(scaled) > MAX_MINOR:
+        raise UserFacingError("AMOUNT_TOO_LARGE", N_("{value} is more than any amount sellercare stores."),
+                              field=list(field), params={"value": amount})
     return int(scaled.to_integral_value(ROUND_HALF_EVEN))
 
 

@@ -59,3 +59,11 @@ def test_money_is_integer_minor_units() -> None:
     assert validation.collect(errors, validation.country, "ZZ") is None
     assert validation.collect(errors, validation.country, "fr") == "FR"
     assert [e.code for e in errors] == ["INVALID_COUNTRY"]
+
+
+@pytest.mark.parametrize("amount", ["1e40", "10000000000000.01", "-10000000000000.01"])
+def test_amounts_past_what_a_64_bit_column_and_its_sums_hold_are_refused(amount: str) -> None:
+    with pytest.raises(UserFacingError) as refused:
+        money.to_minor(amount, "EUR")
+    assert refused.value.code == "AMOUNT_TOO_LARGE"
+    assert money.to_minor("10000000000000", "EUR") == money.MAX_MINOR

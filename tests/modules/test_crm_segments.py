@@ -357,3 +357,42 @@ async def test_tag_conditions_are_stored_by_id_and_survive_a_rename(api: Api, te
         assert data["segmentPreview"]["errors"] == [{"code": "NOT_FOUND", "field": ["rule", "value"]}]
     data = await api.data(PREVIEW, {"r": c("tag", "has", vip.id)}, token=tenant.token)
     assert data["segmentPreview"]["count"] == 1
+
+
+HUGE = 10**30
+
+
+@pytest.mark.parametrize("rule", [
+    c("orders.count", "gt", HUGE),
+    c("orders.total", "gte", "1e40", currency="EUR"),
+    c("rfm.recency", "between", [1, HUGE]),
+    c("tag", "has", HUGE),
+    c("created_at", "lt", "9999-12-31"),
+    c("created_at", "gt", "0001-01-01T00:00:00+05:00"),
+    c("orders.last_at", "lt", "9999-12-31T23:59:59-12:00"),
+    c("birthday", "between", ["0001-01-01", "9999-12-31"]),
+    c("custom.score", "gt", HUGE),
+])
+async def test_out_of_range_numbers_and_dates_are_refused_at_save(api: Api, tenant: TenantFixture,
+                                                                  rule: dict[str, Any]) -> None:
+    """They passed validation and failed in SQL (or in date arithmetic): a user error with the path."""
+    await api.data(FIELD, {"i": {"key": "score", "label": "Score", "type": "NUMBER"}}, token=tenant.token)
+    preview = (await api.data(PREVIEW, {"r": rule}, token=tenant.token))["segmentPreview"]
+    assert preview["errors"] and preview["errors"][0]["code"] in ("INVALID_VALUE", "AMOUNT_TOO_LARGE", "DATE_OUT_OF_RANGE"), preview
+    assert preview["errors"][0]["field"][:2] == ["rule", "value"]
+    created = (await api.data(CREATE, {"i": {"name": "huge", "rule": rule}}, token=tenant.token))["createSegment"]
+    assert created["segment"] is None and created["errors"]
+
+
+async def test_one_broken_segment_does_not_break_the_list(api: Api, tenant: TenantFixture) -> None:
+    """A segment saved before the bounds (or by an older version) counts as null with an error at its
+    path; the other segments still count."""
+    good = (await api.data(CREATE, {"i": {"name": "all", "rule": c("orders.count", "gte", 0)}},
+                           token=tenant.token))["createSegment"]["segment"]
+    await Segment.create(tenant_id=tenant.id, name="legacy", rule=c("orders.count", "gt", HUGE))
+    body = await api.post(SEGMENTS, token=tenant.token)
+    counts = {s["name"]: s["count"] for s in body["data"]["segments"]}
+    assert counts == {"all": 0, "legacy": None}
+    assert good["count"] == 0
+    (error,) = body["errors"]
+    assert error["path"] == ["segments", 1, "count"] and error["extensions"]["code"] == "SEGMENT_BROKEN"

@@ -10,10 +10,11 @@ from strawberry import relay
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from core.errors import UserError, UserFacingErrors, user_errors
+from core.errors import ClientError, UserError, UserFacingErrors, user_errors
 from core.graphql.mutations import attempt
 from core.graphql.node import ScopedNode, decode_id, to_global_id
 from core.graphql.permissions import Requires
+from core.i18n import N_
 from core.tenancy import scoped
 from modules.crm import models
 from modules.crm.graphql import dataloaders
@@ -25,6 +26,7 @@ from modules.crm.services.segments import UNSET
 READ = [Requires("crm.customer", "read")]
 WRITE = [Requires("crm.customer", "write")]
 PREVIEW_SIZE = 20
+BROKEN = N_("This segment's rule cannot be evaluated: correct it and save it again.")
 RULE_HELP = ('{"all"|"any": [rule, ...]} | {"not": rule} | {"field", "op", "value"}; see the crm docs for '
              "fields and ops.")
 
@@ -50,9 +52,13 @@ class SegmentType(ScopedNode):
         names = await dataloaders.tag_names(info).load_many(ids)
         return with_tags(self.stored_rule, {i: n for i, n in zip(ids, names, strict=True) if n is not None})
 
-    @strawberry.field(description="How many customers match now (counted in SQL at each request).")
-    async def count(self, info: Info) -> int:
-        return await segments.count(info.context.tenant_id, cast(dict[str, Any], self.stored_rule))
+    @strawberry.field(description="How many customers match now (counted in SQL at each request); null, with "
+                                  "an error at its path, when the stored rule cannot be evaluated (save it again).")
+    async def count(self, info: Info) -> int | None:
+        try:
+            return await segments.count(info.context.tenant_id, cast(dict[str, Any], self.stored_rule))
+        except segments.BrokenRule:
+            raise ClientError("SEGMENT_BROKEN", BROKEN, info.context.locale, domain="crm") from None
 
 
 @strawberry.type

@@ -280,8 +280,8 @@ def _value_checker(kind: str, fdef: FieldDef | None, node: dict[str, Any]) -> Ca
         return check
 
     def number(v: Any, path: list[str]) -> float:
-        if isinstance(v, bool) or not isinstance(v, int | float) or v != v or v in (float("inf"), float("-inf")):
-            raise crm_error("INVALID_VALUE", N_("A number."), path)
+        if isinstance(v, bool) or not isinstance(v, int | float) or v != v or not -MAX_NUMBER <= v <= MAX_NUMBER:
+            raise crm_error("INVALID_VALUE", N_("A number from -{max} to {max}."), path, max=f"{MAX_NUMBER:.0e}")
         return v
 
     def boolean(v: Any, path: list[str]) -> bool:
@@ -293,7 +293,7 @@ def _value_checker(kind: str, fdef: FieldDef | None, node: dict[str, Any]) -> Ca
         parsed = _parse_date(v)
         if parsed is None:
             raise crm_error("INVALID_VALUE", N_("An ISO date (2024-05-31)."), path)
-        return parsed
+        return _in_range(parsed, path)
 
     def moment(v: Any, path: list[str]) -> Any:
         if isinstance(v, dict):
@@ -301,14 +301,17 @@ def _value_checker(kind: str, fdef: FieldDef | None, node: dict[str, Any]) -> Ca
             if set(v) != {"days_ago"} or isinstance(days, bool) or not isinstance(days, int) or not 0 <= days <= 36500:
                 raise crm_error("INVALID_VALUE", N_("An ISO date, an ISO date-time, or an object with days_ago."), path)
             return None
-        if _parse_date(v) is not None:
+        if (day := _parse_date(v)) is not None:
+            _in_range(day, path)
             return None
         if isinstance(v, str):
             try:
-                datetime.fromisoformat(v)
-                return None
+                at = datetime.fromisoformat(v)
             except ValueError:
                 pass
+            else:
+                _in_range(at.date(), path)
+                return None
         raise crm_error("INVALID_VALUE", N_("An ISO date, an ISO date-time, or an object with days_ago."), path)
 
     def amount(v: Any, path: list[str]) -> int:
@@ -330,7 +333,7 @@ def _value_checker(kind: str, fdef: FieldDef | None, node: dict[str, Any]) -> Ca
         return check
 
     def tag(v: Any, path: list[str]) -> str | int:
-        if isinstance(v, int) and not isinstance(v, bool) and v > 0:
+        if isinstance(v, int) and not isinstance(v, bool) and 0 < v <= MAX_ID:
             return v  # a tag id, as stored
         if not isinstance(v, str) or not v.strip() or len(v) > 50:
             raise crm_error("INVALID_VALUE", N_("A tag name."), path)
@@ -339,11 +342,26 @@ def _value_checker(kind: str, fdef: FieldDef | None, node: dict[str, Any]) -> Ca
     checkers: dict[str, Callable[[Any, list[str]], Any]] = {
         "country": country, "language": language, "tier": among(TIERS), "stage": among(STAGES),
         "datetime": moment, "date": a_date, "boolean": boolean, "tag": tag, "rfm": integer(1, 5),
-        "count": integer(0, None), "amount": amount, "custom_text": string, "custom_number": number,
+        "count": integer(0, MAX_COUNT), "amount": amount, "custom_text": string, "custom_number": number,
         "custom_boolean": boolean, "custom_date": a_date,
         "custom_choice": among(fdef.choices if fdef else ()),
     }
     return checkers[kind]
+
+
+# Bounds that every database column and Python's date arithmetic hold (a day value is compared as the
+# whole day, so the last day needs a day after it; a time zone moves a moment by up to a day).
+MIN_DATE, MAX_DATE = date(1900, 1, 1), date(2999, 12, 31)
+MAX_COUNT = 1_000_000_000
+MAX_NUMBER = 1e15
+MAX_ID = 2**53 - 1
+
+
+def _in_range(day: date, path: list[str]) -> date:
+    if not MIN_DATE <= day <= MAX_DATE:
+        raise crm_error("DATE_OUT_OF_RANGE", N_("A date from {min} to {max}."), path,
+                        min=MIN_DATE.isoformat(), max=MAX_DATE.isoformat())
+    return day
 
 
 def _parse_date(v: Any) -> date | None:

@@ -3,9 +3,11 @@ listed in SQL through the same filter as the customers list."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from typing import Any
 
+from tortoise.exceptions import OperationalError
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
@@ -20,6 +22,7 @@ from modules.crm.services.errors import crm_error
 from modules.crm.services.rules import check_rule, with_tags
 from modules.crm.services.search import CustomerFilter, filter_customers
 
+log = logging.getLogger(__name__)
 MAX_SEGMENTS = 200
 UNSET: Any = object()
 
@@ -45,8 +48,18 @@ def matching(tenant_id: int, rule: dict[str, Any]) -> QuerySet[Customer]:
     return filter_customers(tenant_id, CustomerFilter(segment_rule=rule))
 
 
+class BrokenRule(Exception):
+    """A stored rule the database cannot evaluate (saved before the bounds of rules.py, or by hand)."""
+
+
 async def count(tenant_id: int, rule: dict[str, Any]) -> int:
-    return await matching(tenant_id, rule).count()
+    """Customers matching now. A rule that fails to compile or to run raises BrokenRule: the caller
+    reports that one segment, the others still count."""
+    try:
+        return await matching(tenant_id, rule).count()
+    except (OperationalError, ValueError, OverflowError, KeyError, TypeError) as exc:
+        log.warning("segment rule cannot be evaluated in tenant %s: %s", tenant_id, type(exc).__name__)
+        raise BrokenRule from exc
 
 
 async def get_segment(tenant_id: int, segment_id: int, field: str = "id") -> Segment:
