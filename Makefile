@@ -4,8 +4,23 @@ PYTHON ?= python3
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 LOCALE_DIRS := core/locale $(wildcard modules/*/locale)
+# GraphiQL's browser assets: the versions pinned in frontend/package-lock.json, fetched with npm
+# (Node.js and npm are needed at build time only) and copied into the package, so the IDE works
+# without internet access. The folder is git-ignored; schema/graphiql.html names its files.
+NODE_MODULES := frontend/node_modules
+GRAPHIQL_DIR := schema/static/graphiql
+GRAPHIQL_STAMP := $(GRAPHIQL_DIR)/.installed-stamp
+GRAPHIQL_FILES := react/umd/react.production.min.js:react.production.min.js \
+	react/LICENSE:LICENSE.react \
+	react-dom/umd/react-dom.production.min.js:react-dom.production.min.js \
+	react-dom/LICENSE:LICENSE.react-dom \
+	graphiql/graphiql.min.js:graphiql.min.js \
+	graphiql/graphiql.min.css:graphiql.min.css \
+	graphiql/LICENSE:LICENSE.graphiql \
+	@graphiql/plugin-explorer/dist/index.umd.js:plugin-explorer.umd.js \
+	@graphiql/plugin-explorer/dist/style.css:plugin-explorer.css
 
-.PHONY: install run test test-sqlite test-postgres lint i18n bench clean
+.PHONY: install assets run test test-sqlite test-postgres lint i18n bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,7 +28,25 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP)
+$(GRAPHIQL_STAMP): frontend/package.json frontend/package-lock.json frontend/.npmrc
+	@command -v npm >/dev/null 2>&1 || { \
+		echo >&2 "error: npm not found. make install needs Node.js (18 or later) and npm to fetch GraphiQL's"; \
+		echo >&2 "       assets (frontend/package-lock.json) into $(GRAPHIQL_DIR)/; install them and run make again."; \
+		exit 1; }
+	@cd frontend && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error || { \
+		echo >&2 "error: 'npm ci' in frontend/ failed: GraphiQL's assets could not be fetched (is the npm"; \
+		echo >&2 "       registry reachable?). Without them GraphiQL cannot load; fix it and run make again."; \
+		exit 1; }
+	rm -rf $(GRAPHIQL_DIR)
+	mkdir -p $(GRAPHIQL_DIR)
+	@for pair in $(GRAPHIQL_FILES); do \
+		cp "$(NODE_MODULES)/$${pair%%:*}" "$(GRAPHIQL_DIR)/$${pair#*:}" || exit 1; \
+	done
+	touch $(GRAPHIQL_STAMP)
+
+assets: $(GRAPHIQL_STAMP)
+
+install: $(STAMP) $(GRAPHIQL_STAMP)
 
 run: install
 	$(BIN)/sellercare serve
@@ -42,4 +75,4 @@ bench: install
 	$(BIN)/python bench/inbox.py
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache $(NODE_MODULES) $(GRAPHIQL_DIR)

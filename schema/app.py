@@ -13,7 +13,7 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
-from starlette.routing import Route, WebSocketRoute
+from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketClose
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
@@ -37,6 +37,7 @@ from core.i18n import N_, format_locale, negotiate, translate
 from core.registry import Registry
 from core.runtime import Runtime
 from core.settings import Settings
+from schema import graphiql
 from schema.builder import build_schema
 from schema.http import BodyGuard
 from schema.limits import localize_errors
@@ -111,6 +112,10 @@ class SellercareGraphQL(GraphQL):
                                             "code": (context.auth_error.extensions or {}).get("code")})
         return UNSET
 
+    async def render_graphql_ide(self, request: Request) -> Response:
+        """strawberry's GraphiQL page, with its assets served from /static (no CDN)."""
+        return graphiql.page(request.scope.get("root_path", ""))
+
     async def process_result(
         self, request: Request, result: ExecutionResult
     ) -> GraphQLHTTPResponse:
@@ -168,10 +173,18 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
         middleware.append(Middleware(
             CORSMiddleware, allow_origins=list(settings.cors_origins), allow_methods=["GET", "POST"],
             allow_headers=["Authorization", "Content-Type", "Accept-Language"], max_age=600))
+    routes: list[BaseRoute] = [
+        Route("/health", health), Route("/graphql", graphql_app, methods=["GET", "POST"]),
+        WebSocketRoute("/graphql", graphql_app),  # subscriptions (graphql-transport-ws)
+        Route("/exports/{token}", export_download, methods=["GET"])]
+    if not settings.production:
+        # GraphiQL's assets (the IDE is off in production).
+        routes.append(Mount(graphiql.STATIC_PREFIX, app=graphiql.static_app(), name="static"))
+        if missing := graphiql.missing_assets():
+            log.error("GraphiQL's assets are missing (%s): run `make install` (needs Node.js and npm); "
+                      "GET /graphql answers 503 until then", ", ".join(missing))
     return Starlette(
-        routes=[Route("/health", health), Route("/graphql", graphql_app, methods=["GET", "POST"]),
-                WebSocketRoute("/graphql", graphql_app),  # subscriptions (graphql-transport-ws)
-                Route("/exports/{token}", export_download, methods=["GET"])],
+        routes=routes,
         middleware=middleware,
         lifespan=lifespan,
     )

@@ -25,7 +25,9 @@ async def test_serve_runs_embedded_with_the_demo_tenant(tmp_path: Path) -> None:
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "SECRET_KEY"}}
     env.update({"SELLERCARE_VAR_DIR": str(tmp_path), "SELLERCARE_ENV": "development",
-                "DATABASE_URL": f"sqlite://{tmp_path / 'serve.sqlite3'}"})
+                "DATABASE_URL": f"sqlite://{tmp_path / 'serve.sqlite3'}",
+                # This checkout's code, whichever one the virtualenv was installed from.
+                "PYTHONPATH": os.pathsep.join(filter(None, [str(Path(__file__).parents[1]), env.get("PYTHONPATH")]))})
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "scripts.cli", "serve", "--port", str(port), env=env, cwd=tmp_path,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
@@ -52,6 +54,10 @@ async def test_serve_runs_embedded_with_the_demo_tenant(tmp_path: Path) -> None:
             assert viewer["data"]["teams"]["edges"][0]["node"]["name"] == "Support"
             ide = await client.get("/graphql", headers={"Accept": "text/html"})
             assert "GraphiQL" in ide.text
+            assert ide.status_code == 200, ide.text  # 503: its assets are not installed (make install)
+            assert "unpkg.com" not in ide.text and 'src="/static/graphiql/graphiql.min.js"' in ide.text
+            bundle = await client.get("/static/graphiql/graphiql.min.js")
+            assert bundle.status_code == 200 and len(bundle.content) > 1_000_000
     finally:
         proc.send_signal(signal.SIGINT)
         try:
