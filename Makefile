@@ -4,10 +4,10 @@ PYTHON ?= python3
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 LOCALE_DIRS := core/locale $(wildcard modules/*/locale)
-# GraphiQL's browser assets: the versions pinned in frontend/package-lock.json, fetched with npm
+# GraphiQL's browser assets: the versions pinned in schema/frontend/package-lock.json, fetched with npm
 # (Node.js and npm are needed at build time only) and copied into the package, so the IDE works
 # without internet access. The folder is git-ignored; schema/graphiql.html names its files.
-NODE_MODULES := frontend/node_modules
+NODE_MODULES := schema/frontend/node_modules
 GRAPHIQL_DIR := schema/static/graphiql
 GRAPHIQL_STAMP := $(GRAPHIQL_DIR)/.installed-stamp
 GRAPHIQL_FILES := react/umd/react.production.min.js:react.production.min.js \
@@ -28,13 +28,13 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	touch $(STAMP)
 
-$(GRAPHIQL_STAMP): frontend/package.json frontend/package-lock.json frontend/.npmrc
+$(GRAPHIQL_STAMP): schema/frontend/package.json schema/frontend/package-lock.json schema/frontend/.npmrc
 	@command -v npm >/dev/null 2>&1 || { \
 		echo >&2 "error: npm not found. make install needs Node.js (18 or later) and npm to fetch GraphiQL's"; \
-		echo >&2 "       assets (frontend/package-lock.json) into $(GRAPHIQL_DIR)/; install them and run make again."; \
+		echo >&2 "       assets (schema/frontend/package-lock.json) into $(GRAPHIQL_DIR)/; install them and run make again."; \
 		exit 1; }
-	@cd frontend && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error || { \
-		echo >&2 "error: 'npm ci' in frontend/ failed: GraphiQL's assets could not be fetched (is the npm"; \
+	@cd schema/frontend && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error || { \
+		echo >&2 "error: 'npm ci' in schema/frontend/ failed: GraphiQL's assets could not be fetched (is the npm"; \
 		echo >&2 "       registry reachable?). Without them GraphiQL cannot load; fix it and run make again."; \
 		exit 1; }
 	rm -rf $(GRAPHIQL_DIR)

@@ -1,7 +1,7 @@
 """GraphiQL with every asset served by the app itself (strawberry's page loads them from a CDN,
 so without internet access it stayed on "Loading...").
 
-`make install` fetches the versions pinned in frontend/package-lock.json with npm and copies the
+`make install` fetches the versions pinned in schema/frontend/package-lock.json with npm and copies the
 browser builds into schema/static/graphiql/ (git-ignored, shipped in a wheel built after it);
 schema/graphiql.html is the page, schema/static/ its script and styles. The page's <script> and <link> tags
 name only paths under `/static/`, served by `static_app()`. When the assets are missing the page
@@ -29,7 +29,7 @@ MISSING = """<!doctype html>
 <body><h1>GraphiQL's assets are not installed</h1>
 <p>Missing: {missing}.</p>
 <p>Run <code>make install</code> (it needs Node.js and npm: <code>npm ci --ignore-scripts</code> in
-<code>frontend/</code> fetches the pinned versions into <code>schema/static/graphiql/</code>).
+<code>schema/frontend/</code> fetches the pinned versions into <code>schema/static/graphiql/</code>).
 The GraphQL API itself works: POST queries to this URL.</p></body></html>
 """
 

@@ -1,5 +1,5 @@
 """GraphiQL works without internet access: its page names only assets the app serves itself
-(fetched by `make install` from frontend/package-lock.json), and they are there. Assets that were
+(fetched by `make install` from schema/frontend/package-lock.json), and they are there. Assets that were
 not installed fail these tests: they are not skipped."""
 
 from __future__ import annotations
