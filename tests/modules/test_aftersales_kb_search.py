@@ -85,6 +85,9 @@ async def test_hostile_queries_never_break_the_search(api: Api, tenant: TenantFi
                                                       library: dict[str, str]) -> None:
     for query in HOSTILE:
         body = await api.post(SEARCH, {"q": query}, token=tenant.token)
+        if "\x00" in query:  # no text may hold NUL: refused before the search runs, with its path
+            assert body["errors"][0]["extensions"] == {"code": "INVALID_TEXT", "field": ["q"]}, body
+            continue
         assert "errors" not in body, (query, body)
         found = [r["translation"]["title"] for r in body["data"]["searchKbArticles"]]
         assert all("theirs" not in t and "draft" not in t for t in found), (query, found)

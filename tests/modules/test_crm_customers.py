@@ -253,3 +253,16 @@ async def test_tag_and_untag_every_customer_a_filter_matches(api: Api, tenant: T
     untag = ("mutation($i: TagCustomersInput!) { untagCustomers(input: $i) { changed } }")
     gone = await api.data(untag, {"i": {"tagIds": [tag], "filter": {"search": "F1"}}}, token=tenant.token)
     assert gone["untagCustomers"]["changed"] == 1
+
+
+async def test_error_paths_use_the_api_names(api: Api, tenant: TenantFixture) -> None:
+    """The service says first_name; the client sent firstName and gets firstName back. Custom field keys
+    (the tenant's own identifiers) keep their spelling."""
+    await api.data("""mutation($i: CreateCustomFieldInput!) { createCustomField(input: $i) { errors { code } } }""",
+                   {"i": {"key": "shoe_size", "label": "Shoe size", "type": "NUMBER"}}, token=tenant.token)
+    data = await api.data(CREATE, {"i": {"emails": ["x@example.com"], "firstName": "x" * 101, "lastName": "y" * 101,
+                                         "customFields": {"shoe_size": "big"}}}, token=tenant.token)
+    fields = {tuple(e["field"]) for e in data["createCustomer"]["errors"]}
+    assert ("firstName",) in fields and ("lastName",) in fields, fields
+    assert any(f[0] == "customFields" and "shoe_size" in f for f in fields), fields
+    assert not any("_" in part for f in fields for part in f if part != "shoe_size"), fields
