@@ -85,7 +85,7 @@ def decode_id(value: strawberry.ID | str, expected: type[ScopedNode], field: str
     type_name = expected.__strawberry_definition__.name  # type: ignore[attr-defined]
     if gid is None or gid.type_name != type_name or not gid.node_id.isdigit():
         raise UserFacingError(
-            "INVALID_ID", N_("This is not the ID of a {type}."), field=[field],
+            "INVALID_ID", N_("This is not an ID of type {type}."), field=[field],
             params={"type": type_name},
         )
     return int(gid.node_id)

@@ -59,6 +59,11 @@ async def test_bad_orders_report_every_field_and_write_nothing(api: Api, tenant:
         ("INVALID_QUANTITY", ("lines", "0", "quantity")), ("TOO_MANY_DECIMALS", ("lines", "0", "unitPrice")),
         ("NEGATIVE_AMOUNT", ("lines", "1", "unitPrice")), ("NEGATIVE_TOTAL", ("discount",))}
     assert data["createOrder"]["order"] is None
+    negative = await api.data(CREATE, {"i": {"customerId": customer, "number": "N-1", "currency": "EUR",
+                                             "lines": [{"sku": "OK", "unitPrice": "-5"}], "shipping": "-1"}},
+                              token=tenant.token)
+    assert {(e["code"], tuple(e["field"])) for e in negative["createOrder"]["errors"]} == {
+        ("NEGATIVE_AMOUNT", ("lines", "0", "unitPrice")), ("NEGATIVE_AMOUNT", ("shipping",))}
     theirs = await SalesChannel.create(tenant_id=other_tenant.id, platform="ebay", name="eBay DE")
     foreign = await api.data(CREATE, {"i": {
         "customerId": customer, "number": "X", "currency": "EUR", "channelId": to_global_id(SalesChannelType, theirs.id),
@@ -164,3 +169,11 @@ async def test_update_order_refuses_bad_values_and_other_tenants_orders(
     assert not_an_order["updateOrder"]["errors"][0]["code"] == "INVALID_ID"
     cancelled = await api.data(UPDATE, {"i": {"orderId": order_id, "status": "cancelled"}}, token=tenant.token)
     assert cancelled["updateOrder"]["order"]["status"] == "cancelled"
+
+
+async def test_a_wrong_id_names_its_type_in_plain_words(api: Api, tenant: TenantFixture) -> None:
+    customer = await _customer(api, tenant)
+    data = await api.data("""mutation($i: UpdateOrderInput!) { updateOrder(input: $i) { errors { code field message } } }""",
+                          {"i": {"orderId": customer, "status": "paid"}}, token=tenant.token)
+    assert data["updateOrder"]["errors"] == [
+        {"code": "INVALID_ID", "field": ["orderId"], "message": "This is not an ID of type Order."}]

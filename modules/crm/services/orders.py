@@ -60,6 +60,7 @@ def _amount(errors: list[UserFacingError], value: Decimal | str, currency: str |
     minor = validation.collect(errors, money.to_minor, value, currency, path)
     if minor is not None and minor < 0:
         errors.append(crm_error("NEGATIVE_AMOUNT", N_("An amount cannot be negative."), path))
+        return 0  # already reported: it must not also make the total look negative (NEGATIVE_TOTAL)
     return minor or 0
 
 

@@ -35,7 +35,7 @@ def decode_merge_id(value: strawberry.ID | str, field: str) -> int:
     except GlobalIDValueError:
         gid = None
     if gid is None or gid.type_name != MERGE_TYPE or not gid.node_id.isdigit():
-        raise UserFacingError("INVALID_ID", N_("This is not the ID of a {type}."), field=[field],
+        raise UserFacingError("INVALID_ID", N_("This is not an ID of type {type}."), field=[field],
                               params={"type": MERGE_TYPE})
     return int(gid.node_id)
 
