@@ -10,7 +10,9 @@ from core.auth.principal import Principal
 from core.models import Membership
 from core.tenancy import scoped
 from modules.aftersales.models import SlaPolicy
-from modules.aftersales.services import escalation_rules, sla_calendars, sla_policies
+from modules.aftersales.services.sla import calendars as sla_calendars
+from modules.aftersales.services.sla import escalation_rules
+from modules.aftersales.services.sla import policies as sla_policies
 from modules.team.models import Team
 
 

@@ -18,8 +18,9 @@ from core.errors import UserFacingError, UserFacingErrors
 from core.i18n import N_
 from modules.aftersales.models import Ticket, TicketMessage
 from modules.aftersales.models.ticket import MESSAGE_KINDS
-from modules.aftersales.services import live, sla
+from modules.aftersales.services import live
 from modules.aftersales.services.errors import aftersales_error as err
+from modules.aftersales.services.sla import clocks as sla
 from modules.aftersales.services.tickets import (
     Attachment,
     attachments,

@@ -27,7 +27,7 @@ from typing import Literal
 from core.tenancy import scoped
 from modules.aftersales.models import SlaPolicy, Ticket
 from modules.aftersales.services.business_hours import Calendar, calendar_for
-from modules.aftersales.services.sla_policies import policy_for
+from modules.aftersales.services.sla.policies import policy_for
 
 ClockEvent = Literal["created", "status_changed", "priority_changed", "replied", "customer_replied",
                      "team_changed"]

@@ -13,8 +13,8 @@ from core.graphql.mutations import attempt
 from core.graphql.node import decode_id
 from core.graphql.permissions import Requires
 from modules.aftersales import models
-from modules.aftersales.graphql.sla_types import SlaCalendarType
-from modules.aftersales.services import sla_calendars
+from modules.aftersales.graphql.sla.types import SlaCalendarType
+from modules.aftersales.services.sla import calendars as sla_calendars
 from modules.team.graphql.types import TeamType
 
 

@@ -17,7 +17,7 @@ from modules.aftersales.models.sla import RULE_CLOCKS, TRIGGERS
 from modules.aftersales.models.ticket import PRIORITIES
 from modules.aftersales.services.errors import aftersales_error
 from modules.aftersales.services.settings_table import CheckedTable
-from modules.aftersales.services.sla_policies import choice_errors, minutes_errors, name_errors
+from modules.aftersales.services.sla.policies import choice_errors, minutes_errors, name_errors
 from modules.team.models import Team
 
 MAX_RULES = 100

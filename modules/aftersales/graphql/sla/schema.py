@@ -8,17 +8,19 @@ from strawberry.types import Info
 
 from core.graphql.permissions import Requires
 from core.registry import GraphQLContribution
-from modules.aftersales.graphql.mutations.sla_calendars import SlaCalendarMutations
-from modules.aftersales.graphql.mutations.sla_escalation_rules import EscalationRuleMutations
-from modules.aftersales.graphql.mutations.sla_policies import SlaPolicyMutations
-from modules.aftersales.graphql.sla_types import (
+from modules.aftersales.graphql.sla.mutations.calendars import SlaCalendarMutations
+from modules.aftersales.graphql.sla.mutations.escalation_rules import EscalationRuleMutations
+from modules.aftersales.graphql.sla.mutations.policies import SlaPolicyMutations
+from modules.aftersales.graphql.sla.types import (
     EscalationRuleType,
     SlaCalendarType,
     SlaPolicyType,
     TicketEscalationType,
     TicketSlaFields,
 )
-from modules.aftersales.services import escalation_rules, sla_calendars, sla_policies
+from modules.aftersales.services.sla import calendars as sla_calendars
+from modules.aftersales.services.sla import escalation_rules
+from modules.aftersales.services.sla import policies as sla_policies
 
 READ = [Requires("aftersales.ticket", "read")]
 

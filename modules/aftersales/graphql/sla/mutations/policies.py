@@ -10,9 +10,9 @@ from core.graphql.mutations import attempt
 from core.graphql.node import decode_id, to_global_id
 from core.graphql.permissions import Requires
 from modules.aftersales import models
-from modules.aftersales.graphql.sla_types import SlaPolicyType, input_values
-from modules.aftersales.services import sla_policies
-from modules.aftersales.services.sla_policies import TARGETS
+from modules.aftersales.graphql.sla.types import SlaPolicyType, input_values
+from modules.aftersales.services.sla import policies as sla_policies
+from modules.aftersales.services.sla.policies import TARGETS
 
 WRITE = [Requires("aftersales.settings", "write")]
 NULLABLE = frozenset(TARGETS)

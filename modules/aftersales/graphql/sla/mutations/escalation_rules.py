@@ -10,8 +10,8 @@ from core.graphql.mutations import attempt
 from core.graphql.node import ScopedNode, decode_id, to_global_id
 from core.graphql.permissions import Requires
 from modules.aftersales import models
-from modules.aftersales.graphql.sla_types import EscalationRuleType, input_values
-from modules.aftersales.services import escalation_rules
+from modules.aftersales.graphql.sla.types import EscalationRuleType, input_values
+from modules.aftersales.services.sla import escalation_rules
 from modules.team.graphql.types import TeamType, UserType
 
 WRITE = [Requires("aftersales.settings", "write")]
