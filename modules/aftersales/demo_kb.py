@@ -10,8 +10,8 @@ from core.auth.principal import Principal
 from core.models import Membership
 from core.tenancy import scoped
 from modules.aftersales.models import KbCategory
-from modules.aftersales.services import kb
-from modules.aftersales.services.kb import TranslationInput as T
+from modules.aftersales.services.kb import articles as kb
+from modules.aftersales.services.kb.articles import TranslationInput as T
 
 ARTICLES = {
     "Returns and refunds": [

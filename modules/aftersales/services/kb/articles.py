@@ -16,8 +16,8 @@ from core.errors import UserFacingError, UserFacingErrors
 from core.i18n import N_
 from core.tenancy import scoped
 from modules.aftersales.models import KbArticle, KbArticleTranslation, KbCategory
-from modules.aftersales.services import kb_search
 from modules.aftersales.services.errors import aftersales_error
+from modules.aftersales.services.kb import search as kb_search
 
 UNSET: Any = object()
 MAX_NAME = 100

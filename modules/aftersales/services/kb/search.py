@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from core import sql
 from core.tenancy import scoped
 from modules.aftersales.models import KbArticleTranslation
-from modules.aftersales.services import kb_text
+from modules.aftersales.services.kb import text as kb_text
 
 TABLE = "aftersales_kb_article_translation"
 FTS = "aftersales_kb_fts"

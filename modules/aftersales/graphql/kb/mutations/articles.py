@@ -10,8 +10,8 @@ from core.graphql.mutations import attempt
 from core.graphql.node import decode_id, to_global_id
 from core.graphql.permissions import Requires
 from modules.aftersales import models
-from modules.aftersales.graphql.kb_types import KbArticleType, KbCategoryType
-from modules.aftersales.services import kb
+from modules.aftersales.graphql.kb.types import KbArticleType, KbCategoryType
+from modules.aftersales.services.kb import articles as kb
 
 WRITE = [Requires("aftersales.kb", "write")]
 

@@ -19,7 +19,7 @@ from core.graphql.loaders import rows_grouped
 from core.graphql.node import ScopedNode, to_global_id
 from core.tenancy import scoped
 from modules.aftersales import models
-from modules.aftersales.services import kb_search
+from modules.aftersales.services.kb import search as kb_search
 
 KB_READ = ("aftersales.kb", "read")
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 from core.i18n import N_
 from core.tenancy import scoped
 from modules.aftersales.models import Ticket, TicketMessage
-from modules.aftersales.services import kb_search, kb_text
 from modules.aftersales.services.errors import aftersales_error
+from modules.aftersales.services.kb import search as kb_search
+from modules.aftersales.services.kb import text as kb_text
 
 
 async def ticket_text(tenant_id: int, ticket_id: int) -> tuple[str, str]:

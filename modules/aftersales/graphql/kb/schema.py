@@ -1,5 +1,5 @@
 """The knowledge base in GraphQL: kbCategories, kbArticles (keyset), kbArticle, searchKbArticles,
-suggestedKbArticles and Ticket.suggestedKbArticles; the mutations are in mutations/kb_*.py.
+suggestedKbArticles and Ticket.suggestedKbArticles; the mutations are in kb/mutations/.
 
 Root fields are prefixed `kb` because the schema is one namespace for every module.
 """
@@ -20,17 +20,19 @@ from core.graphql.permissions import Requires, check
 from core.registry import GraphQLContribution
 from core.tenancy import scoped
 from modules.aftersales import models
-from modules.aftersales.graphql.kb_types import (
+from modules.aftersales.graphql.kb.mutations.articles import KbArticleMutations
+from modules.aftersales.graphql.kb.mutations.categories import KbCategoryMutations
+from modules.aftersales.graphql.kb.types import (
     KbArticleType,
     KbCategoryType,
     KbSearchResult,
     can_write,
     search_results,
 )
-from modules.aftersales.graphql.mutations.kb_articles import KbArticleMutations
-from modules.aftersales.graphql.mutations.kb_categories import KbCategoryMutations
 from modules.aftersales.graphql.types import TicketType
-from modules.aftersales.services import kb, kb_search, kb_suggest
+from modules.aftersales.services.kb import articles as kb
+from modules.aftersales.services.kb import search as kb_search
+from modules.aftersales.services.kb import suggest as kb_suggest
 
 READ = [Requires("aftersales.kb", "read")]
 MAX_CATEGORIES = 1000
