@@ -27,8 +27,8 @@ from core.models import User
 from core.money import format_money
 from core.tenancy import scoped
 from modules.aftersales.models import Ticket
-from modules.aftersales.services import refunds
 from modules.aftersales.services.errors import aftersales_error as err
+from modules.aftersales.services.returns import refunds
 from modules.crm.models import Customer, Order
 
 MAX_TEMPLATE = 20_000

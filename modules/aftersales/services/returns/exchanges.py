@@ -17,7 +17,7 @@ from core.i18n import N_
 from core.tenancy import scoped
 from modules.aftersales.models import ExchangeLine, ReturnLine, ReturnRequest
 from modules.aftersales.services.errors import aftersales_error
-from modules.aftersales.services.returns import check_transition, get_return, move
+from modules.aftersales.services.returns.requests import check_transition, get_return, move
 from modules.crm.models import OrderLine, Product
 
 

@@ -22,8 +22,8 @@ from core.tenancy import scoped
 from modules.aftersales.models import ReturnShipment, ShipmentEvent
 from modules.aftersales.models.shipment import FINAL_SHIPMENT_STATUSES, SHIPMENT_STATUSES
 from modules.aftersales.services.errors import aftersales_error
-from modules.aftersales.services.return_policies import stale_days
-from modules.aftersales.services.returns import get_return
+from modules.aftersales.services.returns.policies import stale_days
+from modules.aftersales.services.returns.requests import get_return
 
 SHIPPABLE = ("approved", "received")
 

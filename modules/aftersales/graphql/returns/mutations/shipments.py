@@ -11,8 +11,8 @@ from core.errors import UserError
 from core.graphql.mutations import attempt
 from core.graphql.node import decode_id
 from core.graphql.permissions import Requires
-from modules.aftersales.graphql.return_types import ReturnRequestType, ReturnShipmentType, ShipmentStatus
-from modules.aftersales.services import shipments
+from modules.aftersales.graphql.returns.types import ReturnRequestType, ReturnShipmentType, ShipmentStatus
+from modules.aftersales.services.returns import shipments
 
 WRITE = [Requires("aftersales.return", "write")]
 

@@ -9,9 +9,9 @@ from core.errors import UserError
 from core.graphql.mutations import attempt
 from core.graphql.node import decode_id
 from core.graphql.permissions import Requires
-from modules.aftersales.graphql.mutations.returns import ReturnPayload, plain_id
-from modules.aftersales.graphql.return_types import RepairStatus, RepairType, ReturnRequestType
-from modules.aftersales.services import exchanges, repairs
+from modules.aftersales.graphql.returns.mutations.requests import ReturnPayload, plain_id
+from modules.aftersales.graphql.returns.types import RepairStatus, RepairType, ReturnRequestType
+from modules.aftersales.services.returns import exchanges, repairs
 
 WRITE = [Requires("aftersales.return", "write")]
 

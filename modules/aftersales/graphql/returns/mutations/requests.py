@@ -10,10 +10,10 @@ from core.graphql.mutations import attempt
 from core.graphql.node import decode_id
 from core.graphql.permissions import Requires
 from core.i18n import N_
-from modules.aftersales.graphql.return_types import ItemCondition, ReturnKind, ReturnReason, ReturnRequestType
+from modules.aftersales.graphql.returns.types import ItemCondition, ReturnKind, ReturnReason, ReturnRequestType
 from modules.aftersales.graphql.types import TicketType
-from modules.aftersales.services import returns
 from modules.aftersales.services.errors import aftersales_error
+from modules.aftersales.services.returns import requests as returns
 from modules.crm.graphql.types import OrderType
 
 WRITE = [Requires("aftersales.return", "write")]

@@ -11,8 +11,8 @@ from core.errors import UserError
 from core.graphql.mutations import attempt
 from core.graphql.node import decode_id
 from core.graphql.permissions import Requires
-from modules.aftersales.graphql.return_types import ReturnPolicyType, ShippingPayer
-from modules.aftersales.services import return_policies
+from modules.aftersales.graphql.returns.types import ReturnPolicyType, ShippingPayer
+from modules.aftersales.services.returns import policies as return_policies
 
 SETTINGS = [Requires("aftersales.settings", "write")]
 

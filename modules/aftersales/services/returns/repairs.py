@@ -13,7 +13,7 @@ from core.tenancy import scoped
 from modules.aftersales.models import Repair, RepairEvent
 from modules.aftersales.models.returns import REPAIR_STATUSES
 from modules.aftersales.services.errors import aftersales_error
-from modules.aftersales.services.returns import MAX_NOTE, check_transition, get_return, move
+from modules.aftersales.services.returns.requests import MAX_NOTE, check_transition, get_return, move
 
 REPAIR_FLOW: dict[str, tuple[str, ...]] = {
     "received": ("diagnosing", "unrepairable"),

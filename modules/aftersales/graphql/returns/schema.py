@@ -14,13 +14,13 @@ from core.graphql.permissions import Requires, check
 from core.registry import GraphQLContribution
 from core.tenancy import scoped
 from modules.aftersales import models
-from modules.aftersales.graphql import return_loaders as loaders
-from modules.aftersales.graphql.mutations.refunds import RefundMutations
-from modules.aftersales.graphql.mutations.returns import ReturnMutations
-from modules.aftersales.graphql.mutations.returns_followups import ReturnFollowUpMutations
-from modules.aftersales.graphql.mutations.returns_policies import ReturnPolicyMutations
-from modules.aftersales.graphql.mutations.shipments import ShipmentMutations
-from modules.aftersales.graphql.return_types import (
+from modules.aftersales.graphql.returns import loaders
+from modules.aftersales.graphql.returns.mutations.followups import ReturnFollowUpMutations
+from modules.aftersales.graphql.returns.mutations.policies import ReturnPolicyMutations
+from modules.aftersales.graphql.returns.mutations.refunds import RefundMutations
+from modules.aftersales.graphql.returns.mutations.requests import ReturnMutations
+from modules.aftersales.graphql.returns.mutations.shipments import ShipmentMutations
+from modules.aftersales.graphql.returns.types import (
     RefundType,
     RepairType,
     ReturnPolicyType,

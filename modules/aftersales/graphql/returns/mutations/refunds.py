@@ -11,8 +11,8 @@ from core.errors import UserError
 from core.graphql.mutations import attempt
 from core.graphql.node import decode_id
 from core.graphql.permissions import Requires
-from modules.aftersales.graphql.return_types import RefundType, ReturnRequestType
-from modules.aftersales.services import refunds
+from modules.aftersales.graphql.returns.types import RefundType, ReturnRequestType
+from modules.aftersales.services.returns import refunds
 from modules.crm.graphql.types import OrderType
 
 

@@ -1,7 +1,7 @@
 """GraphQL types of returns, refunds, exchanges, repairs, return shipments and return policies.
 
 Money is the Money type (exact amount, formatted in the caller's locale); relations are loaded
-through per-request loaders (graphql/return_loaders.py).
+through per-request loaders (graphql/returns/loaders.py).
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ from core.graphql.node import ScopedNode
 from core.graphql.permissions import check
 from core.i18n import translate
 from modules.aftersales import models
-from modules.aftersales.graphql import return_loaders as loaders
+from modules.aftersales.graphql.returns import loaders
 from modules.aftersales.graphql.types import TicketType
-from modules.aftersales.services.returns import reason_message
+from modules.aftersales.services.returns.requests import reason_message
 from modules.crm.graphql.types import CustomerType, OrderType
 
 READ = ("aftersales.return", "read")

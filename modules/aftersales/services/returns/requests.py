@@ -29,7 +29,7 @@ from core.tenancy import scoped
 from modules.aftersales.models import ReturnLine, ReturnRequest, Ticket
 from modules.aftersales.models.returns import CONDITIONS, REASON_CODES, RETURN_KINDS
 from modules.aftersales.services.errors import aftersales_error
-from modules.aftersales.services.return_policies import PolicyBook, Terms
+from modules.aftersales.services.returns.policies import PolicyBook, Terms
 from modules.crm.models import Address, Customer, Order, OrderLine, Product
 
 MAX_LINES = 100

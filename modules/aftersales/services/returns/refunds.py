@@ -20,7 +20,7 @@ from core.i18n import N_
 from core.tenancy import scoped
 from modules.aftersales.models import Refund, ReturnLine, ReturnRequest
 from modules.aftersales.services.errors import aftersales_error
-from modules.aftersales.services.returns import get_order, get_return, move
+from modules.aftersales.services.returns.requests import get_order, get_return, move
 from modules.crm.models import Order, OrderLine
 
 REFUNDABLE_RETURN_STATUSES = ("approved", "received", "refunded")
