@@ -10,11 +10,13 @@ from core.auth.principal import Principal
 from core.models import Membership
 from core.tenancy import scoped
 from modules.aftersales.models import Macro, PriorityRule
-from modules.aftersales.services import macros, priority, routing
+from modules.aftersales.services import macros
 from modules.aftersales.services.macros import MacroActions, MacroInput, VariantInput
-from modules.aftersales.services.priority import PriorityRuleInput
-from modules.aftersales.services.routing import RoutingRuleInput
-from modules.aftersales.services.rules import ConditionsInput, MinAmount
+from modules.aftersales.services.routing import assignment as routing
+from modules.aftersales.services.routing import priority
+from modules.aftersales.services.routing.assignment import RoutingRuleInput
+from modules.aftersales.services.routing.conditions import ConditionsInput, MinAmount
+from modules.aftersales.services.routing.priority import PriorityRuleInput
 from modules.team.models import Team
 
 GREETING = {

@@ -23,7 +23,7 @@ from modules.aftersales.models import Macro, MacroVariant, Ticket, TicketMessage
 from modules.aftersales.models.ticket import PRIORITIES, TICKET_STATUSES
 from modules.aftersales.services import live, templates, tickets
 from modules.aftersales.services.errors import aftersales_error as err
-from modules.aftersales.services.rules import UNSET
+from modules.aftersales.services.routing.conditions import UNSET
 from modules.aftersales.services.ticket_messages import add_message
 
 MAX_MACROS = 500

@@ -26,8 +26,10 @@ from core.sql import fetch
 from core.tenancy import scoped
 from modules.aftersales.models import Ticket, TicketEvent, TicketMessage, TicketOrderLine, TicketTag
 from modules.aftersales.models.ticket import PRIORITIES, TICKET_CHANNELS, TICKET_STATUSES, TICKET_TYPES
-from modules.aftersales.services import language, live, priority, routing, state_machine, translation
+from modules.aftersales.services import language, live, state_machine, translation
 from modules.aftersales.services.errors import aftersales_error as err
+from modules.aftersales.services.routing import assignment as routing
+from modules.aftersales.services.routing import priority
 from modules.aftersales.services.sla import clocks as sla
 from modules.crm.models import Customer, Order, OrderLine
 from modules.team.models import Team

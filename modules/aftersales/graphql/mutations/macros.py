@@ -11,7 +11,7 @@ from core.graphql.node import decode_id, to_global_id
 from core.graphql.permissions import Requires
 from modules.aftersales import models
 from modules.aftersales.graphql.macro_types import MacroType
-from modules.aftersales.graphql.mutations.routing_conditions import kept
+from modules.aftersales.graphql.routing.mutations.conditions import kept
 from modules.aftersales.graphql.types import TicketMessageType, TicketType
 from modules.aftersales.services import macros
 from modules.aftersales.services.macros import MacroActions, MacroInput, VariantInput

@@ -15,9 +15,9 @@ from core.i18n import N_
 from core.tenancy import scoped
 from modules.aftersales.models import PriorityRule, Ticket
 from modules.aftersales.models.ticket import PRIORITIES
-from modules.aftersales.services import rules
 from modules.aftersales.services.errors import aftersales_error as err
-from modules.aftersales.services.rules import UNSET, RuleTable
+from modules.aftersales.services.routing import conditions as rules
+from modules.aftersales.services.routing.conditions import UNSET, RuleTable
 
 TABLE = RuleTable(PriorityRule, "priority_rule", ("name", "position", "conditions", "priority", "active"))
 

@@ -1,5 +1,5 @@
 """What the priority and routing rule mutations share: the conditions input (checked by
-services/rules.py), the save payload, delete and reorder."""
+services/routing/conditions.py), the save payload, delete and reorder."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from core.auth.principal import Principal
 from core.errors import UserError
 from core.graphql.mutations import attempt
 from core.graphql.node import ScopedNode, decode_id, to_global_id
-from modules.aftersales.services.rules import UNSET, ConditionsInput, MinAmount
+from modules.aftersales.services.routing.conditions import UNSET, ConditionsInput, MinAmount
 
 P = TypeVar("P")
 

@@ -9,8 +9,8 @@ from core.errors import UserError
 from core.graphql.mutations import attempt
 from core.graphql.node import decode_id
 from core.graphql.permissions import Requires
-from modules.aftersales.graphql.mutations.routing_conditions import kept
-from modules.aftersales.services import routing
+from modules.aftersales.graphql.routing.mutations.conditions import kept
+from modules.aftersales.services.routing import assignment as routing
 from modules.crm.graphql.types import CustomerType
 from modules.team.graphql.types import UserType
 

@@ -10,16 +10,16 @@ from core.graphql.permissions import Requires
 from core.registry import GraphQLContribution
 from core.tenancy import scoped
 from modules.aftersales import models
-from modules.aftersales.graphql.mutations.routing_agents import AgentMutations
-from modules.aftersales.graphql.mutations.routing_priority import PriorityRuleMutations
-from modules.aftersales.graphql.mutations.routing_rules import RoutingRuleMutations
-from modules.aftersales.graphql.routing_types import (
+from modules.aftersales.graphql.routing.mutations.agents import AgentMutations
+from modules.aftersales.graphql.routing.mutations.priority import PriorityRuleMutations
+from modules.aftersales.graphql.routing.mutations.rules import RoutingRuleMutations
+from modules.aftersales.graphql.routing.types import (
     AgentUserFields,
     DedicatedAgentCustomerFields,
     PriorityRuleType,
     RoutingRuleType,
 )
-from modules.aftersales.services.rules import MAX_RULES
+from modules.aftersales.services.routing.conditions import MAX_RULES
 
 READ = [Requires("aftersales.ticket", "read")]
 

@@ -9,7 +9,7 @@ from core.errors import UserError
 from core.graphql.node import decode_id
 from core.graphql.permissions import Requires
 from modules.aftersales import models
-from modules.aftersales.graphql.mutations.routing_conditions import (
+from modules.aftersales.graphql.routing.mutations.conditions import (
     DeleteRuleInput,
     DeleteRulePayload,
     ReorderRulesInput,
@@ -21,9 +21,9 @@ from modules.aftersales.graphql.mutations.routing_conditions import (
     to_conditions,
     updated_conditions,
 )
-from modules.aftersales.graphql.routing_types import RoutingRuleType
-from modules.aftersales.services import routing
-from modules.aftersales.services.routing import UNSET, RoutingRuleInput
+from modules.aftersales.graphql.routing.types import RoutingRuleType
+from modules.aftersales.services.routing import assignment as routing
+from modules.aftersales.services.routing.assignment import UNSET, RoutingRuleInput
 from modules.team.graphql.types import TeamType
 
 WRITE = [Requires("aftersales.settings", "write")]

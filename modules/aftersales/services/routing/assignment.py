@@ -28,10 +28,10 @@ from core.models import Membership
 from core.tenancy import scoped
 from modules.aftersales.models import AgentProfile, DedicatedAgent, RoundRobinCursor, RoutingRule, Ticket
 from modules.aftersales.models.routing import STRATEGIES
-from modules.aftersales.services import rules
 from modules.aftersales.services.business_hours import calendar_for
 from modules.aftersales.services.errors import aftersales_error as err
-from modules.aftersales.services.rules import UNSET, RuleTable
+from modules.aftersales.services.routing import conditions as rules
+from modules.aftersales.services.routing.conditions import UNSET, RuleTable
 from modules.crm.models import Customer
 from modules.team.models import AgentSkill, Team, TeamMember
 

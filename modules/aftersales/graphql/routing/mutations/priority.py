@@ -9,7 +9,7 @@ from core.errors import UserError
 from core.graphql.node import decode_id
 from core.graphql.permissions import Requires
 from modules.aftersales import models
-from modules.aftersales.graphql.mutations.routing_conditions import (
+from modules.aftersales.graphql.routing.mutations.conditions import (
     DeleteRuleInput,
     DeleteRulePayload,
     ReorderRulesInput,
@@ -21,9 +21,9 @@ from modules.aftersales.graphql.mutations.routing_conditions import (
     to_conditions,
     updated_conditions,
 )
-from modules.aftersales.graphql.routing_types import PriorityRuleType
-from modules.aftersales.services import priority
-from modules.aftersales.services.priority import PriorityRuleInput
+from modules.aftersales.graphql.routing.types import PriorityRuleType
+from modules.aftersales.services.routing import priority
+from modules.aftersales.services.routing.priority import PriorityRuleInput
 
 WRITE = [Requires("aftersales.settings", "write")]
 

@@ -14,7 +14,7 @@ from core.graphql.loaders import load_node, loader_by_key, rows_by_id
 from core.graphql.money import Money
 from core.graphql.node import ScopedNode
 from modules.aftersales import models
-from modules.aftersales.services import routing
+from modules.aftersales.services.routing import assignment as routing
 from modules.team.graphql import dataloaders as team_loaders
 from modules.team.graphql.types import TeamType, UserType
 from modules.team.models import Team
