@@ -10,8 +10,8 @@ from core.auth.principal import Principal
 from core.models import Membership
 from core.tenancy import scoped
 from modules.aftersales.models import Macro, PriorityRule
-from modules.aftersales.services import macros
-from modules.aftersales.services.macros import MacroActions, MacroInput, VariantInput
+from modules.aftersales.services.macros import macros
+from modules.aftersales.services.macros.macros import MacroActions, MacroInput, VariantInput
 from modules.aftersales.services.routing import assignment as routing
 from modules.aftersales.services.routing import priority
 from modules.aftersales.services.routing.assignment import RoutingRuleInput

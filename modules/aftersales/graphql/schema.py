@@ -2,8 +2,9 @@
 file per area (tickets, SLA, routing, macros, knowledge base, returns, live updates)."""
 
 from core.registry import GraphQLContribution
-from modules.aftersales.graphql import live, macros, tickets
+from modules.aftersales.graphql import live, tickets
 from modules.aftersales.graphql.kb import schema as kb
+from modules.aftersales.graphql.macros import schema as macros
 from modules.aftersales.graphql.returns import schema as returns
 from modules.aftersales.graphql.routing import schema as routing
 from modules.aftersales.graphql.sla import schema as sla

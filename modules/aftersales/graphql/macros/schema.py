@@ -13,10 +13,10 @@ from core.graphql.permissions import Requires
 from core.registry import GraphQLContribution
 from core.tenancy import scoped
 from modules.aftersales import models
-from modules.aftersales.graphql.macro_types import MacroType, RenderedMacroType
-from modules.aftersales.graphql.mutations.macros import MacroMutations
+from modules.aftersales.graphql.macros.mutations.macros import MacroMutations
+from modules.aftersales.graphql.macros.types import MacroType, RenderedMacroType
 from modules.aftersales.graphql.types import TicketType
-from modules.aftersales.services import macros, templates
+from modules.aftersales.services.macros import macros, templates
 
 READ = [Requires("aftersales.ticket", "read")]
 

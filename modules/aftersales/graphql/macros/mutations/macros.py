@@ -10,11 +10,11 @@ from core.graphql.mutations import attempt
 from core.graphql.node import decode_id, to_global_id
 from core.graphql.permissions import Requires
 from modules.aftersales import models
-from modules.aftersales.graphql.macro_types import MacroType
+from modules.aftersales.graphql.macros.types import MacroType
 from modules.aftersales.graphql.routing.mutations.conditions import kept
 from modules.aftersales.graphql.types import TicketMessageType, TicketType
-from modules.aftersales.services import macros
-from modules.aftersales.services.macros import MacroActions, MacroInput, VariantInput
+from modules.aftersales.services.macros import macros
+from modules.aftersales.services.macros.macros import MacroActions, MacroInput, VariantInput
 
 WRITE = [Requires("aftersales.macro", "write")]
 TEMPLATE_HELP = ("Text with placeholders such as {{ customer.first_name }}, {{ order.total }}; filters upper, "

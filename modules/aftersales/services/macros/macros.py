@@ -1,7 +1,7 @@
 """Macros (canned replies): saving them with their language variants and actions, choosing the
 variant for a ticket, rendering it, and applying it (an outbound reply plus status, priority and tags).
 
-Templates are checked at save time (services/templates.py), so a stored macro only ever contains
+Templates are checked at save time (services/macros/templates.py), so a stored macro only ever contains
 text and known placeholders; rendering can still fail for one ticket (MISSING_VALUE: no order).
 """
 
@@ -21,8 +21,9 @@ from core.i18n import N_
 from core.tenancy import scoped
 from modules.aftersales.models import Macro, MacroVariant, Ticket, TicketMessage
 from modules.aftersales.models.ticket import PRIORITIES, TICKET_STATUSES
-from modules.aftersales.services import live, templates, tickets
+from modules.aftersales.services import live, tickets
 from modules.aftersales.services.errors import aftersales_error as err
+from modules.aftersales.services.macros import templates
 from modules.aftersales.services.routing.conditions import UNSET
 from modules.aftersales.services.ticket_messages import add_message
 
