@@ -10,8 +10,8 @@ from core.auth.principal import Principal
 from core.models import Membership
 from core.tenancy import scoped
 from modules.aftersales.models import Ticket
-from modules.aftersales.services.ticket_messages import add_message
-from modules.aftersales.services.tickets import NewTicket, create_ticket
+from modules.aftersales.services.tickets.lifecycle import NewTicket, create_ticket
+from modules.aftersales.services.tickets.messages import add_message
 from modules.crm.models import Order
 
 TICKETS = (

@@ -21,11 +21,12 @@ from core.i18n import N_
 from core.tenancy import scoped
 from modules.aftersales.models import Macro, MacroVariant, Ticket, TicketMessage
 from modules.aftersales.models.ticket import PRIORITIES, TICKET_STATUSES
-from modules.aftersales.services import live, tickets
+from modules.aftersales.services import live
 from modules.aftersales.services.errors import aftersales_error as err
 from modules.aftersales.services.macros import templates
 from modules.aftersales.services.routing.conditions import UNSET
-from modules.aftersales.services.ticket_messages import add_message
+from modules.aftersales.services.tickets import lifecycle as tickets
+from modules.aftersales.services.tickets.messages import add_message
 
 MAX_MACROS = 500
 MAX_VARIANTS = 30

@@ -25,9 +25,10 @@ from core.tenancy import scoped
 from modules.aftersales.models import EscalationRecord, EscalationRule, Ticket
 from modules.aftersales.models.sla import CLOCKS
 from modules.aftersales.models.ticket import PRIORITIES
-from modules.aftersales.services import live, tickets
+from modules.aftersales.services import live
 from modules.aftersales.services.sla import clocks as sla
 from modules.aftersales.services.sla.escalation_rules import rules as tenant_rules
+from modules.aftersales.services.tickets import lifecycle as tickets
 
 BATCH = 500
 NOTIFY_TOPIC = "aftersales.ticket_escalated"

@@ -15,13 +15,13 @@ from core.graphql.pagination import Connection, Ordering, SortDirection, page_si
 from core.graphql.permissions import Requires, check
 from core.i18n import N_
 from core.registry import GraphQLContribution
-from modules.aftersales.graphql.mutations.tickets import TicketMutations
-from modules.aftersales.graphql.mutations.tickets_batch import TicketBatchMutations
-from modules.aftersales.graphql.mutations.tickets_messages import TicketMessageMutations
+from modules.aftersales.graphql.tickets.mutations.batch import TicketBatchMutations
+from modules.aftersales.graphql.tickets.mutations.lifecycle import TicketMutations
+from modules.aftersales.graphql.tickets.mutations.messages import TicketMessageMutations
 from modules.aftersales.graphql.types import TicketEventType, TicketMessageType, TicketType
 from modules.aftersales.models.ticket import PRIORITIES, TICKET_CHANNELS, TICKET_STATUSES, TICKET_TYPES
-from modules.aftersales.services import ticket_timeline  # noqa: F401  (registers the timeline source)
-from modules.aftersales.services.ticket_filters import SORT_KEYS, TicketFilter, filter_tickets, with_sort_keys
+from modules.aftersales.services.tickets import timeline  # noqa: F401  (registers the timeline source)
+from modules.aftersales.services.tickets.filters import SORT_KEYS, TicketFilter, filter_tickets, with_sort_keys
 from modules.crm.graphql.types import CustomerType, OrderType
 from modules.team.graphql.types import TeamType, UserType
 

@@ -21,7 +21,7 @@ from modules.aftersales.models.ticket import MESSAGE_KINDS
 from modules.aftersales.services import live
 from modules.aftersales.services.errors import aftersales_error as err
 from modules.aftersales.services.sla import clocks as sla
-from modules.aftersales.services.tickets import (
+from modules.aftersales.services.tickets.lifecycle import (
     Attachment,
     attachments,
     body,

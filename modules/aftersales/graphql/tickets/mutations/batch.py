@@ -7,10 +7,10 @@ from strawberry.types import Info
 
 from core.errors import UserError
 from core.graphql.mutations import attempt
-from modules.aftersales.graphql.mutations.tickets import WRITE, decode_many, optional_id
+from modules.aftersales.graphql.tickets.mutations.lifecycle import WRITE, decode_many, optional_id
 from modules.aftersales.graphql.types import TicketType
-from modules.aftersales.services.ticket_batch import MAX_BATCH, batch_update
-from modules.aftersales.services.tickets import UNSET
+from modules.aftersales.services.tickets.batch import MAX_BATCH, batch_update
+from modules.aftersales.services.tickets.lifecycle import UNSET
 from modules.team.graphql.types import UserType
 
 

@@ -15,8 +15,8 @@ from core.graphql.permissions import Requires
 from core.i18n import N_
 from modules.aftersales.graphql.types import TicketType
 from modules.aftersales.models import Ticket
-from modules.aftersales.services import tickets
-from modules.aftersales.services.tickets import UNSET, Attachment, NewTicket, TicketChanges
+from modules.aftersales.services.tickets import lifecycle as tickets
+from modules.aftersales.services.tickets.lifecycle import UNSET, Attachment, NewTicket, TicketChanges
 from modules.crm.graphql.types import CustomerType, OrderType
 from modules.team.graphql.types import TeamType, UserType
 

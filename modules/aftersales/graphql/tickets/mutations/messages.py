@@ -8,9 +8,9 @@ from strawberry.types import Info
 from core.errors import UserError
 from core.graphql.mutations import attempt
 from core.graphql.node import decode_id
-from modules.aftersales.graphql.mutations.tickets import WRITE, AttachmentInput, to_attachments
+from modules.aftersales.graphql.tickets.mutations.lifecycle import WRITE, AttachmentInput, to_attachments
 from modules.aftersales.graphql.types import TicketMessageType, TicketType
-from modules.aftersales.services.ticket_messages import add_message
+from modules.aftersales.services.tickets.messages import add_message
 
 
 @strawberry.input

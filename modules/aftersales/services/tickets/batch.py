@@ -20,7 +20,7 @@ from modules.aftersales.models import Ticket
 from modules.aftersales.models.ticket import PRIORITIES, TICKET_STATUSES
 from modules.aftersales.services import live, state_machine
 from modules.aftersales.services.errors import aftersales_error as err
-from modules.aftersales.services.tickets import (
+from modules.aftersales.services.tickets.lifecycle import (
     UNSET,
     check_assignee,
     choice,
