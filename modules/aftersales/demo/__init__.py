@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from modules.aftersales import demo_kb, demo_returns, demo_routing, demo_sla, demo_tickets
+from modules.aftersales.demo import kb as demo_kb
+from modules.aftersales.demo import returns as demo_returns
+from modules.aftersales.demo import routing as demo_routing
+from modules.aftersales.demo import sla as demo_sla
+from modules.aftersales.demo import tickets as demo_tickets
 
 
 async def load(tenant_id: int) -> None:
