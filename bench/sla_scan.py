@@ -4,7 +4,7 @@ In a fresh PostgreSQL database `sellercare_bench_sla_<pid>` on postgres://postgr
 (dropped afterwards): N open tickets (default 1,000,000; `--tickets`) over 10 tenants, inserted
 server-side with generate_series, `next_sla_due` spread over 30 days from a day ago (about 3% due
 now). Then, in the same run:
-- the scan's first batch (`services.escalation.due_batch`, through tortoise: ORDER BY next_sla_due,
+- the scan's first batch (`services.sla.escalation.due_batch`, through tortoise: ORDER BY next_sla_due,
   id LIMIT 500), and every due ticket walked by keyset: through tortoise (due_batch) and in raw SQL;
 - the same SQL with EXPLAIN ANALYZE, once as is (an Index Scan on the next_sla_due index) and once
   with enable_indexscan, enable_bitmapscan and enable_indexonlyscan off (the baseline: a full
@@ -37,7 +37,7 @@ from core.identity import create_tenant  # noqa: E402
 from core.registry import Registry  # noqa: E402
 from core.runtime import installed_modules  # noqa: E402
 from core.settings import Settings  # noqa: E402
-from modules.aftersales.services.escalation import BATCH, due_batch  # noqa: E402
+from modules.aftersales.services.sla.escalation import BATCH, due_batch  # noqa: E402
 from tests.conftest import create_pg_database, drop_pg_database  # noqa: E402
 
 TENANTS = 10

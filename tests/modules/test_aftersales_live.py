@@ -26,7 +26,7 @@ from core.models import ApiKey
 from core.redis import connect
 from modules.aftersales.models import Ticket
 from modules.aftersales.services import live
-from modules.aftersales.services.ticket_messages import add_message
+from modules.aftersales.services.tickets.messages import add_message
 from modules.team.graphql.types import TeamType, UserType
 from tests.conftest import PASSWORD, Api, TenantFixture
 from tests.fixtures.live_server import GraphQLWS, graphql_ws, serve

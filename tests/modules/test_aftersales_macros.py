@@ -16,7 +16,7 @@ from core.identity import add_user
 from core.models import Tenant
 from modules.aftersales.graphql.types import TicketType
 from modules.aftersales.models import Macro, MacroVariant, Ticket, TicketEvent
-from modules.aftersales.services import templates
+from modules.aftersales.services.macros import templates
 from modules.crm.graphql.types import CustomerType, OrderType
 from modules.crm.models import Customer, Order
 from tests.conftest import PASSWORD, Api, TenantFixture
@@ -156,7 +156,7 @@ async def test_bad_templates_are_refused_at_save_and_never_run(api: Api, tenant:
 
 
 def _macro_type() -> Any:
-    from modules.aftersales.graphql.macro_types import MacroType
+    from modules.aftersales.graphql.macros.types import MacroType
     return MacroType
 
 

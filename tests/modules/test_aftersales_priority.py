@@ -13,7 +13,7 @@ from core.access.admin import assign_role_by_name
 from core.graphql.node import to_global_id
 from core.identity import add_user
 from modules.aftersales.models import PriorityRule, Ticket
-from modules.aftersales.services import priority
+from modules.aftersales.services.routing import priority
 from modules.crm.graphql.types import CustomerType, OrderType
 from modules.crm.models import Customer, Order
 from tests.conftest import PASSWORD, Api, TenantFixture

@@ -11,7 +11,7 @@ from core.auth.principal import Principal
 from core.errors import UserFacingError
 from core.models import AuditEntry, OutboxEvent
 from modules.aftersales.models import Refund, ReturnRequest
-from modules.aftersales.services import refunds
+from modules.aftersales.services.returns import refunds
 from tests.conftest import Api, TenantFixture, make_tenant
 from tests.modules.test_aftersales_returns import create_return, customer, decide, line, order, policy
 

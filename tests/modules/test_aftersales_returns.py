@@ -10,7 +10,7 @@ from core.access.admin import assign_role_by_name
 from core.graphql.node import to_global_id
 from core.identity import add_user
 from core.models import OutboxEvent
-from modules.aftersales.graphql.return_types import ReturnRequestType
+from modules.aftersales.graphql.returns.types import ReturnRequestType
 from modules.aftersales.jobs.returns import stale_shipments
 from modules.aftersales.models import ExchangeLine, ReturnLine, ReturnPolicy, ReturnRequest, ReturnShipment
 from modules.crm.models import Product
@@ -413,7 +413,7 @@ async def test_concurrent_returns_cannot_claim_more_than_bought(api: Api, tenant
 
     from core.auth.principal import Principal
     from core.errors import UserFacingErrors
-    from modules.aftersales.services import returns
+    from modules.aftersales.services.returns import requests as returns
 
     o = await order(api, tenant, await customer(api, tenant))  # 2 jackets
     actor = Principal(tenant.admin_id, tenant.id)

@@ -15,7 +15,7 @@ from strawberry import relay
 from core.graphql.node import to_global_id
 from core.models import User
 from modules.aftersales.models import AgentProfile, DedicatedAgent, RoundRobinCursor, RoutingRule, Ticket
-from modules.aftersales.services import routing
+from modules.aftersales.services.routing import assignment as routing
 from modules.crm.graphql.types import CustomerType, OrderType
 from modules.crm.models import Customer, Order
 from modules.team.graphql.types import UserType

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from modules.aftersales.services.business_hours import Calendar
-from modules.aftersales.services.sla import ClockEvent, Clocks, Targets, TicketState, advance, next_due
+from modules.aftersales.services.sla.clocks import ClockEvent, Clocks, Targets, TicketState, advance, next_due
 
 CAL = Calendar.build("Europe/Berlin", {d: [["09:00", "18:00"]] for d in ("mon", "tue", "wed", "thu", "fri")}, "DE")
 STANDARD = Targets(first_response=60, next_response=30, resolution=480)

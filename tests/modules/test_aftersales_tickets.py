@@ -15,7 +15,7 @@ from core.auth.principal import Principal
 from core.graphql.node import to_global_id
 from core.identity import add_user
 from modules.aftersales.models import Ticket, TicketEvent, TicketMessage
-from modules.aftersales.services import tickets as ticket_service
+from modules.aftersales.services.tickets import lifecycle as ticket_service
 from modules.crm.graphql.types import CustomerType, OrderType
 from modules.crm.models import Customer, Order, OrderLine
 from tests.conftest import PASSWORD, Api, TenantFixture

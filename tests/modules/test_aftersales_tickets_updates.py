@@ -8,7 +8,7 @@ from typing import Any
 from core.graphql.node import to_global_id
 from core.identity import add_user
 from modules.aftersales.models import Ticket, TicketEvent, TicketTag
-from modules.aftersales.services.ticket_batch import MAX_BATCH
+from modules.aftersales.services.tickets.batch import MAX_BATCH
 from modules.crm.graphql.types import CustomerType, OrderType
 from modules.team.graphql.types import TeamType
 from modules.team.models import Team

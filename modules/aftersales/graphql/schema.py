@@ -2,7 +2,13 @@
 file per area (tickets, SLA, routing, macros, knowledge base, returns, live updates)."""
 
 from core.registry import GraphQLContribution
-from modules.aftersales.graphql import kb, live, macros, returns, routing, sla, tickets
+from modules.aftersales.graphql import live
+from modules.aftersales.graphql.kb import schema as kb
+from modules.aftersales.graphql.macros import schema as macros
+from modules.aftersales.graphql.returns import schema as returns
+from modules.aftersales.graphql.routing import schema as routing
+from modules.aftersales.graphql.sla import schema as sla
+from modules.aftersales.graphql.tickets import schema as tickets
 
 PARTS: tuple[GraphQLContribution, ...] = (
     tickets.contribution, sla.contribution, routing.contribution, macros.contribution, kb.contribution,

@@ -23,7 +23,7 @@ from core.graphql.pagination import Connection, Ordering, page_size, paginate
 from core.tenancy import scoped
 from modules.aftersales import models
 from modules.aftersales.graphql import dataloaders
-from modules.aftersales.services.tickets import sla_state
+from modules.aftersales.services.tickets.lifecycle import sla_state
 from modules.crm.graphql.types import CustomerType, OrderLineType, OrderType
 from modules.team.graphql import dataloaders as team_loaders
 from modules.team.graphql.types import TeamType, UserType

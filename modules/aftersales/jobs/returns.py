@@ -7,7 +7,7 @@ from typing import Any
 from arq import cron
 
 from core.registry import WorkerContribution
-from modules.aftersales.services.shipments import alert_stale
+from modules.aftersales.services.returns.shipments import alert_stale
 
 
 async def stale_shipments(ctx: dict[str, Any]) -> int:

@@ -9,7 +9,7 @@ from typing import Any
 from arq import cron
 
 from core.registry import WorkerContribution
-from modules.aftersales.services import escalation
+from modules.aftersales.services.sla import escalation
 
 SCAN_JOB = "aftersales.sla_scan"
 

@@ -2,7 +2,7 @@
 
 An article is the logical "how do I return an item" page; what agents and customers read is one of
 its translations. Publishing is per translation, so a German draft never hides the English page.
-The full-text index lives beside these tables and is written by services.kb_search (a tsvector
+The full-text index lives beside these tables and is written by services.kb.search (a tsvector
 column on PostgreSQL, an FTS5 table on SQLite: migrations/0002_kb_search.py).
 """
 

@@ -1,6 +1,6 @@
 """Priority rules: the tenant's ordered list of "when these conditions hold, the ticket is this urgent".
 
-`conditions` is the shared condition language (modules/aftersales/services/rules.py), stored already
+`conditions` is the shared condition language (modules/aftersales/services/routing/conditions.py), stored already
 validated and normalised, so matching never re-checks it.
 """
 

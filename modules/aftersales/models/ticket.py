@@ -41,7 +41,7 @@ class Ticket(TenantModel):
     first_response_at = fields.DatetimeField(null=True)
     resolved_at = fields.DatetimeField(null=True)
     closed_at = fields.DatetimeField(null=True)
-    # SLA clocks (computed by services.sla from the matching policy and the team's business hours)
+    # SLA clocks (computed by services.sla.clocks from the matching policy and the team's business hours)
     sla_policy_id = fields.BigIntField(null=True)
     first_response_due = fields.DatetimeField(null=True)
     next_response_due = fields.DatetimeField(null=True)
