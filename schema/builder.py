@@ -38,6 +38,7 @@ from core.settings import Settings
 from schema.error_log import log_errors
 from schema.input_text import LiteralTextRule, VariableText
 from schema.limits import cost_rule
+from schema.nested_permissions import guard_nested_fields
 from schema.root import CoreQuery
 
 
@@ -178,13 +179,15 @@ def build_schema(modules: Sequence[Module], settings: Settings) -> strawberry.Sc
     ]
     if settings.production:
         extensions.append(DisableIntrospection)
-    return SellercareSchema(
+    schema = SellercareSchema(
         query=_merge_root("Query", queries),  # type: ignore[arg-type]
         mutation=_merge_root("Mutation", mutations),
         subscription=_merge_root("Subscription", subscriptions),
         types=[cls for _, cls in types.values()],
         extensions=extensions,
     )
+    guard_nested_fields(schema._schema)
+    return schema
 
 
 def node_types(schema: strawberry.Schema) -> list[type[ScopedNode]]:

@@ -39,6 +39,8 @@ class Context:
     checked_until: float = 0.0
     # The real client's address (core.auth.client_address), for HTTP and websockets alike.
     client_ip: str = "local"
+    # The caller's permissions, once read in this HTTP request (core.graphql.permissions.held).
+    held: frozenset[tuple[str, str]] | None = None
 
     def require_principal(self) -> Principal:
         if self.auth_error is not None:

@@ -33,16 +33,32 @@ class Authenticated(SellercarePermission):
         return True
 
 
+async def held(info: Info) -> frozenset[tuple[str, str]]:
+    """Every (resource, action) the caller holds. Read once per HTTP request (a page checks the
+    same permission on every row); a websocket's context lives on, so it asks each time."""
+    ctx = info.context
+    principal = ctx.require_principal()
+    if ctx.held is not None:
+        return ctx.held
+    permissions = await ctx.rt.access.permissions(principal.user_id, principal.tenant_id)
+    if ctx.request is not None:
+        ctx.held = permissions
+    return permissions
+
+
 async def check(info: Info, resource: str, action: str) -> None:
     """Raise FORBIDDEN unless the caller holds resource:action in its tenant."""
     ctx = info.context
-    principal = ctx.require_principal()
-    if not await ctx.rt.access.allowed(principal.user_id, principal.tenant_id, resource, action):
+    if (resource, action) not in await held(info):
         raise ClientError(
             "FORBIDDEN", N_("You lack the permission {permission}."), ctx.locale,
             permission=f"{resource}:{action}",
         )
 
+
+# Field metadata key: this field leads to a Node type but must not be checked against that type's
+# permission (schema/nested_permissions.py), e.g. the caller's own user in `viewer`. The value says why.
+UNGUARDED = "sellercare.unguarded"
 
 _cache: dict[tuple[str, str], type[SellercarePermission]] = {}
 

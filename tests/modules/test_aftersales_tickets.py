@@ -320,6 +320,10 @@ async def test_writing_needs_the_write_permission(api: Api, rt: Any, tenant: Ten
     body = await api.post(STATUS, {"i": {"ticketId": ticket["id"], "status": "open"}}, token=token)
     assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     assert (await Ticket.get(id=pk(ticket["id"]))).status == "new"
-    # Reading is allowed; the customer needs crm.customer:read, which this role lacks.
-    seen = await api.data(TICKETS, token=token)
+    # Reading is allowed; the customer needs crm.customer:read and the assignee team.user:read, which this
+    # role lacks: null, with FORBIDDEN at their paths.
+    body = await api.post(TICKETS, token=token)
+    seen = body["data"]
     assert [e["node"]["subject"] for e in seen["tickets"]["edges"]] == ["Where is my parcel?"]
+    assert {tuple(e["path"][-1:]): e["extensions"]["code"] for e in body["errors"]} == {
+        ("customer",): "FORBIDDEN", ("assignee",): "FORBIDDEN"}

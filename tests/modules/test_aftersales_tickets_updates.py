@@ -134,3 +134,32 @@ async def test_customer_shows_its_tickets_and_timeline(api: Api, tenant: TenantF
     es = (await api.data(CUSTOMER, {"id": cid}, token=tenant.token, lang="es"))["customer"]
     assert not es["timeline"]["edges"][0]["node"]["summary"].startswith("Ticket #")
     assert (await api.data(CUSTOMER, {"id": cid}, token=other_tenant.token))["customer"] is None
+
+
+async def test_messages_and_events_have_global_ids_and_so_does_what_events_name(api: Api,
+                                                                                 tenant: TenantFixture) -> None:
+    """Global IDs everywhere: a message and an event are Nodes, and the team, user, customer and order
+    an event's data names are given as global IDs a client can pass back."""
+    from strawberry import relay
+
+    ticket = await create(api, tenant)
+    team = await Team.create(tenant_id=tenant.id, name="Returns")
+    customer, order, _ = await customer_with_order(tenant, "Ivo")
+    team_id, user_id = str(to_global_id(TeamType, team.id)), to_global_id_user(tenant.admin_id)
+    order_id, customer_id = str(to_global_id(OrderType, order.id)), str(to_global_id(CustomerType, customer.id))
+    await api.data(UPDATE, {"i": {"ticketId": ticket["id"], "assigneeId": user_id, "teamId": team_id,
+                                  "orderId": order_id}}, token=tenant.token)
+    data = await api.data("""query($id: ID!) { ticket(id: $id) {
+      messages(first: 5) { edges { node { id body } } } events(first: 20) { edges { node { id kind data } } } } }""",
+                          {"id": ticket["id"]}, token=tenant.token)
+    message = data["ticket"]["messages"]["edges"][0]["node"]
+    events = {e["node"]["kind"]: e["node"] for e in data["ticket"]["events"]["edges"]}
+    assert relay.GlobalID.from_id(message["id"]).type_name == "TicketMessage"
+    assert events["assigned"]["data"] == {"from": None, "to": user_id}
+    assert events["team_changed"]["data"] == {"from": None, "to": team_id}
+    assert events["links_changed"]["data"]["to"] == {"customer": customer_id, "order": order_id}
+    for node_id, typename in ((message["id"], "TicketMessage"), (events["assigned"]["id"], "TicketEvent"),
+                              (team_id, "Team"), (customer_id, "Customer")):
+        found = await api.data("query($id: ID!) { node(id: $id) { id __typename } }", {"id": node_id},
+                               token=tenant.token)
+        assert found["node"] == {"id": node_id, "__typename": typename}

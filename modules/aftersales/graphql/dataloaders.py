@@ -56,9 +56,3 @@ def last_messages(info: Info) -> DataLoader[int, list[Any]]:
 
 def order_lines(info: Info) -> DataLoader[int, list[Any]]:
     return loader_grouped(info, "aftersales.ticket_order_lines", _order_lines)
-
-
-async def allowed(info: Info, resource: str, action: str) -> bool:
-    """Whether the caller holds resource:action (answered from the per-user permission cache)."""
-    principal = info.context.require_principal()
-    return bool(await info.context.rt.access.allowed(principal.user_id, principal.tenant_id, resource, action))

@@ -37,6 +37,7 @@ class TicketUpdatedFilter:
 
 @strawberry.type(name="TicketUpdate")
 class TicketUpdate:
+    read_permission = READ  # reached only through ticketUpdated, which checks it at every event
     kind: str = strawberry.field(description=(
         "What happened: created, updated, status_changed, message_added; or removed: the ticket no longer "
         "matches your filter (reassigned, moved to another team or status), so a filtered inbox drops its row. "

@@ -31,6 +31,7 @@ class DuplicateKind(Enum):
 
 @strawberry.type(description="Customers (not merged) sharing one normalised e-mail or phone.")
 class DuplicateCustomerGroup:
+    read_permission = ("crm.customer", "read")  # reached only through duplicateCustomers
     kind: DuplicateKind
     customer_count: int
     customers: list[CustomerType] = strawberry.field(

@@ -12,6 +12,7 @@ from strawberry.types import Info
 from core.errors import ClientError
 from core.graphql.node import node_type_for
 from core.graphql.pagination import Connection, Edge, PageInfo, page_size
+from core.graphql.permissions import held
 from core.i18n import N_, translate
 from modules.crm.services.timeline import TimelineCursor, TimelineEvent, timeline_page
 
@@ -47,7 +48,7 @@ async def resolve_timeline(info: Info, customer_id: int, first: int | None, afte
         except ValueError:
             raise ClientError("INVALID_CURSOR", N_("The cursor is not valid."), info.context.locale,
                               domain="crm") from None
-    events, has_next = await timeline_page(info.context.tenant_id, customer_id, cursor, size)
+    events, has_next = await timeline_page(info.context.tenant_id, customer_id, cursor, size, await held(info))
     edges = [Edge(cursor=e.cursor.encode(), node=_node(info, e)) for e in events]
     return Connection(edges=edges, page_info=PageInfo(
         has_next_page=has_next, has_previous_page=after is not None,

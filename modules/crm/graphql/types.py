@@ -69,6 +69,7 @@ class SalesChannelType(ScopedNode):
 
 @strawberry.type
 class CustomerIdentity:
+    read_permission = ("crm.customer", "read")  # reached only through a customer
     channel: SalesChannelType
     external_id: str
 

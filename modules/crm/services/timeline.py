@@ -9,7 +9,7 @@ adds its events without crm importing it: at import time of its own code (for ex
     async def tickets(tenant_id, customer_id, after: TimelineCursor | None, limit) -> list[TimelineEvent]:
         ...  # at most `limit` events that come after `after` in timeline order
 
-    register_timeline_source("aftersales.tickets", tickets)
+    register_timeline_source("aftersales.tickets", tickets, permission=("aftersales.ticket", "read"))
 
 Timeline order is (at descending, kind, id). Every event kind is prefixed by its module
 ("aftersales.ticket_opened") so (kind, id) is unique. `after_cursor()` applies the "comes after"
@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -88,15 +88,18 @@ class TimelineEvent:
 
 
 TimelineSource = Callable[[int, int, TimelineCursor | None, int], Awaitable[list[TimelineEvent]]]
-_sources: dict[str, TimelineSource] = {}
+Permission = tuple[str, str]
+_sources: dict[str, tuple[TimelineSource, Permission | None]] = {}
 
 
-def register_timeline_source(name: str, source: TimelineSource) -> None:
-    """Add a source of events. Registering the same function again is a no-op (re-imports);
+def register_timeline_source(name: str, source: TimelineSource, permission: Permission | None = None) -> None:
+    """Add a source of events. `permission` (resource, action): only callers holding it see these
+    events, as on every other path to the same data (a ticket's events need aftersales.ticket:read);
+    None: whoever reads the customer. Registering the same function again is a no-op (re-imports);
     another function under a taken name is an error."""
-    if name in _sources and _sources[name] is not source:
+    if name in _sources and _sources[name][0] is not source:
         raise ValueError(f"timeline source {name!r} is already registered")
-    _sources[name] = source
+    _sources[name] = (source, permission)
 
 
 def unregister_timeline_source(name: str) -> None:
@@ -104,7 +107,7 @@ def unregister_timeline_source(name: str) -> None:
 
 
 def timeline_sources() -> dict[str, TimelineSource]:
-    return dict(_sources)
+    return {name: source for name, (source, _) in _sources.items()}
 
 
 def after_cursor(queryset: QuerySet[Any], at_field: str, kind: str, after: TimelineCursor | None
@@ -124,14 +127,17 @@ def after_cursor(queryset: QuerySet[Any], at_field: str, kind: str, after: Timel
     return qs.order_by(f"-{at_field}", "id")
 
 
-async def timeline_page(tenant_id: int, customer_id: int, after: TimelineCursor | None, first: int
-                        ) -> tuple[list[TimelineEvent], bool]:
-    """The next `first` events after `after`, and whether there are more.
+async def timeline_page(tenant_id: int, customer_id: int, after: TimelineCursor | None, first: int,
+                        held: Collection[Permission] | None = None) -> tuple[list[TimelineEvent], bool]:
+    """The next `first` events after `after` from the sources whose permission is in `held` (None:
+    every source), and whether there are more.
 
     Each source returns its own next `first + 1` events; the page is the first `first` of their
     union, so no event is skipped or repeated between pages."""
     events: list[TimelineEvent] = []
-    for source in list(_sources.values()):
+    for source, permission in list(_sources.values()):
+        if permission is not None and held is not None and permission not in held:
+            continue
         events += await source(tenant_id, customer_id, after, first + 1)
     events.sort(key=TimelineEvent.sort_key)
     if after is not None:  # a source that ignored the cursor must not repeat events

@@ -14,6 +14,7 @@ from tortoise.queryset import QuerySet
 from core import models
 from core.access.admin import visible_roles
 from core.graphql.node import ScopedNode
+from core.graphql.permissions import UNGUARDED
 from core.i18n import translate
 from core.registry import Permission as PermissionDecl
 from core.tenancy import scoped
@@ -83,8 +84,8 @@ class UserType(ScopedNode):
         skills = await dataloaders.skills_by_user(info).load(self.id)
         return [s.value for s in skills if s.kind == "category"]
 
-    @strawberry.field
-    async def roles(self, info: Info) -> list[RoleType]:
+    @strawberry.field(description="Needs team.role:read.")
+    async def roles(self, info: Info) -> list[RoleType] | None:
         return [RoleType.from_row(r) for r in await dataloaders.roles_by_user(info).load(self.id)]
 
 
@@ -102,8 +103,8 @@ class TeamType(ScopedNode):
         return cls(id=row.id, name=row.name, timezone=row.timezone,
                    working_hours=row.working_hours)
 
-    @strawberry.field
-    async def members(self, info: Info) -> list[UserType]:
+    @strawberry.field(description="Needs team.user:read.")
+    async def members(self, info: Info) -> list[UserType] | None:
         ids = await scoped(team_models.TeamMember, info.context.tenant_id).filter(
             team_id=self.id).values_list("user_id", flat=True)
         users = await dataloaders.users_by_id(info).load_many([int(str(i)) for i in ids])
@@ -162,7 +163,7 @@ class TenantType:
 
 @strawberry.type
 class Viewer:
-    user: UserType
+    user: UserType = strawberry.field(metadata={UNGUARDED: "the caller's own user"})
     tenant: TenantType
     permissions: list[str]
 
@@ -195,8 +196,8 @@ class InvitationType(ScopedNode):
             return "REVOKED"
         return "EXPIRED" if self.expires_at <= datetime.now(UTC) else "PENDING"
 
-    @strawberry.field(description="The roles the invitee gets on accepting.")
-    async def roles(self, info: Info) -> list[RoleType]:
+    @strawberry.field(description="The roles the invitee gets on accepting. Needs team.role:read.")
+    async def roles(self, info: Info) -> list[RoleType] | None:
         rows = [r for r in await dataloaders.roles_by_id(info).load_many(self.role_ids) if r is not None]
         return [RoleType.from_row(r) for r in sorted(rows, key=lambda r: r.name)]
 

@@ -111,6 +111,7 @@ class KbArticleType(ScopedNode):
 
 @strawberry.type(name="KbSearchResult")
 class KbSearchResult:
+    read_permission = KB_READ  # reached only through searchKbArticles
     article: KbArticleType
     translation: KbArticleTranslationType = strawberry.field(description="The version that matched.")
     score: float = strawberry.field(description="Relevance, higher first; compare within one result only.")

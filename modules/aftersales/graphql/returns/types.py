@@ -17,7 +17,6 @@ from strawberry.types import Info
 from core.graphql.loaders import load_node
 from core.graphql.money import Money
 from core.graphql.node import ScopedNode
-from core.graphql.permissions import check
 from core.i18n import translate
 from modules.aftersales import models
 from modules.aftersales.graphql.returns import loaders
@@ -319,7 +318,6 @@ class ReturnRequestType(ScopedNode):
     async def ticket(self, info: Info) -> TicketType | None:
         if self.row.ticket_id is None:
             return None
-        await check(info, "aftersales.ticket", "read")
         return await load_node(loaders.tickets(info), self.row.ticket_id, TicketType)
 
     @strawberry.field

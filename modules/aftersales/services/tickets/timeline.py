@@ -26,4 +26,4 @@ async def ticket_events(tenant_id: int, customer_id: int, after: TimelineCursor 
     return events
 
 
-register_timeline_source("aftersales.tickets", ticket_events)
+register_timeline_source("aftersales.tickets", ticket_events, permission=("aftersales.ticket", "read"))

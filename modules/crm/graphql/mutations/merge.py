@@ -56,6 +56,7 @@ def _decode_many(values: list[strawberry.ID], field: str) -> list[int]:
 
 @strawberry.type(name="CustomerMerge", description="One merge: undo it with unmergeCustomers.")
 class CustomerMergeType:
+    read_permission = ("crm.customer", "read")  # reached only through a customer or a merge payload
     id: strawberry.ID
     target: CustomerType
     sources: list[CustomerType]
