@@ -177,3 +177,23 @@ async def test_a_wrong_id_names_its_type_in_plain_words(api: Api, tenant: Tenant
                           {"i": {"orderId": customer, "status": "paid"}}, token=tenant.token)
     assert data["updateOrder"]["errors"] == [
         {"code": "INVALID_ID", "field": ["orderId"], "message": "This is not an ID of type Order."}]
+
+
+async def test_an_order_names_its_customer_in_one_query_per_page(api: Api, tenant: TenantFixture) -> None:
+    """Order.customer: what a frontend's order list shows first; batched, not one query per order."""
+    from tests.querycount import count_queries
+
+    customer = await _customer(api, tenant)
+    for n in range(3):
+        await api.data(CREATE, {"i": {"customerId": customer, "number": f"C-{n}", "currency": "EUR",
+                                      "lines": [{"sku": "S", "unitPrice": "1"}]}}, token=tenant.token)
+    query = """query($id: ID!) { customer(id: $id) { orders(first: 10) { edges { node { number
+      customer { id displayName } } } } } }"""
+    with count_queries() as counted:
+        data = await api.data(query, {"id": customer}, token=tenant.token)
+    nodes = [e["node"] for e in data["customer"]["orders"]["edges"]]
+    assert len(nodes) == 3 and all(n["customer"] == {"id": customer, "displayName": "Ola"} for n in nodes)
+    with count_queries() as fewer:
+        await api.data("""query($id: ID!) { customer(id: $id) { orders(first: 1) { edges { node { number
+          customer { id } } } } } }""", {"id": customer}, token=tenant.token)
+    assert len(counted) == len(fewer)

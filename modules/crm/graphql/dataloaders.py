@@ -8,11 +8,12 @@ from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 from tortoise.functions import Count, Max, Min, Sum
 
-from core.graphql.loaders import loader_by_key, loader_grouped, rows_grouped
+from core.graphql.loaders import loader_by_key, loader_grouped, rows_by_id, rows_grouped
 from core.sql import fetch
 from core.tenancy import scoped
 from modules.crm.models import (
     Address,
+    Customer,
     CustomerContact,
     CustomerIdentity,
     CustomerScore,
@@ -88,6 +89,11 @@ async def _tag_names(tid: int, ids: list[int]) -> dict[int, str]:
 def tag_names(info: Info) -> DataLoader[int, str | None]:
     """Tag names by id (segment rules store tag ids and show names)."""
     return loader_by_key(info, "crm.tag_names", _tag_names)
+
+
+def customers(info: Info) -> DataLoader[int, Any]:
+    """Customer rows by id (an order's or another module's row's customer)."""
+    return rows_by_id(info, Customer)
 
 
 def order_lines(info: Info) -> DataLoader[int, list[Any]]:

@@ -13,6 +13,7 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from core.errors import ClientError
+from core.graphql.loaders import load_node
 from core.graphql.money import Money
 from core.graphql.node import ScopedNode
 from core.graphql.pagination import Connection, Ordering, page_size, paginate
@@ -168,6 +169,10 @@ class OrderType(ScopedNode):
         return [OrderLineType(id=strawberry.ID(str(line.id)), sku=line.sku, name=line.name, quantity=line.quantity,
                               unit_price=Money.of(line.unit_price, line.currency, locale))
                 for line in await dataloaders.order_lines(info).load(self.id)]
+
+    @strawberry.field(description="Who placed it; null for an order without a customer (a guest checkout).")
+    async def customer(self, info: Info) -> CustomerType | None:
+        return await load_node(dataloaders.customers(info), self.row.customer_id, CustomerType)
 
 
 @strawberry.type(description="RFM quintiles, 5 = best; recomputed nightly from the orders.")
