@@ -59,6 +59,7 @@ async def add_user(
     email = validation.email(email)
     if password is not None:
         check_password(password, password_policy)
+    password_hash = await hash_password(password) if password else ""  # 0.3 s: not inside the transaction
     async with in_transaction():
         if await User.filter(email=email).exists():
             raise UserFacingError(
@@ -66,7 +67,7 @@ async def add_user(
                 N_("This e-mail already has an account: invite it, and its owner accepts."),
                 field=["email"])
         user = await User.create(email=email, name=name.strip(),
-                                 password_hash=hash_password(password) if password else "")
+                                 password_hash=password_hash)
         await Membership.create(user_id=user.id, tenant_id=tenant_id, name=name.strip())
         await audit.record(actor, tenant_id, "user.add", "User", user.id, None, {"name": user.name})
     return user

@@ -134,7 +134,7 @@ async def accept(rt: Runtime, token: str, password: str, name: str | None, ip: s
             check_password(password)
             display = (name or "").strip() or invitation.name
             user = await User.create(email=invitation.email, name=display,
-                                     password_hash=hash_password(password))
+                                     password_hash=await hash_password(password))
         else:
             user = await verify_credentials(rt, invitation.email, password, ip)
             display = (name or "").strip() or invitation.name or user.name

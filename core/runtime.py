@@ -13,6 +13,7 @@ from arq.connections import ArqRedis
 from core import pubsub, translation
 from core.access import AccessControl
 from core.access.watcher import PolicyWatcher
+from core.auth.passwords import configure as configure_passwords
 from core.crypto import configure as configure_crypto
 from core.db import close_db, init_db
 from core.i18n import register_domain
@@ -57,6 +58,7 @@ class Runtime:
     async def start(cls, settings: Settings, registry: Registry | None = None) -> Runtime:
         registry = registry or Registry.discover()
         configure_crypto(settings)  # PII encryption keys (raises SettingsError if missing in production)
+        configure_passwords(settings)
         # Open with the core alone to read which modules are installed, then with them.
         await init_db(settings.database_url, [])
         try:

@@ -12,6 +12,7 @@ from typing import Any
 
 from core import invitations, lifecycle
 from core.access.admin import assign_role_by_name, visible_roles
+from core.auth.passwords import configure as configure_passwords
 from core.demo import load_demo
 from core.errors import UserFacingError, UserFacingErrors
 from core.identity import add_user, create_tenant
@@ -254,6 +255,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         settings = Settings.from_env()
+        configure_passwords(settings)
         code = args.func(settings, args)
     except (SettingsError, RegistryError) as exc:
         print(f"sellercare: {exc}", file=sys.stderr)

@@ -247,3 +247,36 @@ def test_the_client_address_behind_trusted_proxies_only() -> None:
     assert client_address(conn("10.0.0.2", "6.6.6.6, 198.51.100.20, 10.0.0.3"), proxies) == "198.51.100.20"
     assert client_address(conn("10.0.0.2", None), proxies) == "10.0.0.2"
     assert client_address(conn("10.0.0.2", "garbage"), proxies) == "unknown"
+
+
+async def test_password_hashing_is_strong_outside_tests_and_never_blocks_the_event_loop() -> None:
+    """Real cost everywhere but the test environment; the 0.3 s of argon2 runs beside the loop."""
+    import asyncio
+    import time
+
+    from core.auth import passwords
+    from core.settings import Settings
+
+    base = {"SECRET_KEY": "t" * 48}
+    try:
+        passwords.configure(Settings.from_env({**base, "SELLERCARE_ENV": "development"}))
+        assert passwords._hasher.time_cost >= 3 and passwords._hasher.memory_cost >= 64 * 1024
+        ticks = 0
+
+        async def ticker() -> None:
+            nonlocal ticks
+            while True:
+                await asyncio.sleep(0.01)
+                ticks += 1
+
+        running = asyncio.create_task(ticker())
+        started = time.monotonic()
+        hashed = await passwords.hash_password("correct horse battery")
+        elapsed = time.monotonic() - started
+        running.cancel()
+        assert await passwords.verify_password(hashed, "correct horse battery")
+        assert not await passwords.verify_password(hashed, "wrong")
+        assert ticks >= elapsed / 0.01 / 3, (ticks, elapsed)  # the loop kept running meanwhile
+    finally:
+        passwords.configure(Settings.from_env({**base, "SELLERCARE_ENV": "test"}))
+    assert passwords._hasher.time_cost == 1

@@ -49,11 +49,11 @@ async def verify_credentials(rt: Runtime, email: str, password: str, ip: str) ->
     if delay:
         await pause(delay)
     user = await User.filter(email=email, is_active=True).first()
-    if not verify_password(user.password_hash if user else None, password) or user is None:
+    if not await verify_password(user.password_hash if user else None, password) or user is None:
         raise await fail(rt, email, ip)
     await ratelimit.reset(rt.redis, email_key)
     if needs_rehash(user.password_hash):
-        await User.filter(id=user.id).update(password_hash=hash_password(password))
+        await User.filter(id=user.id).update(password_hash=await hash_password(password))
     return user
 
 
