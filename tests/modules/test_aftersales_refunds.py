@@ -141,3 +141,27 @@ async def test_concurrent_refunds_cannot_exceed_the_total(api: Api, tenant: Tena
     results = await asyncio.gather(*(attempt() for _ in range(4)))
     assert results.count(True) == 1
     assert sum(r.amount for r in await Refund.filter(tenant_id=tenant.id)) == 6000
+
+
+async def test_only_money_that_was_paid_can_be_refunded(api: Api, tenant: TenantFixture) -> None:
+    """A pending (unpaid) order, or one cancelled before payment, has nothing to give back; cancelled
+    after payment, it has its total."""
+    cid = await customer(api, tenant)
+    unpaid = await order(api, tenant, cid, status="pending")
+    cancelled = await order(api, tenant, cid, status="pending")
+    await api.data("""mutation($i: UpdateOrderInput!) { updateOrder(input: $i) { errors { code } } }""",
+                   {"i": {"orderId": cancelled["id"], "status": "cancelled"}}, token=tenant.token)
+    before = await Refund.filter(tenant_id=tenant.id).count()
+    for o in (unpaid, cancelled):
+        for fields in ({"full": True}, {"amount": "1.00"}):
+            refused = await refund(api, tenant, orderId=o["id"], **fields)
+            assert refused["refund"] is None
+            assert [(e["code"], e["field"]) for e in refused["errors"]] == [("ORDER_NOT_PAID", ["orderId"])]
+        shown = await api.data(ORDER_MONEY, {"id": o["id"]}, token=tenant.token)
+        assert shown["node"]["refundableAmount"]["amount"] == "0.00"
+    assert await Refund.filter(tenant_id=tenant.id).count() == before
+    paid_then_cancelled = await order(api, tenant, cid, status="paid")
+    await api.data("""mutation($i: UpdateOrderInput!) { updateOrder(input: $i) { errors { code } } }""",
+                   {"i": {"orderId": paid_then_cancelled["id"], "status": "cancelled"}}, token=tenant.token)
+    done = await refund(api, tenant, orderId=paid_then_cancelled["id"], full=True)
+    assert done["errors"] == [] and done["refund"]["amount"]["amount"] == "105.00"

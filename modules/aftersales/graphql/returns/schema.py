@@ -29,6 +29,7 @@ from modules.aftersales.graphql.returns.types import (
     ReturnStatus,
     ReturnSuggestion,
 )
+from modules.aftersales.services.returns.refunds import refundable_amount
 from modules.crm.graphql.types import CustomerType, OrderType
 
 READ = [Requires("aftersales.return", "read")]
@@ -102,12 +103,13 @@ class OrderReturnFields:
         order: OrderType = self  # type: ignore[assignment]
         return [RefundType.from_row(r) for r in await loaders.refunds_of_order(info).load(order.id)]
 
-    @strawberry.field(description="The total minus refunds that did not fail. Needs aftersales.return:read.")
+    @strawberry.field(description="What was paid (nothing for an order never paid) minus refunds that did not "
+                                  "fail. Needs aftersales.return:read.")
     async def refundable_amount(self, info: Info) -> Money | None:
         order: OrderType = self  # type: ignore[assignment]
         await check(info, "aftersales.return", "read")
         given = sum(r.amount for r in await loaders.refunds_of_order(info).load(order.id) if r.status != "failed")
-        return Money.of(max(order.row.total - given, 0), order.row.currency, info.context.format_locale)
+        return Money.of(refundable_amount(order.row, given), order.row.currency, info.context.format_locale)
 
 
 contribution = GraphQLContribution(

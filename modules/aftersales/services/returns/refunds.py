@@ -1,6 +1,7 @@
 """Refunds: exact integer money in the order's currency, never more than is left to refund.
 
-Refundable = order total - every refund not failed. A restocking fee (from the return's policy
+Refundable = what was paid (the order total once paid; nothing for an order never paid) - every
+refund not failed. A restocking fee (from the return's policy
 snapshot: basis points of the returned goods' value, rounded half-even, plus a fixed part) lowers
 what this refund may give back. The order row is locked for the check and the write, so two agents
 refunding at once cannot together exceed the total. The refund is written with an audit entry and an
@@ -43,8 +44,22 @@ async def refunded(tenant_id: int, order_id: int) -> int:
     return sum(r.amount for r in await scoped(Refund, tenant_id).filter(order_id=order_id).exclude(status="failed"))
 
 
+# Statuses that mean the customer paid (an imported order may carry no paid_at).
+PAID_STATUSES = ("paid", "shipped", "delivered", "refunded")
+
+
+def paid_amount(order: Order) -> int:
+    """What the customer actually paid: the total once paid; nothing for an order never paid (pending,
+    or cancelled before payment). Only paid money can be given back."""
+    return order.total if order.paid_at is not None or order.status in PAID_STATUSES else 0
+
+
+def refundable_amount(order: Order, given: int) -> int:
+    return max(paid_amount(order) - given, 0)
+
+
 async def refundable(tenant_id: int, order: Order) -> int:
-    return max(order.total - await refunded(tenant_id, order.id), 0)
+    return refundable_amount(order, await refunded(tenant_id, order.id))
 
 
 def _half_even_div(numerator: int, denominator: int) -> int:
@@ -94,6 +109,9 @@ async def create_refund(actor: Principal, data: RefundInput) -> Refund:
         amount = None if data.amount is None else money.to_minor(data.amount, order.currency, ["amount"])
         if amount is not None and amount <= 0:
             raise aftersales_error("AMOUNT_NOT_POSITIVE", N_("A refund is more than zero."), ["amount"])
+        if paid_amount(order) == 0:
+            raise aftersales_error("ORDER_NOT_PAID", N_("This order was never paid: there is nothing to refund."),
+                                   ["orderId"])
         fee = await restocking_fee(tid, request) if request is not None and data.apply_restocking_fee else 0
         left = await refundable(tid, order) - fee
         if left <= 0:
