@@ -10,11 +10,26 @@ from pathlib import Path
 from typing import Any
 
 from tortoise import Tortoise
+from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.migrations.api import migrate as tortoise_migrate
 
 from core.registry import Module
 
 CORE_APP = "core"
+# PostgreSQL: seconds to open a connection, and for one statement (asyncpg's `timeout` and
+# `command_timeout`; override either in DATABASE_URL's query string). An unreachable or paused
+# server then answers a request with SERVICE_UNAVAILABLE within seconds instead of hanging.
+PG_TIMEOUTS = {"timeout": 5.0, "command_timeout": 60.0}
+
+
+def _connection(url: str) -> str | dict[str, Any]:
+    if not url.startswith(("postgres://", "postgresql://", "asyncpg://")):
+        return url
+    config = expand_db_url(url)
+    credentials = config["credentials"]
+    for key, default in PG_TIMEOUTS.items():
+        credentials[key] = float(credentials.get(key, default))
+    return config
 
 
 def _ensure_sqlite_dir(url: str) -> None:
@@ -38,7 +53,7 @@ def tortoise_config(database_url: str, modules: Iterable[Module]) -> dict[str, A
                 "migrations": module.migrations_module,
                 "default_connection": "default",
             }
-    return {"connections": {"default": database_url}, "apps": apps, "use_tz": True}
+    return {"connections": {"default": _connection(database_url)}, "apps": apps, "use_tz": True}
 
 
 async def init_db(database_url: str, modules: Sequence[Module]) -> None:

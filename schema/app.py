@@ -33,7 +33,9 @@ from core.auth.authenticate import authenticate
 from core.auth.client_address import client_address
 from core.errors import ClientError
 from core.graphql.context import Context
+from core.health import health as check_health
 from core.i18n import N_, format_locale, negotiate, translate
+from core.outage import UNAVAILABLE, is_outage
 from core.registry import Registry
 from core.runtime import Runtime
 from core.settings import Settings
@@ -89,6 +91,11 @@ class SellercareGraphQL(GraphQL):
             )
         except ClientError as exc:
             ctx.auth_error = exc
+        except Exception as exc:
+            if not is_outage(exc):
+                raise
+            # The membership cannot be read: every field that needs a caller says so, coded.
+            ctx.auth_error = ClientError("SERVICE_UNAVAILABLE", UNAVAILABLE, locale)
         return ctx
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:  # type: ignore[override]
@@ -153,7 +160,12 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
             await rt.stop()
 
     async def health(request: Request) -> JSONResponse:
-        return JSONResponse({"status": "ok"})
+        """503 while the database is unreachable (core.health); Redis away is "degraded", still 200."""
+        rt = getattr(request.app.state, "rt", None)
+        if rt is None:
+            return JSONResponse({"status": "starting"}, status_code=503)
+        status, body = await check_health(rt.redis)
+        return JSONResponse(body, status_code=status, headers={"Cache-Control": "no-store"})
 
     async def export_download(request: Request) -> Response:
         """A finished export; the signed token in the path is the credential (no bearer token)."""

@@ -33,6 +33,7 @@ from strawberry.types.field import StrawberryField
 from core.errors import is_client_error
 from core.graphql.node import ScopedNode
 from core.graphql.permissions import SellercarePermission
+from core.outage import UNAVAILABLE, is_outage
 from core.registry import Module, RegistryError
 from core.settings import Settings
 from schema.error_log import log_errors
@@ -134,6 +135,19 @@ class _ParserCache(ParserCache):
         yield
 
 
+class _MaskErrors(MaskErrors):
+    """Unexpected errors become "Internal error."; an unreachable database or Redis becomes a coded,
+    retryable SERVICE_UNAVAILABLE instead (translated with the other errors)."""
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        if not is_outage(error.original_error):
+            return super().anonymise_error(error)
+        unavailable = GraphQLError(UNAVAILABLE, error.nodes, error.source, error.positions, error.path,
+                                   extensions={"code": "SERVICE_UNAVAILABLE", "retryable": True})
+        unavailable.msgid, unavailable.params = UNAVAILABLE, {}  # type: ignore[attr-defined]
+        return unavailable
+
+
 class SellercareSchema(strawberry.Schema):
     def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
         log_errors(errors, execution_context)  # strawberry's own logs the document and messages
@@ -174,8 +188,8 @@ def build_schema(modules: Sequence[Module], settings: Settings) -> strawberry.Sc
         lambda: _ParserCache(maxsize=1_000),
         lambda: ValidationCache(maxsize=1_000),
         VariableText,
-        lambda: MaskErrors(should_mask_error=lambda e: not is_client_error(e),
-                           error_message="Internal error."),
+        lambda: _MaskErrors(should_mask_error=lambda e: not is_client_error(e),
+                            error_message="Internal error."),
     ]
     if settings.production:
         extensions.append(DisableIntrospection)
