@@ -1,9 +1,12 @@
-"""Events through a transactional outbox, relayed to arq, handled at most once per handler.
+"""Events through a transactional outbox, relayed to arq, handled exactly once per handler.
 
 `emit` writes the event in the caller's transaction: if the change rolls back, so does the event.
-`relay` moves pending events to arq (job id = event id, so a double relay enqueues once).
-`dispatch` runs each handler in its own transaction together with a receipt row keyed by
-(event id, handler): a retried or re-delivered job skips handlers that already ran.
+`relay` sends owed events to arq. An event stays owed until every handler has committed: a job
+lost in Redis (flushed, restarted) or with its worker (killed) is sent again once REDELIVER_AFTER
+has passed; a delivery that fails (a handler raised, the database went away) is sent again after
+a back-off, up to MAX_ATTEMPTS, then marked failed for an operator (`last_error` names the
+exception's type). `dispatch` runs each handler in its own transaction together with a receipt
+row keyed by (event id, handler): a repeated delivery skips handlers that already ran.
 """
 
 from __future__ import annotations
@@ -11,11 +14,12 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from arq.connections import ArqRedis
 from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from core.models import EventReceipt, OutboxEvent
@@ -23,6 +27,15 @@ from core.models import EventReceipt, OutboxEvent
 DISPATCH_JOB = "core.dispatch_event"
 Handler = Callable[[OutboxEvent], Awaitable[None]]
 log = logging.getLogger(__name__)
+# A delivery not finished this long after it was sent is taken as lost (longer than a dispatch
+# job may run, arq's default timeout of 300 s, plus queueing).
+REDELIVER_AFTER = timedelta(minutes=6)
+MAX_ATTEMPTS = 12
+
+
+def backoff(attempts: int) -> timedelta:
+    """10 s, 20 s, 40 s... capped at an hour: twelve attempts span about five hours."""
+    return timedelta(seconds=min(10 * 2 ** max(attempts - 1, 0), 3600))
 
 
 async def emit(topic: str, payload: dict[str, Any], tenant_id: int | None = None) -> OutboxEvent:
@@ -30,20 +43,23 @@ async def emit(topic: str, payload: dict[str, Any], tenant_id: int | None = None
 
 
 async def relay(redis: ArqRedis, limit: int = 200) -> int:
-    """Enqueue pending events; safe to run in several processes at once."""
+    """Send owed events that are due (new, lost, or past their back-off); safe to run in several
+    processes at once. The first send's job id is the event's, so a double relay enqueues once."""
+    now = datetime.now(UTC)
     async with in_transaction():
         events = (
-            await OutboxEvent.filter(relayed_at=None)
+            await OutboxEvent.filter(handled_at=None, failed_at=None)
+            .filter(Q(next_attempt_at=None) | Q(next_attempt_at__lte=now))
             .order_by("created_at")
             .limit(limit)
             .select_for_update(skip_locked=True)
         )
         for event in events:
-            await redis.enqueue_job(DISPATCH_JOB, str(event.id), _job_id=f"event:{event.id}")
+            job_id = f"event:{event.id}" if event.relayed_at is None else f"event:{event.id}:{now.timestamp():.0f}"
+            await redis.enqueue_job(DISPATCH_JOB, str(event.id), _job_id=job_id)
         if events:
             await OutboxEvent.filter(id__in=[e.id for e in events]).update(
-                relayed_at=datetime.now(UTC)
-            )
+                relayed_at=now, next_attempt_at=now + REDELIVER_AFTER)
     return len(events)
 
 
@@ -52,20 +68,45 @@ def handler_name(handler: Handler) -> str:
 
 
 async def dispatch(event_id: str, handlers: Mapping[str, Sequence[Handler]]) -> list[str]:
-    """Run the topic's handlers that have not run yet for this event; returns those that ran."""
+    """Run the topic's handlers that have not run yet for this event; returns those that ran.
+    When they all have, the event is handled; when one fails, it is owed again after a back-off."""
     event = await OutboxEvent.get_or_none(id=event_id)
-    if event is None:
+    if event is None or event.handled_at is not None:
         return []
     ran: list[str] = []
-    for handler in handlers.get(event.topic, ()):
-        name = handler_name(handler)
-        try:
-            async with in_transaction():
-                await EventReceipt.create(event_id=event.id, handler=name)
-                await handler(event)
-        except IntegrityError:
-            if await EventReceipt.filter(event_id=event.id, handler=name).exists():
-                continue  # already handled by an earlier delivery
-            raise
-        ran.append(name)
+    try:
+        for handler in handlers.get(event.topic, ()):
+            name = handler_name(handler)
+            try:
+                async with in_transaction():
+                    await EventReceipt.create(event_id=event.id, handler=name)
+                    await handler(event)
+            except IntegrityError:
+                if await EventReceipt.filter(event_id=event.id, handler=name).exists():
+                    continue  # already handled by an earlier delivery
+                raise
+            ran.append(name)
+    except Exception as exc:
+        await _failed(event, exc)
+        raise
+    await OutboxEvent.filter(id=event.id).update(handled_at=datetime.now(UTC))
     return ran
+
+
+async def _failed(event: OutboxEvent, exc: Exception) -> None:
+    """Owed again after a back-off; given up (failed_at) after MAX_ATTEMPTS. Best effort: with the
+    database away this write fails too, and the event is sent again after REDELIVER_AFTER."""
+    attempts = event.attempts + 1
+    now = datetime.now(UTC)
+    error = f"{type(exc).__module__}.{type(exc).__qualname__}"[:200]
+    try:
+        await OutboxEvent.filter(id=event.id).update(
+            attempts=attempts, last_error=error, next_attempt_at=now + backoff(attempts),
+            failed_at=now if attempts >= MAX_ATTEMPTS else None)
+    except Exception:  # noqa: BLE001 - the original error is what the job reports
+        log.warning("event %s: could not record failed attempt %s", event.id, attempts)
+    if attempts >= MAX_ATTEMPTS:
+        log.error("event %s (%s) failed %s times, last with %s: given up", event.id, event.topic, attempts, error)
+    else:
+        log.warning("event %s (%s) attempt %s failed with %s: retried in %s", event.id, event.topic, attempts,
+                    error, backoff(attempts))

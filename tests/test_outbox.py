@@ -65,3 +65,106 @@ async def test_relay_enqueues_each_event_once_and_the_worker_runs_it(rt: Any) ->
         await asyncio.sleep(0.1)
     assert await job.status() == JobStatus.complete
     assert (await job.result(timeout=5)) == []  # no installed module handles test.relayed
+
+
+flaky_calls: list[str] = []
+
+
+async def flaky(event: OutboxEvent) -> None:
+    """Fails on its first delivery (as when the database goes away mid-handler), then works."""
+    flaky_calls.append(str(event.id))
+    if flaky_calls.count(str(event.id)) == 1:
+        raise ConnectionError("database went away")
+
+
+@pytest.fixture
+def relay(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """events.relay, with the embedded worker's own relay cron paused (it looks the function up at
+    each run): what these tests send, and when, is theirs alone."""
+    original = events.relay
+
+    async def paused(*_: Any, **__: Any) -> int:
+        return 0
+
+    monkeypatch.setattr(events, "relay", paused)
+    return original
+
+
+async def _due(event: OutboxEvent) -> None:
+    """Let time pass: the event's back-off or redelivery window is over."""
+    from datetime import UTC, datetime, timedelta
+
+    await OutboxEvent.filter(id=event.id).update(next_attempt_at=datetime.now(UTC) - timedelta(seconds=1))
+
+
+async def test_a_failed_delivery_stays_owed_and_runs_after_its_back_off(rt: Any, relay: Any) -> None:
+    async with in_transaction():
+        event = await events.emit("test.flaky", {"n": 4})
+    handlers = {"test.flaky": [flaky, remember]}
+    with pytest.raises(ConnectionError):
+        await events.dispatch(str(event.id), handlers)
+    row = await OutboxEvent.get(id=event.id)
+    assert row.handled_at is None and row.attempts == 1 and row.last_error == "builtins.ConnectionError"
+    assert row.next_attempt_at is not None and row.failed_at is None
+    await relay(rt.redis)
+    assert (await OutboxEvent.get(id=event.id)).relayed_at is None  # within its back-off: not sent
+    await _due(row)
+    assert await events.dispatch(str(event.id), handlers) == [events.handler_name(flaky),
+                                                                events.handler_name(remember)]
+    assert flaky_calls.count(str(event.id)) == 2 and calls.count(str(event.id)) == 1
+    assert (await OutboxEvent.get(id=event.id)).handled_at is not None
+    assert await events.dispatch(str(event.id), handlers) == []  # handled: a late duplicate does nothing
+
+
+async def test_an_event_whose_job_was_lost_is_sent_again(rt: Any, relay: Any) -> None:
+    """Relayed, then Redis lost the queued job (flushed, restarted): still owed, sent again once its
+    redelivery window passes, and handled once."""
+    from arq.connections import ArqRedis
+
+    async with in_transaction():
+        event = await events.emit("test.lost", {"n": 5})
+    queue: list[tuple[str, str]] = []
+
+    class Recorder:
+        async def enqueue_job(self, name: str, event_id: str, _job_id: str) -> None:
+            queue.append((event_id, _job_id))
+
+    recorder: ArqRedis = Recorder()  # type: ignore[assignment]
+    for _ in range(50):  # other tests' events may be owed too: relay until ours went out
+        await relay(recorder)
+        if any(e == str(event.id) for e, _ in queue):
+            break
+    sent = [job for e, job in queue if e == str(event.id)]
+    assert sent == [f"event:{event.id}"]
+    queue.clear()  # the job is gone with Redis
+    await relay(recorder)
+    assert not [job for e, job in queue if e == str(event.id)]  # within its window: not sent twice
+    await _due(await OutboxEvent.get(id=event.id))
+    await relay(recorder)
+    again = [job for e, job in queue if e == str(event.id)]
+    assert len(again) == 1 and again[0].startswith(f"event:{event.id}:")  # a new job id: arq accepts it
+    assert await events.dispatch(str(event.id), {"test.lost": [remember]}) == [events.handler_name(remember)]
+    assert (await OutboxEvent.get(id=event.id)).handled_at is not None
+
+
+async def test_an_event_failing_every_time_is_given_up_and_says_why(rt: Any, relay: Any) -> None:
+    async def broken(event: OutboxEvent) -> None:
+        raise ValueError("bad payload")
+
+    async with in_transaction():
+        event = await events.emit("test.broken", {"n": 6})
+    for _ in range(events.MAX_ATTEMPTS):
+        with pytest.raises(ValueError):
+            await events.dispatch(str(event.id), {"test.broken": [broken]})
+    row = await OutboxEvent.get(id=event.id)
+    assert row.failed_at is not None and row.attempts == events.MAX_ATTEMPTS and row.handled_at is None
+    assert row.last_error == "builtins.ValueError" and "bad payload" not in row.last_error
+    await _due(row)
+    queue: list[str] = []
+
+    class Recorder:
+        async def enqueue_job(self, name: str, event_id: str, _job_id: str) -> None:
+            queue.append(event_id)
+
+    await relay(Recorder())
+    assert str(event.id) not in queue  # given up: an operator decides

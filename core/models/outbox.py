@@ -1,4 +1,5 @@
-"""The transactional outbox: events written with the data that causes them, relayed to arq later."""
+"""The transactional outbox: events written with the data that causes them, relayed to arq later,
+and owed until every handler has committed (core/events.py)."""
 
 from typing import Any
 
@@ -12,10 +13,18 @@ class OutboxEvent(Model):
     topic = fields.CharField(max_length=100)
     payload: Any = fields.JSONField()
     created_at = fields.DatetimeField(auto_now_add=True)
-    relayed_at = fields.DatetimeField(null=True, db_index=True)
+    relayed_at = fields.DatetimeField(null=True, db_index=True)  # last sent to arq
+    # When the relay may send it (again): after a failed delivery's back-off, or once the last one
+    # had time to finish (a lost job: Redis flushed or restarted, a worker killed). Null: now.
+    next_attempt_at = fields.DatetimeField(null=True)
+    handled_at = fields.DatetimeField(null=True)  # every handler committed: nothing more is owed
+    attempts = fields.IntField(default=0)  # deliveries that failed
+    last_error = fields.CharField(max_length=200, default="")  # the exception's type, never its text
+    failed_at = fields.DatetimeField(null=True)  # gave up after MAX_ATTEMPTS: an operator looks at it
 
     class Meta:
         table = "core_outbox"
+        indexes = (("handled_at", "failed_at", "next_attempt_at"),)
 
 
 class EventReceipt(Model):
