@@ -46,11 +46,15 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
 
 
 def cmd_worker(settings: Settings, args: argparse.Namespace) -> None:
-    from workers.embedded import build_worker
+    import logging
+
+    from workers.supervisor import run_worker
+
+    # Every job's start, end, duration and outcome (arq's own lines), and the worker's reconnects.
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     async def run(rt: Runtime) -> None:
-        worker = build_worker(rt, handle_signals=False, burst=args.burst)
-        await worker.main()
+        await run_worker(rt, burst=args.burst, grace=args.grace)
 
     asyncio.run(_with_runtime(settings, run))
 
@@ -208,6 +212,8 @@ def parser() -> argparse.ArgumentParser:
     serve.set_defaults(func=cmd_serve)
     worker = sub.add_parser("worker", help="run an arq worker for the installed modules")
     worker.add_argument("--burst", action="store_true", help="stop when the queue is empty")
+    worker.add_argument("--grace", type=int, default=25,
+                        help="on SIGTERM, seconds running jobs may finish before they are queued again")
     worker.set_defaults(func=cmd_worker)
     sub.add_parser("migrate", help="migrate the core and installed modules").set_defaults(
         func=cmd_migrate)
