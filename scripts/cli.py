@@ -48,6 +48,7 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> None:
     from workers.embedded import build_worker
 
     async def run(rt: Runtime) -> None:
+        await rt.start_modules("worker")
         worker = build_worker(rt, handle_signals=False, burst=args.burst)
         await worker.main()
 
