@@ -7,7 +7,7 @@ Built-in modules and partners' modules are found the same way, through the entry
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from graphlib import CycleError, TopologicalSorter
 from importlib.metadata import entry_points
@@ -81,6 +81,11 @@ class Module:
     graphql: str | None = None
     worker: str | None = None
     demo: str | None = None
+    # "package.module:attr" of `async def start_up(rt, process)`, awaited once per process when it
+    # starts serving (process is "api" for the API, embedded mode included, or "worker"). It must
+    # return at once: slow preparation (loading models) goes to a thread of its own, so the
+    # process answers /health and requests meanwhile.
+    startup: str | None = None
     has_models: bool = True
 
     @property
@@ -110,6 +115,9 @@ class Module:
         """Add the module's demo data to a tenant (embedded mode and `sellercare demo`)."""
         if self.demo:
             await _load(self.demo)(tenant_id)
+
+    def load_startup(self) -> Callable[[Any, str], Awaitable[None]] | None:
+        return _load(self.startup) if self.startup else None
 
     def load_worker(self) -> WorkerContribution:
         return _load(self.worker) if self.worker else WorkerContribution()

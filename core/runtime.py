@@ -78,6 +78,14 @@ class Runtime:
         translator = translation.install(translation.build(settings))
         return cls(settings, registry, modules, redis, access, watcher, permissions, live, translator)
 
+    async def start_modules(self, process: str) -> None:
+        """Run the installed modules' start-up hooks, dependencies first; `process` is "api" or
+        "worker". A hook only starts its work (see `Module.startup`), so this returns at once."""
+        for module in self.modules:
+            hook = module.load_startup()
+            if hook is not None:
+                await hook(self, process)
+
     async def stop(self) -> None:
         if self.live is not None:
             pubsub.uninstall(self.live)

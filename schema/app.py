@@ -150,6 +150,7 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
             # header, which a cross-site form cannot send, so a multipart POST is no CSRF vector here.
             multipart_uploads_enabled=True,
         )
+        await rt.start_modules("api")  # e.g. aftersales' language detector, built in its own thread
         if worker:
             await worker.start()
         try:

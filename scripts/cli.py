@@ -54,6 +54,7 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     async def run(rt: Runtime) -> None:
+        await rt.start_modules("worker")
         await run_worker(rt, burst=args.burst, grace=args.grace)
 
     asyncio.run(_with_runtime(settings, run))

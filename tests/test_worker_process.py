@@ -70,12 +70,12 @@ def _env(tmp: Path, redis_port: int) -> dict[str, str]:
     return env
 
 
-async def _runs_a_job(port: int, timeout: float) -> bool:
+async def _runs_a_job(port: int, wait_s: float) -> bool:
     pool = await create_pool(RedisSettings(port=port))
     try:
         job = await pool.enqueue_job("core.dispatch_event", str(uuid.uuid4()))
         assert job is not None
-        return await job.result(timeout=timeout) == []
+        return await job.result(timeout=wait_s) == []
     finally:
         await pool.aclose()
 
@@ -87,8 +87,9 @@ async def test_the_worker_rides_out_a_redis_outage_and_stops_on_sigterm(redis_se
                               capture_output=True, text=True, timeout=120)
     assert migrated.returncode == 0, migrated.stderr
     log = (tmp_path / "worker.log").open("w+")
-    worker = subprocess.Popen([sys.executable, "-m", "scripts.cli", "worker", "--grace", "5"], env=env, cwd=ROOT,
-                              stdout=log, stderr=subprocess.STDOUT)
+    # Popen returns at once: the worker runs beside the test's event loop.
+    worker = subprocess.Popen([sys.executable, "-m", "scripts.cli", "worker", "--grace", "5"],  # noqa: ASYNC220
+                              env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
     try:
         assert await _runs_a_job(redis_server.port, 60)
         redis_server.stop()

@@ -24,4 +24,5 @@ module = Module(
     graphql="modules.aftersales.graphql.schema:contribution",
     worker="modules.aftersales.jobs:worker",
     demo="modules.aftersales.demo:load",
+    startup="modules.aftersales.services.language:start_up",
 )

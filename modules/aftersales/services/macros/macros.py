@@ -226,7 +226,9 @@ async def apply_macro(actor: Principal, macro_id: int, ticket_id: int) -> tuple[
     actions = macro.actions or {}
     now = datetime.now(UTC)
     async with in_transaction():
-        message, _ = await add_message(actor, ticket_id, "outbound", rendered.body, publish=False)
+        # Written in the variant's language: translated only if that is not the ticket's.
+        message, _ = await add_message(actor, ticket_id, "outbound", rendered.body, language=rendered.language,
+                                       publish=False)
         ticket = await tickets.get_ticket(tid, ticket_id, lock=True)
         if actions.get("status"):
             await tickets.set_status(actor, ticket, actions["status"], now, ["macroId"])

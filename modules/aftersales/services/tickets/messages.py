@@ -1,9 +1,11 @@
 """Messages on a ticket: the customer's (inbound), the agents' replies (outbound) and internal notes.
 
 A reply starts the work (a new ticket opens) and stops the first-response clock; a customer's
-message brings a ticket that waited on the customer, or was resolved, back to open. Machine
-translation runs before the transaction (a provider may be slow): inbound into the tenant's
-language for the agents, outbound into the ticket's language for the customer.
+message brings a ticket that waited on the customer, or was resolved, back to open. Every message
+keeps the language it was written in (a reply from a German macro variant, or typed in German,
+is `de` whatever the tenant's language). Machine translation runs before the transaction (a
+provider may be slow), and only between different languages: inbound into the tenant's language
+for the agents, outbound into the ticket's language for the customer.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from core.errors import UserFacingError, UserFacingErrors
 from core.i18n import N_
 from modules.aftersales.models import Ticket, TicketMessage
 from modules.aftersales.models.ticket import MESSAGE_KINDS
+from modules.aftersales.services import language as detection
 from modules.aftersales.services import live
 from modules.aftersales.services.errors import aftersales_error as err
 from modules.aftersales.services.sla import clocks as sla
@@ -27,36 +30,56 @@ from modules.aftersales.services.tickets.lifecycle import (
     body,
     choice,
     get_ticket,
+    language_tag,
     set_status,
     tenant_language,
     translated,
 )
 
 
+async def written_language(actor: Principal, ticket: Ticket, kind: str, text: str, given: str | None) -> str:
+    """The language a message is written in: the one given (a macro variant's, or the client's),
+    else the ticket's for the customer's message; an agent's reply is detected, and only when the
+    detector is unsure is it taken to be the tenant's language (never English by assumption)."""
+    if given:
+        return given
+    if kind == "inbound":
+        return ticket.language
+    return await detection.detect(text) or tenant_language(actor)
+
+
 async def add_message(actor: Principal, ticket_id: int, kind: str, text: str,
-                      files: Sequence[Attachment] = (), *, publish: bool = True) -> tuple[TicketMessage, Ticket]:
-    """Store a message and move the ticket and its clocks. `publish=False` when the caller runs it
-    inside its own transaction: a live update sent before that commits would show the old ticket."""
+                      files: Sequence[Attachment] = (), *, language: str | None = None,
+                      publish: bool = True) -> tuple[TicketMessage, Ticket]:
+    """Store a message and move the ticket and its clocks. `language` is the one it is written in
+    (a BCP 47 tag; see `written_language` when it is None). A reply is machine-translated into the
+    ticket's language, and the customer's message into the tenant's, only when the languages
+    differ. `publish=False` when the caller runs it inside its own transaction: a live update sent
+    before that commits would show the old ticket."""
     tid = actor.tenant_id
     errors: list[UserFacingError] = []
     choice(errors, kind, MESSAGE_KINDS, ["kind"])
     text = body(errors, text)
     stored = attachments(errors, files)
+    given = language_tag(errors, language) if language else None
     if errors:
         raise UserFacingErrors(errors)
     ticket = await get_ticket(tid, ticket_id)
     if ticket.status == "closed" and kind != "note":
         raise err("TICKET_CLOSED", N_("This ticket is closed: reopen it first."), ["ticketId"])
-    home = tenant_language(actor)
-    source, target = (ticket.language, home) if kind == "inbound" else (home, ticket.language)
-    translation, translated_language = (None, None) if kind == "note" else await translated(tid, text, source, target)
+    if kind == "note":
+        source, translation, translated_language = "", None, None
+    else:
+        source = await written_language(actor, ticket, kind, text, given)
+        target = tenant_language(actor) if kind == "inbound" else ticket.language
+        translation, translated_language = await translated(tid, text, source, target)
     now = datetime.now(UTC)
     async with in_transaction():
         ticket = await get_ticket(tid, ticket_id, lock=True)
         before = live.TicketPlace.of(ticket)
         message = await TicketMessage.create(
             tenant_id=tid, ticket_id=ticket.id, kind=kind, author_id=None if kind == "inbound" else actor.user_id,
-            body=text, language=source if kind != "note" else "", translated_body=translation,
+            body=text, language=source, translated_body=translation,
             translated_language=translated_language, attachments=stored)
         if kind != "note":
             ticket.last_message_at = now

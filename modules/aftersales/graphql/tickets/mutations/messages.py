@@ -19,6 +19,11 @@ class AddTicketMessageInput:
     kind: str = strawberry.field(description="inbound (from the customer), outbound (a reply) or note (internal).")
     body: str
     attachments: list[AttachmentInput] | None = None
+    language: str | None = strawberry.field(
+        default=None, description="The language the body is written in (BCP 47: de, de-AT, zh-Hans). Without it, "
+        "a reply's language is detected (the tenant's when the text is too short to tell) and the customer's "
+        "message is taken to be in the ticket's language. A reply is machine-translated into the ticket's "
+        "language only when they differ.")
 
 
 @strawberry.type
@@ -36,7 +41,7 @@ class TicketMessageMutations:
         async def call() -> TicketMessagePayload:
             message, ticket = await add_message(
                 info.context.require_principal(), decode_id(input.ticket_id, TicketType, "ticketId"), input.kind,
-                input.body, to_attachments(input.attachments))
+                input.body, to_attachments(input.attachments), language=input.language)
             return TicketMessagePayload(message=TicketMessageType.from_row(message), ticket=TicketType.from_row(ticket))
         payload, errors = await attempt(info, call())
         return payload or TicketMessagePayload(errors=errors)
