@@ -13,6 +13,7 @@ import base64
 import hashlib
 import hmac
 import re
+import shutil
 import time
 from pathlib import Path
 
@@ -20,6 +21,9 @@ from core.i18n import N_
 from core.settings import Settings
 
 EXPORT_TTL = 24 * 3600  # seconds a finished file is kept
+# A `.part` file or a `.tmp-<id>` folder (the writer's scratch files, decrypted personal data in
+# them) left by a killed job: gone once no job could still be writing it.
+PARTIAL_TTL = 6 * 3600
 DOWNLOAD_TTL = 15 * 60  # seconds a download link is valid
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 LINK_INVALID = N_("This download link is invalid or has expired: ask for a new one.")
@@ -38,21 +42,38 @@ def export_path(settings: Settings, tenant_id: int, export_id: str) -> Path:
     return export_dir(settings, tenant_id) / f"{export_id}.xlsx"
 
 
-def purge_files(settings: Settings, older_than: float = EXPORT_TTL) -> int:
-    """Delete export files (and abandoned `.part` files) older than `older_than` seconds."""
-    root = Path(settings.var_dir) / "exports"
+def scratch_dir(settings: Settings, tenant_id: int, export_id: str) -> Path:
+    """Where an export's writer keeps its temporary files; removed when the job ends, or by the purge."""
+    return export_dir(settings, tenant_id) / f".tmp-{export_id}"
+
+
+def purge_tree(root: Path, older_than: float = EXPORT_TTL, partial_older_than: float = PARTIAL_TTL,
+               now: float | None = None) -> int:
+    """Under `root/<tenant id>/`: files older than `older_than` seconds, and leftovers of killed jobs
+    (`*.part`, `.tmp-*` folders) older than `partial_older_than`. Whatever their names: a file
+    nothing can link to any more is only a liability."""
     if not root.is_dir():
         return 0
-    cutoff = time.time() - older_than
+    now = time.time() if now is None else now
     removed = 0
-    for path in root.glob("*/*.xlsx*"):
+    for path in root.glob("*/*"):
+        partial = path.name.endswith(".part") or path.name.startswith(".tmp-")
         try:
-            if path.stat().st_mtime < cutoff:
+            if path.stat().st_mtime >= now - (partial_older_than if partial else older_than):
+                continue
+            if path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
                 path.unlink()
-                removed += 1
+            removed += 1
         except FileNotFoundError:
             continue
     return removed
+
+
+def purge_files(settings: Settings, older_than: float = EXPORT_TTL) -> int:
+    """Delete export files older than `older_than` seconds, and what killed exports left behind."""
+    return purge_tree(Path(settings.var_dir) / "exports", older_than)
 
 
 # --- signed download URLs ---------------------------------------------------------------------

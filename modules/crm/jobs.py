@@ -4,6 +4,7 @@ export files, and the nightly RFM scores and lifecycle stages."""
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import Any
 
 from arq import cron, func
@@ -32,8 +33,12 @@ async def import_file(ctx: dict[str, Any], import_id: str, tenant_id: int, user_
 
 
 async def purge_exports(ctx: dict[str, Any]) -> int:
-    """Delete export files older than their status (a day): a URL to them could no longer be made."""
-    return await asyncio.to_thread(core_exports.purge_files, ctx["rt"].settings)
+    """Delete export files older than their status (a day): a URL to them could no longer be made;
+    uploads of imports that never ran (their status is gone with it); and what killed jobs left."""
+    settings = ctx["rt"].settings
+    exported = await asyncio.to_thread(core_exports.purge_files, settings)
+    uploaded = await asyncio.to_thread(core_exports.purge_tree, Path(settings.var_dir) / "imports")
+    return exported + uploaded
 
 
 async def recompute_scores(ctx: dict[str, Any]) -> dict[int, int]:

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import openpyxl
+import pytest
 from strawberry import relay
 from tortoise import connections
 
@@ -277,3 +278,49 @@ async def test_erasure_removes_personal_data_and_keeps_orders_anonymised(
     assert found["customers"]["edges"] == []
     again = await api.data(ERASE, {"i": {"customerId": gid, "confirm": True}}, token=tenant.token)
     assert [e["code"] for e in again["eraseCustomer"]["errors"]] == ["ALREADY_ERASED"]
+
+
+def test_the_purge_removes_old_exports_uploads_and_what_killed_jobs_left(tmp_path: Any) -> None:
+    """Killed exports leave `.part` files and the writer's scratch folder, full of decrypted contact
+    data; lost imports leave their upload. The purge takes them all, whatever their names."""
+    import os
+
+    now = time.time()
+    tenant = tmp_path / "exports" / "7"
+    scratch = tenant / f".tmp-{'a' * 32}"
+    scratch.mkdir(parents=True)
+    files = {
+        "old.xlsx": (tenant / f"{'b' * 32}.xlsx", now - 25 * 3600, True),
+        "fresh.xlsx": (tenant / f"{'c' * 32}.xlsx", now - 3600, False),
+        "old.part": (tenant / f"{'d' * 32}.xlsx.part", now - 7 * 3600, True),
+        "running.part": (tenant / f"{'e' * 32}.xlsx.part", now - 600, False),
+        "stray": (tenant / "tmp8f2k1q", now - 25 * 3600, True),
+        "scratch": (scratch / "tmpx", now - 7 * 3600, True),
+    }
+    for path, mtime, _ in files.values():
+        path.write_bytes(b"ana@example.com")
+        os.utime(path, (mtime, mtime))
+    os.utime(scratch, (now - 7 * 3600, now - 7 * 3600))
+    removed = core_exports.purge_tree(tmp_path / "exports", now=now)
+    assert removed == 4  # old.xlsx, old.part, stray, the scratch folder (with its file)
+    for name, (path, _, gone) in files.items():
+        assert path.exists() != gone, name
+
+
+async def test_a_failed_export_leaves_no_file_behind(api: Api, rt: Any, tenant: TenantFixture,
+                                                     monkeypatch: Any) -> None:
+    from modules.crm.services import exports as crm_exports
+
+    async def half_written(path: Any, *_: Any, scratch: Any = None, **__: Any) -> int:
+        (scratch / "tmp-rows").write_bytes(b"ana@example.com,+4915112345678")
+        path.write_bytes(b"partial")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(crm_exports, "write_customers", half_written)
+    export_id = "f" * 32
+    with pytest.raises(OSError):
+        await crm_exports.run_export(rt.redis, rt.settings, export_id, tenant.id, {}, True, None, "en", str)
+    folder = core_exports.export_dir(rt.settings, tenant.id)
+    assert list(folder.iterdir()) == []
+    status = await crm_exports.get_status(rt.redis, tenant.id, export_id)
+    assert status is not None and status.status == "FAILED"

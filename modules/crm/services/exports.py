@@ -19,6 +19,7 @@ import json
 import logging
 import os
 import re
+import shutil
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
@@ -35,7 +36,7 @@ from tortoise.functions import Count, Sum
 from core import money
 from core.auth.principal import Principal
 from core.errors import UserFacingError
-from core.exports import EXPORT_TTL, export_path
+from core.exports import EXPORT_TTL, export_path, scratch_dir
 from core.i18n import N_, translate
 from core.masking import mask_email, mask_phone
 from core.settings import Settings
@@ -164,7 +165,7 @@ def _text(values: Iterable[str]) -> str:
 
 
 async def write_customers(path: Path, tenant_id: int, f: CustomerFilter, *, pii: bool, region: str | None,
-                          locale: str, global_id: Any) -> int:
+                          locale: str, global_id: Any, scratch: Path | None = None) -> int:
     """Stream the filtered customers, in id order and keyset batches, into an XLSX at `path`."""
     base = filter_customers(tenant_id, f, region)
     currencies = sorted(str(c) for c in await (
@@ -172,7 +173,7 @@ async def write_customers(path: Path, tenant_id: int, f: CustomerFilter, *, pii:
         .distinct().values_list("currency", flat=True)))
     workbook = xlsxwriter.Workbook(str(path), {
         "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
-        "constant_memory": True, "tmpdir": str(path.parent)})
+        "constant_memory": True, "tmpdir": str(scratch or path.parent)})
     rows = 0
     try:
         sheet = workbook.add_worksheet("Customers")
@@ -230,16 +231,22 @@ async def run_export(redis: ArqRedis, settings: Settings, export_id: str, tenant
     final = export_path(settings, tenant_id, export_id)
     final.parent.mkdir(parents=True, exist_ok=True)
     part = final.with_name(final.name + ".part")
+    scratch = scratch_dir(settings, tenant_id, export_id)
+    scratch.mkdir(exist_ok=True)
     try:
         rows = await write_customers(part, tenant_id, filter_from_args(filter_args), pii=pii, region=region,
-                                     locale=locale, global_id=global_id)
+                                     locale=locale, global_id=global_id, scratch=scratch)
         os.replace(part, final)
-    except Exception:
-        log.exception("export %s of tenant %s failed", export_id, tenant_id)
+    except BaseException as exc:  # a cancelled job (worker stopping) cleans up too
+        log.error("export %s of tenant %s failed: %s", export_id, tenant_id, type(exc).__name__)
         part.unlink(missing_ok=True)
-        status.status, status.error, status.finished_at = "FAILED", "EXPORT_FAILED", datetime.now(UTC).isoformat()
-        await _save(redis, status)
+        if isinstance(exc, Exception):
+            status.status, status.error = "FAILED", "EXPORT_FAILED"
+            status.finished_at = datetime.now(UTC).isoformat()
+            await _save(redis, status)
         raise
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
     status.status, status.rows, status.finished_at = "DONE", rows, datetime.now(UTC).isoformat()
     await _save(redis, status)
     return rows
