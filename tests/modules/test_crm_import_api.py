@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import uuid
 from datetime import UTC, datetime
 from typing import Any
 
@@ -273,3 +274,34 @@ async def test_spreadsheet_date_cells_are_dates(api: Api, rt: Any, tenant: Tenan
     assert job["counts"]["created"] == 1, job
     order = await Order.get(tenant_id=tenant.id, external_id="X1")
     assert (order.placed_at, order.paid_at) == (datetime(2026, 1, 2, tzinfo=UTC), datetime(2026, 1, 2, 9, 15, tzinfo=UTC))
+
+
+async def test_a_job_whose_worker_died_ends_failed_with_a_reason(api: Api, rt: Any, tenant: TenantFixture) -> None:
+    """A worker killed mid-import (or mid-export) leaves its status "running" for good: once its
+    heartbeat is older than STALLED_AFTER the job reads as FAILED with WORKER_LOST, and if arq runs it
+    again its next save shows it running again."""
+    from dataclasses import asdict
+    from datetime import UTC, datetime, timedelta
+
+    from modules.crm.services import exports, imports
+    from modules.crm.services.heartbeat import STALLED_AFTER
+
+    old = (datetime.now(UTC) - STALLED_AFTER - timedelta(seconds=5)).isoformat()
+    fresh = datetime.now(UTC).isoformat()
+    import_ids = {}
+    for name, beat in (("dead", old), ("slow", fresh)):
+        status = imports.ImportStatus(id=uuid.uuid4().hex, tenant_id=tenant.id, user_id=tenant.admin_id,
+                                      kind="customers", status="running", dry_run=False, file_name="c.csv",
+                                      created_at=old, total=1000, done=300, heartbeat_at=beat)
+        await rt.redis.set(imports.status_key(tenant.id, status.id), json.dumps(asdict(status)))
+        import_ids[name] = status.id
+    dead = (await api.data(JOB, {"id": import_ids["dead"]}, token=tenant.token))["importJob"]
+    assert dead["status"] == "FAILED" and [e["code"] for e in dead["errors"]] == ["WORKER_LOST"]
+    slow = (await api.data(JOB, {"id": import_ids["slow"]}, token=tenant.token))["importJob"]
+    assert slow["status"] == "RUNNING" and slow["errors"] == []
+    export = exports.ExportStatus(id=uuid.uuid4().hex, tenant_id=tenant.id, user_id=tenant.admin_id,
+                                  status="RUNNING", pii=False, created_at=old, heartbeat_at=old)
+    await rt.redis.set(exports.status_key(tenant.id, export.id), json.dumps(asdict(export)))
+    shown = (await api.data('query($id: ID!) { export(id: $id) { status errorCode } }', {"id": export.id},
+                            token=tenant.token))["export"]
+    assert shown == {"status": "FAILED", "errorCode": "WORKER_LOST"}

@@ -42,6 +42,7 @@ from core.masking import mask_email, mask_phone
 from core.settings import Settings
 from core.tenancy import scoped
 from modules.crm.models import CustomerContact, CustomerTag, Order, Tag
+from modules.crm.services.heartbeat import beating, now_iso, stalled
 from modules.crm.services.search import CustomerFilter, filter_customers
 
 log = logging.getLogger(__name__)
@@ -73,6 +74,7 @@ class ExportStatus:
     rows: int = 0
     finished_at: str | None = None
     error: str | None = None
+    heartbeat_at: str | None = None  # last saved (modules/crm/services/heartbeat.py)
 
 
 async def get_status(redis: ArqRedis, tenant_id: int, export_id: str) -> ExportStatus | None:
@@ -85,10 +87,13 @@ async def get_status(redis: ArqRedis, tenant_id: int, export_id: str) -> ExportS
     data = json.loads(raw)
     known = {f.name for f in fields(ExportStatus)}
     status = ExportStatus(**{k: v for k, v in data.items() if k in known})
+    if status.status == "RUNNING" and stalled(status.heartbeat_at):
+        status.status, status.error, status.finished_at = "FAILED", "WORKER_LOST", status.heartbeat_at
     return status if status.tenant_id == tenant_id else None
 
 
 async def _save(redis: ArqRedis, status: ExportStatus) -> None:
+    status.heartbeat_at = now_iso()
     await redis.set(status_key(status.tenant_id, status.id), json.dumps(asdict(status)), ex=EXPORT_TTL)
 
 
@@ -234,8 +239,9 @@ async def run_export(redis: ArqRedis, settings: Settings, export_id: str, tenant
     scratch = scratch_dir(settings, tenant_id, export_id)
     scratch.mkdir(exist_ok=True)
     try:
-        rows = await write_customers(part, tenant_id, filter_from_args(filter_args), pii=pii, region=region,
-                                     locale=locale, global_id=global_id, scratch=scratch)
+        async with beating(lambda: _save(redis, status)):
+            rows = await write_customers(part, tenant_id, filter_from_args(filter_args), pii=pii, region=region,
+                                         locale=locale, global_id=global_id, scratch=scratch)
         os.replace(part, final)
     except BaseException as exc:  # a cancelled job (worker stopping) cleans up too
         log.error("export %s of tenant %s failed: %s", export_id, tenant_id, type(exc).__name__)

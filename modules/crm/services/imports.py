@@ -34,6 +34,7 @@ from core.settings import Settings
 from core.tenancy import scoped
 from modules.crm.models import SalesChannel
 from modules.crm.services.errors import crm_error
+from modules.crm.services.heartbeat import WORKER_LOST, now_iso, stalled
 from modules.crm.services.importer import ImportOptions, run_import
 from modules.crm.services.importer.progress import Progress
 
@@ -74,6 +75,7 @@ class ImportStatus:
     report: bool = False  # an error report file exists
     errors: list[dict[str, Any]] = field(default_factory=list)  # whole-file errors: code, message, field, params
     finished_at: str | None = None
+    heartbeat_at: str | None = None  # last saved (modules/crm/services/heartbeat.py)
 
 
 async def get_status(redis: ArqRedis, tenant_id: int, import_id: str) -> ImportStatus | None:
@@ -87,10 +89,15 @@ async def get_status(redis: ArqRedis, tenant_id: int, import_id: str) -> ImportS
         return None
     known = {f.name for f in fields(ImportStatus)}
     status = ImportStatus(**{k: v for k, v in json.loads(raw).items() if k in known})
+    if status.status == "running" and stalled(status.heartbeat_at):
+        status.status, status.finished_at = "failed", status.heartbeat_at
+        status.errors = [{"code": "WORKER_LOST", "message": WORKER_LOST, "domain": "crm", "params": {},
+                          "field": None}]
     return status if status.tenant_id == tenant_id else None
 
 
 async def _save(redis: ArqRedis, status: ImportStatus) -> None:
+    status.heartbeat_at = now_iso()
     await redis.set(status_key(status.tenant_id, status.id), json.dumps(asdict(status)), ex=EXPORT_TTL)
 
 

@@ -39,6 +39,9 @@ class ExportType:
     download_url: str | None = strawberry.field(
         description="When DONE: a path on this API, signed and valid 15 minutes; no token needed to use it.")
     download_expires_at: datetime | None
+    error_code: str | None = strawberry.field(description=(
+        "Why a FAILED export failed: EXPORT_FAILED, or WORKER_LOST (its worker stopped, killed or out of "
+        "memory, before finishing: ask for the export again)."))
 
 
 @strawberry.input
@@ -61,7 +64,8 @@ def _type(info: Info, status: exports.ExportStatus, *, may_download: bool) -> Ex
         id=strawberry.ID(status.id), status=ExportState(status.status), row_count=status.rows, masked=not status.pii,
         created_at=datetime.fromisoformat(status.created_at),
         finished_at=datetime.fromisoformat(status.finished_at) if status.finished_at else None,
-        download_url=url, download_expires_at=expires_at)
+        download_url=url, download_expires_at=expires_at,
+        error_code=status.error if status.status == "FAILED" else None)
 
 
 @strawberry.type
