@@ -42,16 +42,16 @@ async def verify_credentials(rt: Runtime, email: str, password: str, ip: str) ->
     settings = rt.settings
     email = email.strip().lower()
     email_key, ip_key = _keys(email, ip)
-    if await ratelimit.exceeded(rt.redis, email_key, settings.login_attempts):
+    if await ratelimit.exceeded(email_key, settings.login_attempts):
         raise UserFacingError(
             "TOO_MANY_ATTEMPTS", N_("Too many login attempts. Try again in a few minutes."))
-    delay = address_delay(await ratelimit.count(rt.redis, ip_key), settings.login_attempts * IP_FACTOR)
+    delay = address_delay(await ratelimit.count(ip_key), settings.login_attempts * IP_FACTOR)
     if delay:
         await pause(delay)
     user = await User.filter(email=email, is_active=True).first()
     if not await verify_password(user.password_hash if user else None, password) or user is None:
         raise await fail(rt, email, ip)
-    await ratelimit.reset(rt.redis, email_key)
+    await ratelimit.reset(email_key)
     if needs_rehash(user.password_hash):
         await User.filter(id=user.id).update(password_hash=await hash_password(password))
     return user
@@ -60,7 +60,7 @@ async def verify_credentials(rt: Runtime, email: str, password: str, ip: str) ->
 async def fail(rt: Runtime, email: str, ip: str) -> UserFacingError:
     """Count a failed attempt for the e-mail and the address; the error to raise."""
     for key in _keys(email.strip().lower(), ip):
-        await ratelimit.hit(rt.redis, key, rt.settings.login_window)
+        await ratelimit.hit(key, rt.settings.login_window)
     return INVALID
 
 

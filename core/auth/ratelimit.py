@@ -1,31 +1,49 @@
-"""Fixed-window failure counters in Redis, shared by every API process (fakeredis when embedded)."""
+"""Fixed-window failure counters in the database, shared by every API process.
+
+They were in Redis: a flush reset them (18 wrong passwords in a row then went unblocked) and an
+outage stopped every login. Only failures write (one upsert each); a login reads one row by key.
+Rows of ended windows are deleted now and then by the writes themselves.
+"""
 
 from __future__ import annotations
 
-from redis.asyncio import Redis
+import random
+import time
 
-PREFIX = "sellercare:ratelimit:"
+from core.models import LoginFailure
+from core.sql import fetch
 
-
-async def exceeded(redis: Redis, key: str, limit: int) -> bool:
-    """True when `limit` failures were already counted in the current window."""
-    count = await redis.get(PREFIX + key)
-    return count is not None and int(count) >= limit
+SWEEP_CHANCE = 0.01  # share of writes that also delete ended windows
 
 
-async def hit(redis: Redis, key: str, window_seconds: int) -> None:
-    """Count one failure; the window starts at the first failure."""
-    async with redis.pipeline(transaction=True) as pipe:
-        pipe.incr(PREFIX + key)
-        pipe.expire(PREFIX + key, window_seconds, nx=True)
-        await pipe.execute()
+def _now() -> int:
+    return int(time.time())
 
 
-async def reset(redis: Redis, key: str) -> None:
-    await redis.delete(PREFIX + key)
-
-
-async def count(redis: Redis, key: str) -> int:
+async def count(key: str) -> int:
     """Failures counted in the current window."""
-    value = await redis.get(PREFIX + key)
-    return 0 if value is None else int(value)
+    row = await LoginFailure.get_or_none(key=key)
+    return row.count if row is not None and row.window_ends > _now() else 0
+
+
+async def exceeded(key: str, limit: int) -> bool:
+    """True when `limit` failures were already counted in the current window."""
+    return await count(key) >= limit
+
+
+async def hit(key: str, window_seconds: int) -> None:
+    """Count one failure; the window starts at the first failure (atomic on both databases)."""
+    now = _now()
+    await fetch(
+        "INSERT INTO core_login_failure (key, count, window_ends) VALUES ({p[0]}, 1, {p[1]}) "
+        "ON CONFLICT (key) DO UPDATE SET "
+        "count = CASE WHEN core_login_failure.window_ends > {p[2]} THEN core_login_failure.count + 1 ELSE 1 END, "
+        "window_ends = CASE WHEN core_login_failure.window_ends > {p[3]} THEN core_login_failure.window_ends "
+        "ELSE {p[4]} END RETURNING count",
+        [key, now + window_seconds, now, now, now + window_seconds])  # SQLite's ? are positional: no reuse
+    if random.random() < SWEEP_CHANCE:  # noqa: S311 - not security relevant: when to tidy up
+        await LoginFailure.filter(window_ends__lte=now).delete()
+
+
+async def reset(key: str) -> None:
+    await LoginFailure.filter(key=key).delete()

@@ -3,6 +3,7 @@
 from core.models.api_key import ApiKey
 from core.models.audit import AuditEntry
 from core.models.invitation import Invitation
+from core.models.login_failure import LoginFailure
 from core.models.module_state import ModuleState
 from core.models.outbox import EventReceipt, OutboxEvent
 from core.models.policy import PolicyRule, Role
@@ -15,6 +16,7 @@ __all__ = [
     "AuditEntry",
     "EventReceipt",
     "Invitation",
+    "LoginFailure",
     "Membership",
     "ModuleState",
     "OutboxEvent",
