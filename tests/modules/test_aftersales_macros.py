@@ -190,7 +190,8 @@ async def test_refund_amount_is_the_orders_latest_refund_in_the_customers_locale
         api: Api, tenant: TenantFixture) -> None:
     dora = await Customer.create(tenant_id=tenant.id, first_name="Dora", language="de-DE")
     order = await Order.create(tenant_id=tenant.id, customer_id=dora.id, number="R-77", currency="EUR",
-                               total=12_990, subtotal=12_990, placed_at=datetime(2026, 3, 1, tzinfo=UTC))
+                               total=12_990, subtotal=12_990, status="paid",  # only paid money is refunded
+                               placed_at=datetime(2026, 3, 1, tzinfo=UTC), paid_at=datetime(2026, 3, 1, tzinfo=UTC))
     mid = await macro(api, tenant, "Refunded", [{"language": "de", "body": "Erstattet: {{ refund.amount }}"}])
     ticket = await bare_ticket(tenant, dora, order_id=order.id)
     none_yet = await api.data(RENDER, {"m": mid, "t": ticket}, token=tenant.token)
