@@ -27,7 +27,7 @@ CUSTOMERS = """query($f: CustomerFilterInput, $first: Int, $after: String) {
     pageInfo { hasNextPage endCursor } } }"""
 VIEW = """query($id: ID!) { customer(id: $id) {
   displayName emails phones identities { channel { name platform } externalId }
-  tags { name colour } notes { body }
+  tags { name colour } notes(first: 10) { nodes { body } }
   stats { orderCount totalSpent { amount currency formatted } averageOrderValue { amount currency }
           firstOrderAt lastOrderAt }
   orders(first: 10) { edges { node { number status total { amount currency formatted }
@@ -177,7 +177,7 @@ async def test_the_360_view(api: Api, tenant: TenantFixture) -> None:
     assert {m["currency"]: m["amount"] for m in stats["averageOrderValue"]} == {"JPY": "10000", "EUR": "129.90"}
     assert [e["node"]["number"] for e in view["orders"]["edges"]] == ["X9", "J2", "E1", "J1"]
     assert view["orders"]["edges"][2]["node"]["lines"] == [{"sku": "SKU-E1", "quantity": 2, "unitPrice": {"amount": "64.95"}}]
-    assert view["notes"] == [{"body": "Wants invoices in English."}]
+    assert view["notes"]["nodes"] == [{"body": "Wants invoices in English."}]
 
 
 async def test_update_customer_changes_only_what_is_given(api: Api, tenant: TenantFixture) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 from enum import Enum
+from typing import Any
 
 import strawberry
 from strawberry.types import Info
@@ -14,6 +15,7 @@ from core.errors import ClientError, UserFacingError
 from core.graphql.node import decode_id
 from core.graphql.pagination import Connection, Ordering, SortDirection, page_size, paginate
 from core.graphql.permissions import Requires
+from core.models.tenant import TenantModel
 from core.tenancy import scoped
 from modules.crm import models
 from modules.crm.graphql.segments import SegmentType
@@ -121,16 +123,24 @@ class CrmQuery:
         (node,) = await CustomerType.resolve_nodes(info=info, node_ids=[_node_id(id)])
         return node
 
-    @strawberry.field(permission_classes=READ)
-    async def tags(self, info: Info) -> list[TagType]:
-        rows = await scoped(models.Tag, info.context.tenant_id).order_by("name").limit(1000)
-        return [TagType.from_row(t) for t in rows]
+    @strawberry.field(permission_classes=READ, description="The account's tags, by name.")
+    async def tags(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[TagType]:
+        return await _by_name(info, models.Tag, TagType, first, after)
 
-    @strawberry.field(permission_classes=READ)
-    async def sales_channels(self, info: Info) -> list[SalesChannelType]:
-        rows = await scoped(models.SalesChannel, info.context.tenant_id).order_by("name").limit(1000)
-        return [SalesChannelType.from_row(c) for c in rows]
+    @strawberry.field(permission_classes=READ, description="The account's sales channels, by name.")
+    async def sales_channels(self, info: Info, first: int | None = None, after: str | None = None
+                             ) -> Connection[SalesChannelType]:
+        return await _by_name(info, models.SalesChannel, SalesChannelType, first, after)
 
+
+async def _by_name(info: Info, model: type[TenantModel], node: type[TagType] | type[SalesChannelType],
+                   first: int | None, after: str | None) -> Connection[Any]:
+    """One page of a tenant's named rows (tags, sales channels): keyset on (name, id)."""
+    ctx = info.context
+    s = ctx.rt.settings
+    return await paginate(scoped(model, ctx.tenant_id), first=page_size(first, s.default_page_size, s.max_page_size,
+                                                                       ctx.locale),
+                          after=after, ordering=Ordering("name"), to_node=node.from_row, locale=ctx.locale)
 
 def _node_id(global_id: strawberry.ID) -> str:
     try:
