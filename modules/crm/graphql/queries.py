@@ -21,6 +21,7 @@ from modules.crm import models
 from modules.crm.graphql.segments import SegmentType
 from modules.crm.graphql.types import CustomerType, SalesChannelType, TagType
 from modules.crm.services import segments
+from modules.crm.services import values as coded
 from modules.crm.services.search import CustomerFilter, filter_customers
 
 READ = [Requires("crm.customer", "read")]
@@ -68,16 +69,23 @@ class CustomerFilterInput:
 
 
 def to_filter(info: Info, f: CustomerFilterInput | None) -> CustomerFilter:
-    """The service's filter from GraphQL input; bad values are the client's error."""
+    """The service's filter from GraphQL input; bad values are the client's error.
+
+    Countries, languages, tiers, stages and the spend currency are checked and normalised as createCustomer
+    checks them (services/values.py): `de` finds the customers stored `DE`, while `XX` or tier `platinum`
+    is an error with the code a mutation gives (INVALID_COUNTRY, INVALID_CHOICE...), not an empty result.
+    """
     if f is None:
         return CustomerFilter()
     try:
         result = CustomerFilter(
-            search=f.search, countries=f.countries, languages=f.languages, tiers=f.tiers, stages=f.stages,
+            search=f.search, countries=coded.each(coded.country, f.countries, ["countries"]),
+            languages=coded.each(coded.language, f.languages, ["languages"]),
+            tiers=coded.each(coded.tier, f.tiers, ["tiers"]), stages=coded.each(coded.stage, f.stages, ["stages"]),
             tag_ids=[decode_id(t, TagType, "tagIds") for t in f.tag_ids or []] or None,
             channel_ids=[decode_id(c, SalesChannelType, "channelIds") for c in f.channel_ids or []] or None)
         if f.spend:
-            result.spend_currency = f.spend.currency.upper()
+            result.spend_currency = coded.currency(f.spend.currency, ["spend", "currency"])
             if f.spend.min is not None:
                 result.spend_min = money.to_minor(f.spend.min, result.spend_currency, ["spend", "min"])
             if f.spend.max is not None:
@@ -85,7 +93,10 @@ def to_filter(info: Info, f: CustomerFilterInput | None) -> CustomerFilter:
         if f.last_order:
             result.last_order_from, result.last_order_to = f.last_order.from_, f.last_order.to
     except UserFacingError as exc:
-        raise ClientError(exc.code, exc.message, info.context.locale, exc.domain, **exc.params) from None
+        error = ClientError(exc.code, exc.message, info.context.locale, exc.domain, **exc.params)
+        if exc.field:
+            error.extensions = {**(error.extensions or {}), "field": ["filter", *exc.field]}
+        raise error from None
     return result
 
 

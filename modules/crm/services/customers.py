@@ -17,8 +17,8 @@ from core.errors import UserFacingError, UserFacingErrors
 from core.i18n import N_
 from core.tenancy import scoped
 from modules.crm.models import Customer, CustomerTag, CustomField, Note, Tag
-from modules.crm.models.customer import STAGES, TIERS
 from modules.crm.services import custom_fields
+from modules.crm.services import values as coded
 from modules.crm.services.contacts import replace_contacts, validate_contacts
 from modules.crm.services.errors import crm_error
 
@@ -72,8 +72,8 @@ def _validate(data: CustomerData, current: Customer | None, definitions: Mapping
             if len(text) > 100:
                 errors.append(crm_error("TOO_LONG", N_("At most {max} characters."), [name], max=100))
             values[name] = text
-    checks = {"country": validation.country, "language": validation.language,
-              "timezone": validation.timezone, "currency": validation.currency}
+    checks = {"country": coded.country, "language": coded.language, "timezone": validation.timezone,
+              "currency": coded.currency}
     for name, check in checks.items():
         if name in given:
             values[name] = None if not given[name] else validation.collect(errors, check, given[name], [name])
@@ -82,11 +82,9 @@ def _validate(data: CustomerData, current: Customer | None, definitions: Mapping
         if birthday is not None:
             validation.collect(errors, check_birthday, birthday, ["birthday"])
         values["birthday"] = birthday
-    for name, allowed in (("tier", TIERS), ("stage", STAGES)):
+    for name, choice in (("tier", coded.tier), ("stage", coded.stage)):
         if name in given:
-            if given[name] not in allowed:
-                errors.append(crm_error("INVALID_CHOICE", N_("Choose one of: {choices}."), [name],
-                                        choices=", ".join(allowed)))
+            validation.collect(errors, choice, given[name], [name])
             values[name] = given[name]
     if "marketing_consent" in given:
         values["marketing_consent"] = bool(given["marketing_consent"])
