@@ -420,7 +420,7 @@ class _Compiler:
             if isinstance(value, int):
                 return self.ids(links.filter(tag_id=value))
             # A name: a rule saved before tags were stored by id whose tag had been renamed or deleted.
-            tags = scoped(Tag, self.tid).filter(name=value)
+            tags = scoped(Tag, self.tid).filter(name__iexact=value)
             return self.ids(links.filter(tag_id__in=Subquery(tags.values("id"))))
         if name.startswith("rfm."):
             scores = scoped(CustomerScore, self.tid)
