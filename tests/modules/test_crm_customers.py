@@ -304,3 +304,25 @@ async def test_filters_check_coded_values_as_create_customer_does(api: Api, tena
     tagged = await api.data('mutation($i: TagCustomersInput!) { tagCustomers(input: $i) { changed errors { code } } }',
                             {"i": {"tagIds": [tag], "filter": {"countries": ["de"]}}}, token=tenant.token)
     assert tagged["tagCustomers"] == {"changed": 1, "errors": []}
+
+
+async def test_a_note_has_a_global_id_resolvable_in_its_tenant_only(api: Api, tenant: TenantFixture,
+                                                                    other_tenant: TenantFixture) -> None:
+    from strawberry import relay
+
+    from modules.crm.models import Note
+
+    c = await _create(api, tenant, firstName="Ines")
+    added = await api.data('mutation($i: AddCustomerNoteInput!) { addCustomerNote(input: $i) { '
+                           'note { id body createdAt } errors { code } } }',
+                           {"i": {"customerId": c["id"], "body": "Call after 18:00"}}, token=tenant.token)
+    note = added["addCustomerNote"]["note"]
+    gid = relay.GlobalID.from_id(note["id"])
+    assert gid.type_name == "Note" and await Note.filter(id=int(gid.node_id), tenant_id=tenant.id).exists()
+    listed = await api.data("query($id: ID!) { customer(id: $id) { notes { nodes { id body } } } }",
+                            {"id": c["id"]}, token=tenant.token)
+    assert listed["customer"]["notes"]["nodes"] == [{"id": note["id"], "body": "Call after 18:00"}]
+    node = "query($id: ID!) { node(id: $id) { id __typename ... on Note { body } } }"
+    assert (await api.data(node, {"id": note["id"]}, token=tenant.token))["node"] == {
+        "id": note["id"], "__typename": "Note", "body": "Call after 18:00"}
+    assert (await api.data(node, {"id": note["id"]}, token=other_tenant.token))["node"] is None

@@ -195,16 +195,18 @@ class CustomerStats:
     last_order_at: datetime | None
 
 
-@strawberry.type(name="Note")
-class NoteType:
-    id: strawberry.ID
+@strawberry.type(name="Note", description="An agent's note on a customer.")
+class NoteType(ScopedNode):
+    id: relay.NodeID[int]
     body: str
     author_id: strawberry.Private[int | None]
     created_at: datetime
+    read_permission = ("crm.customer", "read")
+    model = models.Note
 
     @classmethod
     def from_row(cls, row: models.Note) -> Self:
-        return cls(id=strawberry.ID(str(row.id)), body=row.body, author_id=row.author_id, created_at=row.created_at)
+        return cls(id=row.id, body=row.body, author_id=row.author_id, created_at=row.created_at)
 
 
 @strawberry.type(name="Customer")
