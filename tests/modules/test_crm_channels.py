@@ -47,7 +47,7 @@ async def test_credentials_are_encrypted_never_returned_and_never_audited(api: A
                              token=tenant.token)
     assert updated["updateSalesChannel"]["errors"] == []
     assert updated["updateSalesChannel"]["channel"]["credentialKeys"] == ["access_token", "api_version"]
-    listed = await api.data("{ salesChannels { id name hasCredentials credentialKeys } }", token=tenant.token)
+    listed = await api.data("{ salesChannels { nodes { id name hasCredentials credentialKeys } } }", token=tenant.token)
     view = await api.data("query($id: ID!) { node(id: $id) { ... on SalesChannel { name credentialKeys } } }",
                           {"id": channel["id"]}, token=tenant.token)
     audit = await api.data(AUDIT, token=tenant.token)
@@ -114,4 +114,4 @@ async def test_delete_is_refused_while_orders_or_identities_use_the_channel(api:
     await identity.delete()
     done = await api.data(DELETE, {"i": {"channelId": channel["id"]}}, token=tenant.token)
     assert done["deleteSalesChannel"] == {"deletedId": channel["id"], "errors": []}
-    assert (await api.data("{ salesChannels { id } }", token=tenant.token))["salesChannels"] == []
+    assert (await api.data("{ salesChannels { nodes { id } } }", token=tenant.token))["salesChannels"]["nodes"] == []

@@ -27,7 +27,7 @@ CUSTOMERS = """query($f: CustomerFilterInput, $first: Int, $after: String) {
     pageInfo { hasNextPage endCursor } } }"""
 VIEW = """query($id: ID!) { customer(id: $id) {
   displayName emails phones identities { channel { name platform } externalId }
-  tags { name colour } notes { body }
+  tags { name colour } notes(first: 10) { nodes { body } }
   stats { orderCount totalSpent { amount currency formatted } averageOrderValue { amount currency }
           firstOrderAt lastOrderAt }
   orders(first: 10) { edges { node { number status total { amount currency formatted }
@@ -177,7 +177,7 @@ async def test_the_360_view(api: Api, tenant: TenantFixture) -> None:
     assert {m["currency"]: m["amount"] for m in stats["averageOrderValue"]} == {"JPY": "10000", "EUR": "129.90"}
     assert [e["node"]["number"] for e in view["orders"]["edges"]] == ["X9", "J2", "E1", "J1"]
     assert view["orders"]["edges"][2]["node"]["lines"] == [{"sku": "SKU-E1", "quantity": 2, "unitPrice": {"amount": "64.95"}}]
-    assert view["notes"] == [{"body": "Wants invoices in English."}]
+    assert view["notes"]["nodes"] == [{"body": "Wants invoices in English."}]
 
 
 async def test_update_customer_changes_only_what_is_given(api: Api, tenant: TenantFixture) -> None:
@@ -266,3 +266,63 @@ async def test_error_paths_use_the_api_names(api: Api, tenant: TenantFixture) ->
     assert ("firstName",) in fields and ("lastName",) in fields, fields
     assert any(f[0] == "customFields" and "shoe_size" in f for f in fields), fields
     assert not any("_" in part for f in fields for part in f if part != "shoe_size"), fields
+
+
+async def test_filters_check_coded_values_as_create_customer_does(api: Api, tenant: TenantFixture) -> None:
+    """A filter normalises country, language and currency as createCustomer does, and refuses what
+    createCustomer refuses (same codes), instead of silently matching nothing."""
+    await _create(api, tenant, firstName="Jonas", country="DE", language="de-DE", tier="gold")
+    await _create(api, tenant, firstName="Mei", country="JP", language="ja", tier="vip")
+
+    async def names(f: dict[str, Any]) -> list[str]:
+        page = await api.data(CUSTOMERS, {"f": f}, token=tenant.token)
+        return sorted(e["node"]["displayName"] for e in page["customers"]["edges"])
+
+    assert await names({"countries": ["de", " jp "]}) == ["Jonas", "Mei"]
+    assert await names({"languages": ["de_de"]}) == ["Jonas"]
+    assert await names({"tiers": ["vip"], "stages": ["new"]}) == ["Mei"]
+    assert await names({"spend": {"currency": "eur", "min": "0"}}) == []
+    for f, code, field in (
+        ({"countries": ["DE", "XX"]}, "INVALID_COUNTRY", ["filter", "countries", "1"]),
+        ({"languages": ["klingon-!!"]}, "INVALID_LANGUAGE", ["filter", "languages", "0"]),
+        ({"tiers": ["platinum"]}, "INVALID_CHOICE", ["filter", "tiers", "0"]),
+        ({"stages": ["erased"]}, "INVALID_CHOICE", ["filter", "stages", "0"]),
+        ({"spend": {"currency": "EURO", "min": "1"}}, "INVALID_CURRENCY", ["filter", "spend", "currency"]),
+    ):
+        body = await api.post(CUSTOMERS, {"f": f}, token=tenant.token)
+        assert body["data"] is None or body["data"]["customers"] is None, body
+        error = body["errors"][0]
+        assert (error["extensions"]["code"], error["extensions"]["field"]) == (code, field), (f, body)
+    created = await api.data(CREATE, {"i": {"country": "XX", "tier": "platinum"}}, token=tenant.token)
+    assert {e["code"] for e in created["createCustomer"]["errors"]} == {"INVALID_COUNTRY", "INVALID_CHOICE"}
+    # The same filter behind tagCustomers (and exportCustomers) is checked alike.
+    tag = (await api.data('mutation { createTag(input: {name: "eu"}) { tag { id } } }',
+                          token=tenant.token))["createTag"]["tag"]["id"]
+    body = await api.post("mutation($i: TagCustomersInput!) { tagCustomers(input: $i) { changed } }",
+                          {"i": {"tagIds": [tag], "filter": {"countries": ["XX"]}}}, token=tenant.token)
+    assert body["errors"][0]["extensions"]["code"] == "INVALID_COUNTRY"
+    tagged = await api.data('mutation($i: TagCustomersInput!) { tagCustomers(input: $i) { changed errors { code } } }',
+                            {"i": {"tagIds": [tag], "filter": {"countries": ["de"]}}}, token=tenant.token)
+    assert tagged["tagCustomers"] == {"changed": 1, "errors": []}
+
+
+async def test_a_note_has_a_global_id_resolvable_in_its_tenant_only(api: Api, tenant: TenantFixture,
+                                                                    other_tenant: TenantFixture) -> None:
+    from strawberry import relay
+
+    from modules.crm.models import Note
+
+    c = await _create(api, tenant, firstName="Ines")
+    added = await api.data('mutation($i: AddCustomerNoteInput!) { addCustomerNote(input: $i) { '
+                           'note { id body createdAt } errors { code } } }',
+                           {"i": {"customerId": c["id"], "body": "Call after 18:00"}}, token=tenant.token)
+    note = added["addCustomerNote"]["note"]
+    gid = relay.GlobalID.from_id(note["id"])
+    assert gid.type_name == "Note" and await Note.filter(id=int(gid.node_id), tenant_id=tenant.id).exists()
+    listed = await api.data("query($id: ID!) { customer(id: $id) { notes { nodes { id body } } } }",
+                            {"id": c["id"]}, token=tenant.token)
+    assert listed["customer"]["notes"]["nodes"] == [{"id": note["id"], "body": "Call after 18:00"}]
+    node = "query($id: ID!) { node(id: $id) { id __typename ... on Note { body } } }"
+    assert (await api.data(node, {"id": note["id"]}, token=tenant.token))["node"] == {
+        "id": note["id"], "__typename": "Note", "body": "Call after 18:00"}
+    assert (await api.data(node, {"id": note["id"]}, token=other_tenant.token))["node"] is None

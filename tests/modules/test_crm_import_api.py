@@ -112,7 +112,7 @@ async def test_bad_uploads_are_refused_and_write_nothing(api: Api, rt: Any, tena
     too_large = await upload(api, tenant.token, "importCustomers", "big.csv",
                              b"email\n" + b"x" * rt.settings.max_upload_bytes)
     assert too_large.status_code == 413 and too_large.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
-    for operations, mapping in (("[1, 2]", "{}"), ("not json", "{}"), (json.dumps({"query": "{ tags { id } }"}), "[]")):
+    for operations, mapping in (("[1, 2]", "{}"), ("not json", "{}"), (json.dumps({"query": "{ tags { nodes { id } } }"}), "[]")):
         response = await api.client.post("/graphql", headers={"Authorization": f"Bearer {tenant.token}"},
                                           data={"operations": operations, "map": mapping},
                                           files={"0": ("a.csv", b"email\n", "text/csv")})
@@ -123,7 +123,7 @@ async def test_bad_uploads_are_refused_and_write_nothing(api: Api, rt: Any, tena
               "map": json.dumps({"0": ["variables.i.file"]})}, files={"1": ("a.csv", b"email\n", "text/csv")})
     assert missing_file.status_code == 400
     # Multipart is for uploads only: any other operation, even with a file attached, is refused.
-    for query in ("{ tags { name } }",
+    for query in ("{ tags { nodes { name } } }",
                   'mutation { createTag(input: {name: "via-form"}) { errors { code } } }'):
         response = await api.client.post("/graphql", headers={"Authorization": f"Bearer {tenant.token}"},
                                           data={"operations": json.dumps({"query": query}),
@@ -131,7 +131,7 @@ async def test_bad_uploads_are_refused_and_write_nothing(api: Api, rt: Any, tena
                                           files={"0": ("a.csv", b"email\n", "text/csv")})
         assert response.status_code == 400, response.text
         assert "uploads a file" in response.json()["errors"][0]["message"]
-    assert (await api.data("{ tags { name } }", token=tenant.token))["tags"] == []
+    assert (await api.data("{ tags { nodes { name } } }", token=tenant.token))["tags"]["nodes"] == []
 
 
 FIELD = """mutation($i: CreateCustomFieldInput!) { createCustomField(input: $i) { errors { code } } }"""

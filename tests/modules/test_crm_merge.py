@@ -41,7 +41,7 @@ VIEW = """query($id: ID!) { customer(id: $id) {
   id displayName emails phones mergedInto { id displayName }
   identities { channel { name } externalId }
   addresses { kind line1 city country }
-  tags { name } notes { body }
+  tags { name } notes { nodes { body } }
   stats { orderCount totalSpent { amount currency } firstOrderAt lastOrderAt }
   orders(first: 50) { edges { node { number total { amount } lines { sku quantity } } } } } }"""
 NAMES = """query($f: CustomerFilterInput) { customers(first: 50, filter: $f) { edges { node { displayName } } } }"""
@@ -171,7 +171,7 @@ async def test_merge_moves_everything_dedupes_and_unmerge_restores_exactly(api: 
     view = await _view(api, tenant, target)
     assert sorted(i["externalId"] for i in view["identities"]) == ["A-1", "S-1", "T-1"]
     assert [a["line1"] for a in view["addresses"]] == ["1 Market St"]
-    assert sorted(n["body"] for n in view["notes"]) == ["Amazon buyer, prefers e-mail", "Target's note"]
+    assert sorted(n["body"] for n in view["notes"]["nodes"]) == ["Amazon buyer, prefers e-mail", "Target's note"]
     assert sorted(e["node"]["number"] for e in view["orders"]["edges"]) == ["A200", "A201", "S300", "T100"]
     assert {m["currency"]: m["amount"] for m in view["stats"]["totalSpent"]} == {"USD": "155.00"}
     primaries = await CustomerContact.filter(customer_id=_pk(target), is_primary=True).values_list("kind", flat=True)

@@ -90,7 +90,7 @@ async def test_timeline_merges_sources_newest_first_with_a_correct_cursor(
     note = (await api.data('mutation($i: AddCustomerNoteInput!) { addCustomerNote(input: $i) { note { id } } }',
                            {"i": {"customerId": cid, "body": "Called about sizing"}}, token=tenant.token))
     note_id = note["addCustomerNote"]["note"]["id"]
-    await Note.filter(id=int(note_id)).update(created_at=T0 + timedelta(days=2))
+    await Note.filter(id=_pk(note_id)).update(created_at=T0 + timedelta(days=2))
     merge = await CustomerMerge.create(tenant_id=tenant.id, target_id=pk, source_ids=[1, 2], moved={})
     await CustomerMerge.filter(id=merge.id).update(created_at=T0 - timedelta(days=1))
     # Points events: one at the same instant as the delivery and the order placements (ties across sources).

@@ -89,7 +89,9 @@ def _given(value: Any) -> Any:
 
 @strawberry.type
 class CustomFieldQuery:
-    @strawberry.field(permission_classes=[Requires("crm.customer", "read")])
+    @strawberry.field(permission_classes=[Requires("crm.customer", "read")],
+                      description=f"All of the account's custom fields, by key: a plain list, as an account has at "
+                                  f"most {custom_fields.MAX_FIELDS}.")
     async def custom_fields(self, info: Info) -> list[CustomFieldType]:
         rows = await custom_fields.definitions(info.context.tenant_id)
         return [CustomFieldType.from_row(r) for r in rows.values()]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 from enum import Enum
+from typing import Any
 
 import strawberry
 from strawberry.types import Info
@@ -14,11 +15,13 @@ from core.errors import ClientError, UserFacingError
 from core.graphql.node import decode_id
 from core.graphql.pagination import Connection, Ordering, SortDirection, page_size, paginate
 from core.graphql.permissions import Requires
+from core.models.tenant import TenantModel
 from core.tenancy import scoped
 from modules.crm import models
 from modules.crm.graphql.segments import SegmentType
 from modules.crm.graphql.types import CustomerType, SalesChannelType, TagType
 from modules.crm.services import segments
+from modules.crm.services import values as coded
 from modules.crm.services.search import CustomerFilter, filter_customers
 
 READ = [Requires("crm.customer", "read")]
@@ -66,16 +69,23 @@ class CustomerFilterInput:
 
 
 def to_filter(info: Info, f: CustomerFilterInput | None) -> CustomerFilter:
-    """The service's filter from GraphQL input; bad values are the client's error."""
+    """The service's filter from GraphQL input; bad values are the client's error.
+
+    Countries, languages, tiers, stages and the spend currency are checked and normalised as createCustomer
+    checks them (services/values.py): `de` finds the customers stored `DE`, while `XX` or tier `platinum`
+    is an error with the code a mutation gives (INVALID_COUNTRY, INVALID_CHOICE...), not an empty result.
+    """
     if f is None:
         return CustomerFilter()
     try:
         result = CustomerFilter(
-            search=f.search, countries=f.countries, languages=f.languages, tiers=f.tiers, stages=f.stages,
+            search=f.search, countries=coded.each(coded.country, f.countries, ["countries"]),
+            languages=coded.each(coded.language, f.languages, ["languages"]),
+            tiers=coded.each(coded.tier, f.tiers, ["tiers"]), stages=coded.each(coded.stage, f.stages, ["stages"]),
             tag_ids=[decode_id(t, TagType, "tagIds") for t in f.tag_ids or []] or None,
             channel_ids=[decode_id(c, SalesChannelType, "channelIds") for c in f.channel_ids or []] or None)
         if f.spend:
-            result.spend_currency = f.spend.currency.upper()
+            result.spend_currency = coded.currency(f.spend.currency, ["spend", "currency"])
             if f.spend.min is not None:
                 result.spend_min = money.to_minor(f.spend.min, result.spend_currency, ["spend", "min"])
             if f.spend.max is not None:
@@ -83,7 +93,10 @@ def to_filter(info: Info, f: CustomerFilterInput | None) -> CustomerFilter:
         if f.last_order:
             result.last_order_from, result.last_order_to = f.last_order.from_, f.last_order.to
     except UserFacingError as exc:
-        raise ClientError(exc.code, exc.message, info.context.locale, exc.domain, **exc.params) from None
+        error = ClientError(exc.code, exc.message, info.context.locale, exc.domain, **exc.params)
+        if exc.field:
+            error.extensions = {**(error.extensions or {}), "field": ["filter", *exc.field]}
+        raise error from None
     return result
 
 
@@ -121,16 +134,24 @@ class CrmQuery:
         (node,) = await CustomerType.resolve_nodes(info=info, node_ids=[_node_id(id)])
         return node
 
-    @strawberry.field(permission_classes=READ)
-    async def tags(self, info: Info) -> list[TagType]:
-        rows = await scoped(models.Tag, info.context.tenant_id).order_by("name").limit(1000)
-        return [TagType.from_row(t) for t in rows]
+    @strawberry.field(permission_classes=READ, description="The account's tags, by name.")
+    async def tags(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[TagType]:
+        return await _by_name(info, models.Tag, TagType, first, after)
 
-    @strawberry.field(permission_classes=READ)
-    async def sales_channels(self, info: Info) -> list[SalesChannelType]:
-        rows = await scoped(models.SalesChannel, info.context.tenant_id).order_by("name").limit(1000)
-        return [SalesChannelType.from_row(c) for c in rows]
+    @strawberry.field(permission_classes=READ, description="The account's sales channels, by name.")
+    async def sales_channels(self, info: Info, first: int | None = None, after: str | None = None
+                             ) -> Connection[SalesChannelType]:
+        return await _by_name(info, models.SalesChannel, SalesChannelType, first, after)
 
+
+async def _by_name(info: Info, model: type[TenantModel], node: type[TagType] | type[SalesChannelType],
+                   first: int | None, after: str | None) -> Connection[Any]:
+    """One page of a tenant's named rows (tags, sales channels): keyset on (name, id)."""
+    ctx = info.context
+    s = ctx.rt.settings
+    return await paginate(scoped(model, ctx.tenant_id), first=page_size(first, s.default_page_size, s.max_page_size,
+                                                                       ctx.locale),
+                          after=after, ordering=Ordering("name"), to_node=node.from_row, locale=ctx.locale)
 
 def _node_id(global_id: strawberry.ID) -> str:
     try:

@@ -15,12 +15,13 @@ from modules.crm.graphql.mutations.scores import ScoreMutations
 from modules.crm.graphql.mutations.tags import TagMutations
 from modules.crm.graphql.queries import CrmQuery
 from modules.crm.graphql.segments import SegmentMutations, SegmentQuery, SegmentType
-from modules.crm.graphql.types import CustomerType, OrderType, PostalAddress, SalesChannelType, TagType
+from modules.crm.graphql.types import CustomerType, NoteType, OrderType, PostalAddress, SalesChannelType, TagType
 
 contribution = GraphQLContribution(
     queries=[ExportQuery, ImportQuery, DuplicateQuery, CrmQuery, SegmentQuery, CustomFieldQuery],
     mutations=[OrderMutations, SegmentMutations, CustomFieldMutations,
                ExportMutations, ImportMutations, PrivacyMutations, MergeMutations, CustomerMutations, TagMutations,
                ScoreMutations, ChannelMutations, AddressMutations],
-    types=[SegmentType, CustomFieldType, CustomerType, OrderType, TagType, SalesChannelType, PostalAddress],
+    types=[SegmentType, CustomFieldType, CustomerType, OrderType, TagType, SalesChannelType, PostalAddress,
+           NoteType],
 )

@@ -100,7 +100,8 @@ class DeleteSegmentPayload:
 
 @strawberry.type
 class SegmentQuery:
-    @strawberry.field(permission_classes=READ)
+    @strawberry.field(permission_classes=READ, description=f"All of the account's segments, by name: a plain list, "
+                                                           f"as an account has at most {segments.MAX_SEGMENTS}.")
     async def segments(self, info: Info) -> list[SegmentType]:
         rows = await scoped(models.Segment, info.context.tenant_id).order_by("name").limit(segments.MAX_SEGMENTS)
         return [SegmentType.from_row(r) for r in rows]

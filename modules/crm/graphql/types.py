@@ -23,6 +23,7 @@ from core.tenancy import scoped
 from modules.crm import models
 from modules.crm.graphql import dataloaders
 from modules.crm.graphql.timeline import TimelineEventType, resolve_timeline
+from modules.crm.services.addresses import MAX_PER_CUSTOMER as MAX_ADDRESSES
 from modules.crm.services.channels import credential_keys
 
 
@@ -194,12 +195,18 @@ class CustomerStats:
     last_order_at: datetime | None
 
 
-@strawberry.type(name="Note")
-class NoteType:
-    id: strawberry.ID
+@strawberry.type(name="Note", description="An agent's note on a customer.")
+class NoteType(ScopedNode):
+    id: relay.NodeID[int]
     body: str
     author_id: strawberry.Private[int | None]
     created_at: datetime
+    read_permission = ("crm.customer", "read")
+    model = models.Note
+
+    @classmethod
+    def from_row(cls, row: models.Note) -> Self:
+        return cls(id=row.id, body=row.body, author_id=row.author_id, created_at=row.created_at)
 
 
 @strawberry.type(name="Customer")
@@ -256,7 +263,8 @@ class CustomerType(ScopedNode):
     async def phones(self, info: Info) -> list[str]:
         return await self._contacts(info, "phone")
 
-    @strawberry.field(description="Street, postcode and name masked without crm.customer.pii:read.")
+    @strawberry.field(description=f"At most {MAX_ADDRESSES} per customer. Street, postcode and name masked "
+                                  "without crm.customer.pii:read.")
     async def addresses(self, info: Info) -> list[PostalAddress]:
         return [PostalAddress.from_row(a) for a in await dataloaders.addresses(info).load(self.id)]
 
@@ -307,13 +315,12 @@ class CustomerType(ScopedNode):
         return [OrderType.from_row(o) for o in await dataloaders.recent_orders(info, last).load(self.id)]
 
     @strawberry.field(description="Newest first.")
-    async def notes(self, info: Info, first: int = 20) -> list[NoteType]:
+    async def notes(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[NoteType]:
         s = info.context.rt.settings
-        size = page_size(first, s.default_page_size, s.max_page_size, info.context.locale)
-        rows = await scoped(models.Note, info.context.tenant_id).filter(customer_id=self.id) \
-            .order_by("-created_at", "-id").limit(size)
-        return [NoteType(id=strawberry.ID(str(n.id)), body=n.body, author_id=n.author_id, created_at=n.created_at)
-                for n in rows]
+        return await paginate(
+            scoped(models.Note, info.context.tenant_id).filter(customer_id=self.id),
+            first=page_size(first, s.default_page_size, s.max_page_size, info.context.locale), after=after,
+            ordering=Ordering("created_at", descending=True), to_node=NoteType.from_row, locale=info.context.locale)
 
     @strawberry.field(description="Orders, notes, merges and other modules' events, newest first.")
     async def timeline(self, info: Info, first: int | None = None, after: str | None = None

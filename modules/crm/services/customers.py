@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
+from tortoise.exceptions import IntegrityError
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
@@ -17,8 +18,8 @@ from core.errors import UserFacingError, UserFacingErrors
 from core.i18n import N_
 from core.tenancy import scoped
 from modules.crm.models import Customer, CustomerTag, CustomField, Note, Tag
-from modules.crm.models.customer import STAGES, TIERS
-from modules.crm.services import custom_fields
+from modules.crm.services import custom_fields, tags
+from modules.crm.services import values as coded
 from modules.crm.services.contacts import replace_contacts, validate_contacts
 from modules.crm.services.errors import crm_error
 
@@ -72,8 +73,8 @@ def _validate(data: CustomerData, current: Customer | None, definitions: Mapping
             if len(text) > 100:
                 errors.append(crm_error("TOO_LONG", N_("At most {max} characters."), [name], max=100))
             values[name] = text
-    checks = {"country": validation.country, "language": validation.language,
-              "timezone": validation.timezone, "currency": validation.currency}
+    checks = {"country": coded.country, "language": coded.language, "timezone": validation.timezone,
+              "currency": coded.currency}
     for name, check in checks.items():
         if name in given:
             values[name] = None if not given[name] else validation.collect(errors, check, given[name], [name])
@@ -82,11 +83,9 @@ def _validate(data: CustomerData, current: Customer | None, definitions: Mapping
         if birthday is not None:
             validation.collect(errors, check_birthday, birthday, ["birthday"])
         values["birthday"] = birthday
-    for name, allowed in (("tier", TIERS), ("stage", STAGES)):
+    for name, choice in (("tier", coded.tier), ("stage", coded.stage)):
         if name in given:
-            if given[name] not in allowed:
-                errors.append(crm_error("INVALID_CHOICE", N_("Choose one of: {choices}."), [name],
-                                        choices=", ".join(allowed)))
+            validation.collect(errors, choice, given[name], [name])
             values[name] = given[name]
     if "marketing_consent" in given:
         values["marketing_consent"] = bool(given["marketing_consent"])
@@ -169,23 +168,32 @@ async def add_note(actor: Principal, customer_id: int, body: str) -> Note:
     return note
 
 
+def _name_taken(name: str) -> UserFacingError:
+    return crm_error("TAG_NAME_TAKEN", N_("A tag named {name} already exists."), ["name"], name=name)
+
+
 async def create_tag(actor: Principal, name: str, colour: str | None) -> Tag:
+    """A new tag; refused when the tenant has one of that name in any case (`vip` while `VIP` exists), as
+    the importer would link `vip` to `VIP` (services/tags.py)."""
     tid = actor.tenant_id
     name = name.strip()
     errors = []
-    if not name or len(name) > 50:
-        errors.append(crm_error("INVALID_NAME", N_("A tag name has 1 to 50 characters."), ["name"]))
-    elif await scoped(Tag, tid).filter(name=name).exists():
-        errors.append(crm_error("TAG_NAME_TAKEN", N_("A tag named {name} already exists."), ["name"], name=name))
-    if colour is not None and not COLOUR.match(colour):
-        errors.append(crm_error("INVALID_COLOUR", N_("A colour is #RRGGBB."), ["colour"]))
-    if errors:
-        raise UserFacingErrors(errors)
     async with in_transaction():
+        if not name or len(name) > 50:
+            errors.append(crm_error("INVALID_NAME", N_("A tag name has 1 to 50 characters."), ["name"]))
+        elif (existing := await tags.tag_named(tid, name)) is not None:
+            errors.append(_name_taken(existing.name))
+        if colour is not None and not COLOUR.match(colour):
+            errors.append(crm_error("INVALID_COLOUR", N_("A colour is #RRGGBB."), ["colour"]))
+        if errors:
+            raise UserFacingErrors(errors)
         tag = Tag(tenant_id=tid, name=name)
         if colour:
             tag.colour = colour.lower()
-        await tag.save()
+        try:
+            await tag.save()
+        except IntegrityError:  # created meanwhile by another request (the unique index on lower(name))
+            raise _name_taken(name) from None
         await audit.record(actor, tid, "tag.create", "Tag", tag.id, None, {"name": name})
     return tag
 

@@ -46,7 +46,7 @@ from core.errors import UserFacingError
 from core.i18n import N_
 from core.tenancy import scoped
 from modules.crm.models import Customer, CustomerScore, CustomerTag, Order, Tag
-from modules.crm.models.customer import STAGES, TIERS
+from modules.crm.services import values as coded
 from modules.crm.services.errors import crm_error
 
 MAX_DEPTH = 5
@@ -320,17 +320,10 @@ def _value_checker(kind: str, fdef: FieldDef | None, node: dict[str, Any]) -> Ca
         return money.to_minor(str(v), str(node.get("currency", "")).upper(), path)
 
     def country(v: Any, path: list[str]) -> str:
-        return validation.country(string(v, path), path)
+        return coded.country(string(v, path), path)
 
     def language(v: Any, path: list[str]) -> str:
-        return validation.language(string(v, path), path)
-
-    def among(allowed: Sequence[str]) -> Callable[[Any, list[str]], str]:
-        def check(v: Any, path: list[str]) -> str:
-            if v not in allowed:
-                raise crm_error("INVALID_CHOICE", N_("Choose one of: {choices}."), path, choices=", ".join(allowed))
-            return str(v)
-        return check
+        return coded.language(string(v, path), path)
 
     def tag(v: Any, path: list[str]) -> str | int:
         if isinstance(v, int) and not isinstance(v, bool) and 0 < v <= MAX_ID:
@@ -340,11 +333,11 @@ def _value_checker(kind: str, fdef: FieldDef | None, node: dict[str, Any]) -> Ca
         return v
 
     checkers: dict[str, Callable[[Any, list[str]], Any]] = {
-        "country": country, "language": language, "tier": among(TIERS), "stage": among(STAGES),
+        "country": country, "language": language, "tier": coded.tier, "stage": coded.stage,
         "datetime": moment, "date": a_date, "boolean": boolean, "tag": tag, "rfm": integer(1, 5),
         "count": integer(0, MAX_COUNT), "amount": amount, "custom_text": string, "custom_number": number,
         "custom_boolean": boolean, "custom_date": a_date,
-        "custom_choice": among(fdef.choices if fdef else ()),
+        "custom_choice": lambda v, path: coded.choice(v, fdef.choices if fdef else (), path),
     }
     return checkers[kind]
 
@@ -427,7 +420,7 @@ class _Compiler:
             if isinstance(value, int):
                 return self.ids(links.filter(tag_id=value))
             # A name: a rule saved before tags were stored by id whose tag had been renamed or deleted.
-            tags = scoped(Tag, self.tid).filter(name=value)
+            tags = scoped(Tag, self.tid).filter(name__iexact=value)
             return self.ids(links.filter(tag_id__in=Subquery(tags.values("id"))))
         if name.startswith("rfm."):
             scores = scoped(CustomerScore, self.tid)

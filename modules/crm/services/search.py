@@ -18,6 +18,9 @@ from modules.crm.services.rules import compile_rule
 
 @dataclass
 class CustomerFilter:
+    """What to select. Coded values (countries, languages, tiers, stages, spend_currency) are compared as
+    stored: normalise them with values.py first (the GraphQL filter does), as createCustomer does."""
+
     search: str | None = None
     countries: list[str] | None = None
     languages: list[str] | None = None
@@ -53,7 +56,7 @@ def filter_customers(tenant_id: int, f: CustomerFilter, region: str | None = Non
     for column, values in (("country", f.countries), ("language", f.languages), ("tier", f.tiers),
                            ("stage", f.stages)):
         if values:
-            qs = qs.filter(**{f"{column}__in": [v.upper() if column == "country" else v for v in values]})
+            qs = qs.filter(**{f"{column}__in": values})
     if f.tag_ids:
         qs = qs.filter(id__in=_ids(scoped(CustomerTag, tenant_id).filter(tag_id__in=f.tag_ids)))
     if f.channel_ids:

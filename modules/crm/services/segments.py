@@ -21,6 +21,7 @@ from modules.crm.services.custom_fields import field_defs
 from modules.crm.services.errors import crm_error
 from modules.crm.services.rules import check_rule, with_tags
 from modules.crm.services.search import CustomerFilter, filter_customers
+from modules.crm.services.tags import tags_named
 
 log = logging.getLogger(__name__)
 MAX_SEGMENTS = 200
@@ -34,9 +35,8 @@ async def resolve_rule(tenant_id: int, rule: Any, path: Sequence[str] = ("rule",
     checked = check_rule(rule, await field_defs(tenant_id), path)
     names = {v for v, _ in checked.tags if isinstance(v, str)}
     ids = {v for v, _ in checked.tags if isinstance(v, int)}
-    tags = scoped(Tag, tenant_id)
-    by_name = dict(await tags.filter(name__in=names).values_list("name", "id")) if names else {}
-    known = set(await tags.filter(id__in=ids).values_list("id", flat=True)) if ids else set()
+    by_name = await tags_named(tenant_id, names)  # whatever their case: `vip` is the tenant's `VIP`
+    known = set(await scoped(Tag, tenant_id).filter(id__in=ids).values_list("id", flat=True)) if ids else set()
     for value, p in checked.tags:
         if (value not in by_name) if isinstance(value, str) else (value not in known):
             checked.errors.append(crm_error("NOT_FOUND", N_("No tag named {name}."), p, name=str(value)))

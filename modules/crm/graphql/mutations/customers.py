@@ -94,7 +94,6 @@ class CustomerMutations:
         async def run() -> NoteType:
             note = await customers.add_note(info.context.require_principal(),
                                             decode_id(input.customer_id, CustomerType, "customerId"), input.body)
-            return NoteType(id=strawberry.ID(str(note.id)), body=note.body, author_id=note.author_id,
-                            created_at=note.created_at)
+            return NoteType.from_row(note)
         note, errors = await attempt(info, run())
         return NotePayload(note=note, errors=errors)

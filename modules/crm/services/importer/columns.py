@@ -29,6 +29,7 @@ from modules.crm.models.customer import TIERS
 from modules.crm.models.order import ORDER_STATUSES
 from modules.crm.services.custom_fields import parse_text
 from modules.crm.services.customers import check_birthday
+from modules.crm.services.tags import ByName
 
 MAX_COLUMNS = 500
 MAX_CELL = 1000  # characters; longer cells are a row error (the widest column is 255)
@@ -144,23 +145,6 @@ def _custom(errors: list[UserFacingError], values: dict[str, str], defs: Mapping
             if value is not None:
                 out[name[len(CUSTOM):]] = value
     return out
-
-
-class ByName:
-    """Ids by name, matched case-insensitively with an exact match first (a tenant's channels, tags)."""
-
-    def __init__(self, names: Mapping[str, int]) -> None:
-        self.exact: dict[str, int] = {}
-        self.folded: dict[str, int] = {}
-        for name, item_id in sorted(names.items(), key=lambda item: item[1]):
-            self.add(name, item_id)
-
-    def add(self, name: str, item_id: int) -> None:
-        self.exact[name] = item_id
-        self.folded.setdefault(name.casefold(), item_id)
-
-    def get(self, name: str) -> int | None:
-        return self.exact.get(name, self.folded.get(name.casefold()))
 
 
 class Channels(ByName):

@@ -24,9 +24,10 @@ from core.crypto import cipher
 from core.i18n import N_
 from modules.crm.models import Tag
 from modules.crm.services.contacts import contact_hash
-from modules.crm.services.importer.columns import ByName, err
+from modules.crm.services.importer.columns import err
 from modules.crm.services.importer.context import Context, Counts, Row
 from modules.crm.services.importer.writer import Writer, customers_by_email
+from modules.crm.services.tags import ByName
 
 FIELDS = ("first_name", "last_name", "country", "language", "currency", "tier", "birthday")
 CUSTOMER = ("id", "tenant_id", "first_name", "last_name", "display_name", "country", "language", "currency",
@@ -40,6 +41,7 @@ UPDATE = ("UPDATE crm_customer SET first_name = ?, last_name = ?, display_name =
 TAG = ("id", "tenant_id", "name", "colour")
 TAG_LINK = ("id", "tenant_id", "customer_id", "tag_id")
 TAG_COLOUR = Tag._meta.fields_map["colour"].default
+TAG_CONFLICT = ("tenant_id", "(lower(name))")  # the unique index of crm migration 0006 (PostgreSQL's arbiter)
 
 
 def _json(value: Any) -> dict[str, Any]:
@@ -72,23 +74,28 @@ class Target:
         self.contacts.append((kind, value, value_hash, not any(k == kind for k, _, _, _ in self.contacts)))
 
 
+async def _tag_index(w: Writer, tid: int) -> ByName:
+    return ByName({str(n): int(i) for i, n in await w.fetch("SELECT id, name FROM crm_tag WHERE tenant_id = ?", tid)})
+
+
 async def _link_tags(w: Writer, tid: int, targets: list[tuple[int, Target]]) -> None:
     """Link customers to their new tags by name: a tenant's tag matches case-insensitively (an exact match
-    first, as ByName does), a name it does not have is created (default colour)."""
+    first, as services/tags.py matches everywhere), a name it does not have is created (default colour)."""
     wanted = [(cid, name) for cid, t in targets for name in t.tagged]
     if not wanted:
         return
-    index = ByName({str(n): int(i) for i, n in await w.fetch("SELECT id, name FROM crm_tag WHERE tenant_id = ?", tid)})
+    index = await _tag_index(w, tid)
     missing: dict[str, str] = {}
     for _, name in wanted:
         if index.get(name) is None:
             missing.setdefault(name.casefold(), name)
     if missing:
         names = list(missing.values())
+        # A tag another writer created meanwhile, in any case, wins (the unique index on lower(name)): read
+        # the tenant's tags again rather than only the names inserted.
         await w.insert("crm_tag", TAG, [(i, tid, name, TAG_COLOUR) for i, name in zip(
-            await w.next_ids("crm_tag", len(names)), names, strict=True)], conflict=("tenant_id", "name"))
-        for i, n in await w.fetch("SELECT id, name FROM crm_tag WHERE tenant_id = ? AND name IN ?", tid, names):
-            index.add(str(n), int(i))
+            await w.next_ids("crm_tag", len(names)), names, strict=True)], conflict=TAG_CONFLICT)
+        index = await _tag_index(w, tid)
     links = sorted({(cid, tag_id) for cid, name in wanted if (tag_id := index.get(name)) is not None})
     await w.insert("crm_customer_tag", TAG_LINK, [(i, tid, cid, tag_id) for i, (cid, tag_id) in zip(
         await w.next_ids("crm_customer_tag", len(links)), links, strict=True)], conflict=("customer_id", "tag_id"))
