@@ -2,7 +2,7 @@
 
 The field and rotation run end to end in a subprocess (tests/fixtures/crypto_steps.py: throwaway
 models in tortoise apps of their own, which this process's tortoise context cannot take), on a fresh
-SQLite file and a fresh PostgreSQL database whatever SELLERCARE_TEST_DB says, while this process
+database of the suite's backend (SELLERCARE_TEST_DB: a SQLite file or a PostgreSQL database), while this process
 reads the raw columns directly (sqlite3 / asyncpg), not through tortoise.
 """
 
@@ -27,6 +27,7 @@ from core import crypto
 from core.crypto import CryptoError, FieldCipher, cipher, configure, looks_like_token
 from core.encrypted_field import EncryptedTextField
 from core.settings import Settings, SettingsError, parse_encryption_keys
+from tests.conftest import BACKEND
 from tests.scratch import ScratchDatabase, reported_steps, scratch_database
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -273,7 +274,7 @@ class Database(ScratchDatabase):
         return reported_steps(out)
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
+@pytest.fixture(params=[BACKEND])
 async def fresh_db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
     async with scratch_database(request.param, tmp_path, "crypto") as db:
         yield Database(db.backend, db.url, db.work)

@@ -4,8 +4,8 @@
 `sellercare.modules` group) that no core file names. It is built and installed with pip into a
 temporary directory, never into the venv (`make run` must not see it). Discovery is checked in this
 process; everything that opens a database runs in a subprocess (tests/fixtures/partner_steps.py:
-tortoise's state is per process, see its docstring), on a fresh SQLite file and a fresh PostgreSQL
-database whatever SELLERCARE_TEST_DB says, while this process reads the database directly
+tortoise's state is per process, see its docstring), on a fresh database of the suite's backend
+(SELLERCARE_TEST_DB: a SQLite file or a PostgreSQL database), while this process reads the database directly
 (sqlite3 / asyncpg), not through tortoise.
 """
 
@@ -27,6 +27,7 @@ from strawberry import relay
 
 from core.access.subjects import DEFAULT_DOMAIN, role_subject
 from core.registry import Registry
+from tests.conftest import BACKEND
 from tests.scratch import ScratchDatabase, reported_steps, scratch_database
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -108,7 +109,7 @@ class Database(ScratchDatabase):
         return facts
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
+@pytest.fixture(params=[BACKEND])
 async def fresh_db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
     async with scratch_database(request.param, tmp_path, "partner") as db:
         yield Database(db.backend, db.url, db.work)

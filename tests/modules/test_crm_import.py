@@ -1,5 +1,5 @@
-"""`sellercare import customers|orders`: the real CLI in subprocesses, on a fresh SQLite file and a
-fresh PostgreSQL database whatever SELLERCARE_TEST_DB says. This process reads the database with
+"""`sellercare import customers|orders`: the real CLI in subprocesses, on a fresh database of the
+suite's backend (SELLERCARE_TEST_DB: a SQLite file or a PostgreSQL database). This process reads the database with
 its own driver (sqlite3 / asyncpg), never through tortoise (tortoise's state is per process)."""
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import asyncpg
 import openpyxl
 import pytest
 
-from tests.conftest import create_pg_database, drop_pg_database
+from tests.conftest import BACKEND, create_pg_database, drop_pg_database
 
 ROOT = Path(__file__).resolve().parents[2]
 CUSTOMER_HEADER = ["external_id", "email", "phone", "first_name", "last_name", "country", "language", "currency",
@@ -76,7 +76,7 @@ class Db:
         return self.run("import", kind, str(path), "--tenant", slug, *args, **env)
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+@pytest.fixture(scope="module", params=[BACKEND])
 def db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Db]:
     var = tmp_path_factory.mktemp(f"import_{request.param}")
     name = f"sellercare_import_{os.getpid()}"

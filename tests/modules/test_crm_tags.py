@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from modules.crm.models import Tag
-from tests.conftest import Api, TenantFixture
+from tests.conftest import BACKEND, Api, TenantFixture
 from tests.scratch import ScratchDatabase, reported_steps, scratch_database
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -74,7 +74,7 @@ class Db(ScratchDatabase):
         return reported_steps(out.decode())
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
+@pytest.fixture(params=[BACKEND])
 async def scratch(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Db]:
     async with scratch_database(request.param, tmp_path, "tags") as db:
         yield Db(db.backend, db.url, db.work)
