@@ -21,3 +21,4 @@ class ApiKey(TenantModel):
 
     class Meta:
         table = "core_api_key"
+        indexes = (("user_id",),)  # foreign keys (tests/test_indexes.py)

@@ -31,4 +31,4 @@ class Invitation(TenantModel):
 
     class Meta:
         table = "core_invitation"
-        indexes = (("tenant_id", "email"), ("tenant_id", "id"))
+        indexes = (("tenant_id", "email"), ("tenant_id", "id"), ("invited_by_id",), ("accepted_by_id",))

@@ -22,3 +22,4 @@ class RefreshToken(Model):
 
     class Meta:
         table = "core_refresh_token"
+        indexes = (("tenant_id", "user_id"),)  # foreign keys (tests/test_indexes.py)

@@ -31,4 +31,4 @@ class Refund(TenantModel):
 
     class Meta:
         table = "aftersales_refund"
-        indexes = (("tenant_id", "order_id", "created_at"), ("request_id",))
+        indexes = (("tenant_id", "order_id", "created_at"), ("request_id",), ("created_by_id",))

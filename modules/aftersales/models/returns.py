@@ -51,7 +51,7 @@ class ReturnRequest(TenantModel):
     class Meta:
         table = "aftersales_return"
         indexes = (("tenant_id", "created_at", "id"), ("tenant_id", "status", "created_at"),
-                   ("tenant_id", "order_id"), ("tenant_id", "customer_id"), ("ticket_id",))
+                   ("tenant_id", "order_id"), ("tenant_id", "customer_id"), ("ticket_id",), ("created_by_id",))
 
 
 class ReturnLine(TenantModel):
@@ -92,7 +92,7 @@ class ExchangeLine(TenantModel):
 
     class Meta:
         table = "aftersales_exchange_line"
-        indexes = (("request_id",),)
+        indexes = (("request_id",), ("return_line_id",), ("product_id",))
 
 
 class Repair(TenantModel):
@@ -123,4 +123,4 @@ class RepairEvent(TenantModel):
 
     class Meta:
         table = "aftersales_repair_event"
-        indexes = (("repair_id", "created_at"),)
+        indexes = (("repair_id", "created_at"), ("actor_id",))

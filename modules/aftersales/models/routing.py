@@ -25,7 +25,7 @@ class RoutingRule(TenantModel):
 
     class Meta:
         table = "aftersales_routing_rule"
-        indexes = (("tenant_id", "position"),)
+        indexes = (("tenant_id", "position"), ("team_id",))
 
 
 class RoundRobinCursor(TenantModel):

@@ -85,7 +85,7 @@ class EscalationRule(TenantModel):
     class Meta:
         table = "aftersales_escalation_rule"
         unique_together = (("tenant", "name"),)
-        indexes = (("tenant_id", "position"),)
+        indexes = (("tenant_id", "position"), ("team_id",), ("reassign_team_id",), ("reassign_user_id",))
 
 
 class EscalationRecord(TenantModel):
@@ -110,4 +110,4 @@ class EscalationRecord(TenantModel):
     class Meta:
         table = "aftersales_escalation_record"
         unique_together = (("ticket", "rule", "clock", "trigger", "due_at"),)
-        indexes = (("ticket_id", "created_at"),)
+        indexes = (("ticket_id", "created_at"), ("rule_id",))

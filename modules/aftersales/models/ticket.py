@@ -64,6 +64,7 @@ class Ticket(TenantModel):
             ("tenant_id", "customer_id", "created_at"),  # a customer's tickets, timeline
             ("tenant_id", "assignee_id", "status"),  # my tickets, least-loaded routing
             ("next_sla_due",),  # the breach scan, across tenants
+            ("order_id",), ("team_id",),  # foreign keys (tests/test_indexes.py)
         )
 
 
@@ -94,6 +95,7 @@ class TicketOrderLine(TenantModel):
     class Meta:
         table = "aftersales_ticket_order_line"
         unique_together = (("ticket", "order_line"),)
+        indexes = (("order_line_id",),)  # foreign keys (tests/test_indexes.py)
 
 
 class TicketMessage(TenantModel):
@@ -116,7 +118,7 @@ class TicketMessage(TenantModel):
 
     class Meta:
         table = "aftersales_ticket_message"
-        indexes = (("ticket_id", "created_at"),)
+        indexes = (("ticket_id", "created_at"), ("author_id",))
 
 
 class TicketEvent(TenantModel):
@@ -135,4 +137,4 @@ class TicketEvent(TenantModel):
 
     class Meta:
         table = "aftersales_ticket_event"
-        indexes = (("ticket_id", "created_at"),)
+        indexes = (("ticket_id", "created_at"), ("actor_id",))

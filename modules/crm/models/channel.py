@@ -36,3 +36,4 @@ class CustomerIdentity(TenantModel):
     class Meta:
         table = "crm_identity"
         unique_together = (("tenant", "channel", "external_id"),)
+        indexes = (("customer_id",),)  # foreign keys (tests/test_indexes.py)

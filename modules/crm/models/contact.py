@@ -21,7 +21,8 @@ class CustomerContact(TenantModel):
 
     class Meta:
         table = "crm_contact"
-        indexes = (("tenant_id", "value_hash"),)  # exact look-ups and duplicate detection
+        # Exact look-ups and duplicate detection; a customer's contacts (loaders, the foreign key).
+        indexes = (("tenant_id", "value_hash"), ("customer_id",))
 
 
 class Address(TenantModel):
@@ -42,3 +43,4 @@ class Address(TenantModel):
 
     class Meta:
         table = "crm_address"
+        indexes = (("customer_id",),)  # foreign keys (tests/test_indexes.py)

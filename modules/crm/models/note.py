@@ -17,3 +17,4 @@ class Note(TenantModel):
 
     class Meta:
         table = "crm_note"
+        indexes = (("tenant_id", "customer_id", "created_at"),)  # foreign keys (tests/test_indexes.py)

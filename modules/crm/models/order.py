@@ -67,3 +67,4 @@ class OrderLine(TenantModel):
 
     class Meta:
         table = "crm_order_line"
+        indexes = (("order_id",), ("product_id",))  # foreign keys (tests/test_indexes.py)

@@ -28,3 +28,4 @@ class CustomerTag(TenantModel):
     class Meta:
         table = "crm_customer_tag"
         unique_together = (("customer", "tag"),)
+        indexes = (("tag_id",),)  # foreign keys (tests/test_indexes.py)

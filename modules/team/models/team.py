@@ -34,3 +34,4 @@ class TeamMember(TenantModel):
     class Meta:
         table = "team_member"
         unique_together = (("team", "user"),)
+        indexes = (("user_id",),)  # foreign keys (tests/test_indexes.py)
