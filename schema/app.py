@@ -28,7 +28,7 @@ from strawberry.types import ExecutionResult
 from strawberry.types.execution import PreExecutionError
 from strawberry.types.unset import UNSET, UnsetType
 
-from core import exports
+from core import exports, heap
 from core.auth.authenticate import authenticate
 from core.auth.client_address import client_address
 from core.errors import ClientError
@@ -151,6 +151,7 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
             multipart_uploads_enabled=True,
         )
         await rt.start_modules("api")  # e.g. aftersales' language detector, built in its own thread
+        heap.settle_after_startup()
         if worker:
             await worker.start()
         try:

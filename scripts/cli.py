@@ -10,7 +10,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from core import invitations, lifecycle
+from core import heap, invitations, lifecycle
 from core.access.admin import assign_role_by_name, visible_roles
 from core.auth.passwords import configure as configure_passwords
 from core.demo import load_demo
@@ -55,6 +55,7 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> None:
 
     async def run(rt: Runtime) -> None:
         await rt.start_modules("worker")
+        heap.settle_after_startup()
         await run_worker(rt, burst=args.burst, grace=args.grace)
 
     asyncio.run(_with_runtime(settings, run))
