@@ -1,8 +1,13 @@
 """Query cost limit and, in production, no field suggestions in error messages.
 
-Cost: every selected field costs 1; a field with a `first` argument multiplies the cost of what
-it selects by that number (the maximum page size when it is a variable or absent). Fragments
-are expanded. This bounds the work a single query can ask for before it runs.
+Cost, close to how Shopify and GitHub count it: the objects a query can make the server fetch. A
+field that selects fields (an object, a list, a connection) costs 1 plus what it selects, and that
+times its `first` or `last` argument when it has one (the maximum page size when it is a
+variable); a scalar costs nothing, since it comes with its object's row. Fragments are expanded.
+So `customers(first: 100)` with each customer's addresses and `orders(first: 5)` with their totals
+costs about 2,900, within the default 5,000, while `customers(first: 100) { orders(first: 100) { ... } }`
+(10,000 orders) is refused before it runs. (Counting every scalar as 1 refused the first page a
+frontend asks for, at 5,001.)
 """
 
 from __future__ import annotations
@@ -44,14 +49,16 @@ def cost_rule(max_cost: int, default_first: int) -> type[ValidationRule]:
             total = 0
             for sel in selection_set.selections:
                 if isinstance(sel, FieldNode):
+                    if sel.selection_set is None:
+                        continue  # a scalar: it comes with its object's row
                     multiplier = 1
                     for arg in sel.arguments or ():
-                        if arg.name.value == "first":
+                        if arg.name.value in ("first", "last"):
                             value = arg.value
                             multiplier = (
                                 int(value.value) if isinstance(value, IntValueNode) else default_first
                             )
-                    total += 1 + max(multiplier, 1) * self._cost(sel.selection_set, seen)
+                    total += max(multiplier, 1) * (1 + self._cost(sel.selection_set, seen))
                 elif isinstance(sel, InlineFragmentNode):
                     total += self._cost(sel.selection_set, seen)
                 elif isinstance(sel, FragmentSpreadNode):

@@ -64,6 +64,28 @@ async def test_alias_and_cost_limits(api: Api, tenant: TenantFixture) -> None:
     assert (await api.post(cheap, token=tenant.token)).get("errors") is None
 
 
+SELLER_PAGE = """{ customers(first: 100) { edges { node { id emails firstName lastName
+  addresses { kind isDefault city country }
+  orders(first: %d) { edges { node { number placedAt total { amount currency } } } pageInfo { hasNextPage } } } }
+  pageInfo { hasNextPage endCursor } } }"""
+
+
+async def test_the_cost_limit_lets_a_frontends_page_through_and_refuses_a_page_of_pages(
+        api: Api, tenant: TenantFixture) -> None:
+    """100 customers with their addresses and 5 orders each, as a Connection (Shopify's and Saleor's
+    clients' shape), costs about 2,900; with 100 orders each it would be 10,000 orders: refused. A scalar
+    costs nothing, `last` counts as `first` does."""
+    assert (await api.post(SELLER_PAGE % 5, token=tenant.token)).get("errors") is None
+    refused = await api.post(SELLER_PAGE % 100, token=tenant.token)
+    assert refused["errors"][0]["extensions"]["code"] == "QUERY_TOO_EXPENSIVE", refused
+    recent = "{ customers(first: 100) { edges { node { recentOrders(last: 20) { total { amount } } } } } }"
+    assert (await api.post(recent, token=tenant.token)).get("errors") is None
+    many = " ".join(f"c{i}: customers(first: 100) {{ edges {{ node {{ recentOrders(last: 20) {{ number }} }} }} }}"
+                    for i in range(3))
+    body = await api.post("{ " + many + " }", token=tenant.token)
+    assert body["errors"][0]["extensions"]["code"] == "QUERY_TOO_EXPENSIVE", body
+
+
 async def test_query_depth_limit(api: Api, rt: Any, tenant: TenantFixture) -> None:
     ok = "{ teams(first: 1) { edges { node { members { roles { id } } } } } }"
     assert (await api.post(ok, token=tenant.token)).get("errors") is None
