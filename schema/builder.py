@@ -38,7 +38,7 @@ from core.registry import Module, RegistryError
 from core.settings import Settings
 from schema.error_log import log_errors
 from schema.input_text import LiteralTextRule, VariableText
-from schema.limits import cost_rule
+from schema.limits import cost_limit
 from schema.nested_permissions import guard_nested_fields
 from schema.root import CoreQuery
 
@@ -177,7 +177,6 @@ def build_schema(modules: Sequence[Module], settings: Settings) -> strawberry.Sc
     rules: list[Any] = [
         depth_validator(settings.max_query_depth, None, None),
         alias_validator(settings.max_aliases),
-        cost_rule(settings.max_cost, settings.max_page_size),
         LiteralTextRule,
     ]
     # Factories: each request gets fresh extension instances (the parser and validation caches
@@ -187,6 +186,7 @@ def build_schema(modules: Sequence[Module], settings: Settings) -> strawberry.Sc
         lambda: AddValidationRules(rules),
         lambda: _ParserCache(maxsize=1_000),
         lambda: ValidationCache(maxsize=1_000),
+        cost_limit(settings.max_cost, settings.max_page_size),  # after the cache: it sees its result
         VariableText,
         lambda: _MaskErrors(should_mask_error=lambda e: not is_client_error(e),
                             error_message="Internal error."),

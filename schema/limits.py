@@ -2,20 +2,22 @@
 
 Cost, close to how Shopify and GitHub count it: the objects a query can make the server fetch. A
 field that selects fields (an object, a list, a connection) costs 1 plus what it selects, and that
-times its `first` or `last` argument when it has one (the maximum page size when it is a
-variable); a scalar costs nothing, since it comes with its object's row. Fragments are expanded.
-So `customers(first: 100)` with each customer's addresses and `orders(first: 5)` with their totals
-costs about 2,900, within the default 5,000, while `customers(first: 100) { orders(first: 100) { ... } }`
-(10,000 orders) is refused before it runs. (Counting every scalar as 1 refused the first page a
-frontend asks for, at 5,001.)
+times its `first` or `last` argument when it has one (for `first: $n`, the value sent for `$n`; the
+maximum page size when none is); a scalar costs nothing, since it comes with its object's row.
+Fragments are expanded. So `customers(first: 100)` with each customer's addresses and
+`orders(first: 5)` with their totals costs about 2,900, within the default 5,000, while
+`customers(first: 100) { orders(first: 100) { ... } }` (10,000 orders) is refused before it runs.
+(Counting every scalar as 1 refused the first page a frontend asks for, at 5,001.)
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from graphql import (
+    DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
@@ -24,60 +26,73 @@ from graphql import (
     IntValueNode,
     OperationDefinitionNode,
     SelectionSetNode,
-    ValidationContext,
-    ValidationRule,
+    VariableNode,
 )
+from strawberry.extensions import SchemaExtension
 
 from core.i18n import N_, translate
 
 TOO_EXPENSIVE = N_("The query is too expensive: cost {cost} exceeds the limit of {max}.")
 
 
-def cost_rule(max_cost: int, default_first: int) -> type[ValidationRule]:
-    class CostLimit(ValidationRule):
-        def __init__(self, context: ValidationContext):
-            super().__init__(context)
-            self.fragments: dict[str, FragmentDefinitionNode] = {
-                d.name.value: d
-                for d in context.document.definitions
-                if isinstance(d, FragmentDefinitionNode)
-            }
+def query_cost(document: DocumentNode, operation_name: str | None, variables: Mapping[str, Any] | None,
+               default_first: int, stop_above: int) -> int:
+    """The cost of the operation that runs (the named one, or the only one); counting stops once it
+    passes `stop_above`. `first: $n` counts the value sent for `$n` when it is an integer."""
+    fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+    values = variables or {}
 
-        def _cost(self, selection_set: SelectionSetNode | None, seen: frozenset[str]) -> int:
-            if selection_set is None:
-                return 0
-            total = 0
-            for sel in selection_set.selections:
-                if isinstance(sel, FieldNode):
-                    if sel.selection_set is None:
-                        continue  # a scalar: it comes with its object's row
-                    multiplier = 1
-                    for arg in sel.arguments or ():
-                        if arg.name.value in ("first", "last"):
-                            value = arg.value
-                            multiplier = (
-                                int(value.value) if isinstance(value, IntValueNode) else default_first
-                            )
-                    total += max(multiplier, 1) * (1 + self._cost(sel.selection_set, seen))
-                elif isinstance(sel, InlineFragmentNode):
-                    total += self._cost(sel.selection_set, seen)
-                elif isinstance(sel, FragmentSpreadNode):
-                    name = sel.name.value
-                    if name in seen or name not in self.fragments:
-                        continue  # cycles and unknown fragments are reported by other rules
-                    total += self._cost(self.fragments[name].selection_set, seen | {name})
-                if total > max_cost:
-                    return total
-            return total
+    def multiplier(field: FieldNode) -> int:
+        for arg in field.arguments or ():
+            if arg.name.value in ("first", "last"):
+                value = arg.value
+                if isinstance(value, IntValueNode):
+                    return max(int(value.value), 1)
+                if isinstance(value, VariableNode):
+                    sent = values.get(value.name.value)
+                    if isinstance(sent, int) and not isinstance(sent, bool):
+                        return max(sent, 1)
+                return default_first
+        return 1
 
-        def enter_operation_definition(self, node: OperationDefinitionNode, *_: Any) -> None:
-            cost = self._cost(node.selection_set, frozenset())
-            if cost > max_cost:
-                params = {"cost": cost, "max": max_cost}
-                error = GraphQLError(TOO_EXPENSIVE.format(**params), node,
-                                     extensions={"code": "QUERY_TOO_EXPENSIVE"})
-                error.msgid, error.params = TOO_EXPENSIVE, params  # type: ignore[attr-defined]
-                self.report_error(error)
+    def cost(selection_set: SelectionSetNode | None, seen: frozenset[str]) -> int:
+        total = 0
+        for sel in selection_set.selections if selection_set else ():
+            if isinstance(sel, FieldNode):
+                if sel.selection_set is not None:  # a scalar comes with its object's row: free
+                    total += multiplier(sel) * (1 + cost(sel.selection_set, seen))
+            elif isinstance(sel, InlineFragmentNode):
+                total += cost(sel.selection_set, seen)
+            elif isinstance(sel, FragmentSpreadNode):
+                name = sel.name.value
+                if name not in seen and name in fragments:  # cycles, unknown names: other rules
+                    total += cost(fragments[name].selection_set, seen | {name})
+            if total > stop_above:
+                return total
+        return total
+
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    chosen = [o for o in operations if operation_name is None or (o.name and o.name.value == operation_name)]
+    return max((cost(o.selection_set, frozenset()) for o in chosen[:1]), default=0)
+
+
+def cost_limit(max_cost: int, default_first: int) -> type[SchemaExtension]:
+    """Refuses, before anything runs, an operation whose cost exceeds `max_cost`. An extension, not
+    a validation rule, because it needs the variables (`first: $n`), which validation (cached per
+    document) never sees; it runs after the validation cache, only on a valid document."""
+
+    class CostLimit(SchemaExtension):
+        def on_validate(self) -> Iterator[None]:
+            context = self.execution_context
+            if context.pre_execution_errors == [] and context.graphql_document is not None:
+                cost = query_cost(context.graphql_document, context.operation_name, context.variables,
+                                  default_first, max_cost)
+                if cost > max_cost:
+                    params = {"cost": cost, "max": max_cost}
+                    error = GraphQLError(TOO_EXPENSIVE.format(**params), extensions={"code": "QUERY_TOO_EXPENSIVE"})
+                    error.msgid, error.params = TOO_EXPENSIVE, params  # type: ignore[attr-defined]
+                    context.pre_execution_errors = [error]  # a new list: the cached one is shared
+            yield
 
     return CostLimit
 

@@ -84,6 +84,12 @@ async def test_the_cost_limit_lets_a_frontends_page_through_and_refuses_a_page_o
                     for i in range(3))
     body = await api.post("{ " + many + " }", token=tenant.token)
     assert body["errors"][0]["extensions"]["code"] == "QUERY_TOO_EXPENSIVE", body
+    # `first: $n` counts the value sent: a client's usual shape, never refused for being a variable.
+    with_variable = SELLER_PAGE.replace("{ customers", "query($n: Int) { customers").replace("orders(first: %d)",
+                                                                                         "orders(first: $n)")
+    assert (await api.post(with_variable, {"n": 5}, token=tenant.token)).get("errors") is None
+    refused = await api.post(with_variable, {"n": 100}, token=tenant.token)
+    assert refused["errors"][0]["extensions"]["code"] == "QUERY_TOO_EXPENSIVE", refused
 
 
 async def test_query_depth_limit(api: Api, rt: Any, tenant: TenantFixture) -> None:

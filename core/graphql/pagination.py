@@ -114,9 +114,24 @@ async def paginate(
             # and discarded every row before it (53 ms at 49,900 customers; 0.7 ms with it).
             bound: dict[str, Any] = {f"{key}__{op}e": value}
             queryset = queryset.filter(Q(**bound), Q(**after_value) | (Q(**same_value) & Q(**after_id)))
-    prefix = "-" if desc else ""
-    order = [f"{prefix}{key}"] + ([f"{prefix}id"] if key != "id" else [])
-    rows = await queryset.order_by(*order).limit(first + 1)
+    rows = await queryset.order_by(*order_by(ordering)).limit(first + 1)
+    return connection_of(rows, first=first, after=after, ordering=ordering, to_node=to_node)
+
+
+def order_by(ordering: Ordering) -> list[str]:
+    """The ORM ordering of a page: the key, then the id (unless the key is the id)."""
+    prefix = "-" if ordering.descending else ""
+    return [f"{prefix}{ordering.field}"] + ([f"{prefix}id"] if ordering.field != "id" else [])
+
+
+def decode_after(after: str | None, locale: str) -> tuple[Any, int] | None:
+    return None if not after else _decode(after, locale)
+
+
+def connection_of(rows: list[Any], *, first: int, after: str | None, ordering: Ordering,
+                  to_node: Callable[[Any], T]) -> Connection[T]:
+    """The connection of a page from up to `first + 1` rows in page order (one more: a next page)."""
+    key = ordering.field
     has_next = len(rows) > first
     rows = rows[:first]
     edges = [Edge(cursor=_encode(getattr(r, key), r.id), node=to_node(r)) for r in rows]

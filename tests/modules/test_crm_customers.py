@@ -326,3 +326,48 @@ async def test_a_note_has_a_global_id_resolvable_in_its_tenant_only(api: Api, te
     assert (await api.data(node, {"id": note["id"]}, token=tenant.token))["node"] == {
         "id": note["id"], "__typename": "Note", "body": "Call after 18:00"}
     assert (await api.data(node, {"id": note["id"]}, token=other_tenant.token))["node"] is None
+
+
+NESTED = """query($first: Int, $n: Int, $after: String) { customers(first: $first) { edges { node { displayName
+  orders(first: $n, after: $after) { edges { cursor node { number } } pageInfo { hasNextPage endCursor } } } } } }"""
+ONE = """query($id: ID!, $n: Int, $after: String) { customer(id: $id) {
+  orders(first: $n, after: $after) { edges { cursor node { number } } pageInfo { hasNextPage endCursor } } } }"""
+
+
+async def test_nested_order_connections_are_batched_and_page_like_a_single_one(
+        api: Api, tenant: TenantFixture, other_tenant: TenantFixture) -> None:
+    """`customers { orders(first: n) }` runs the same statements for 2 customers as for 12, and each
+    customer's connection (edges, cursors, pageInfo, the page after a cursor) is what the customer's
+    own connection gives; orders placed at the same instant are ordered by id, as `paginate` does."""
+    now = datetime.now(UTC)
+    ids = []
+    for i in range(12):
+        c = await _create(api, tenant, firstName=f"N{i:02d}")
+        ids.append(c["id"])
+        for k in range(i % 4):
+            placed = now - timedelta(days=k // 2)  # pairs share a placed_at: the id decides
+            await Order.create(tenant_id=tenant.id, customer_id=int(_pk(c["id"])), number=f"N{i}-{k}",
+                               currency="EUR", total=1, placed_at=placed)
+    foreign = await _create(api, other_tenant, firstName="Other")
+    await Order.create(tenant_id=other_tenant.id, customer_id=int(_pk(foreign["id"])), number="X",
+                       currency="EUR", total=1, placed_at=now)
+    with count_queries() as small:
+        await api.data(NESTED, {"first": 2, "n": 2}, token=tenant.token)
+    with count_queries() as large:
+        page = await api.data(NESTED, {"first": 12, "n": 2}, token=tenant.token)
+    assert len(small) == len(large), large
+    by_name = {e["node"]["displayName"]: e["node"]["orders"] for e in page["customers"]["edges"]}
+    assert len(by_name) == 12
+    for i, gid in enumerate(ids):
+        alone = (await api.data(ONE, {"id": gid, "n": 2}, token=tenant.token))["customer"]["orders"]
+        assert by_name[f"N{i:02d}"] == alone
+        assert len(alone["edges"]) == min(i % 4, 2) and alone["pageInfo"]["hasNextPage"] == (i % 4 > 2)
+    # The page after a cursor, for every customer at once: the cursor is one customer's, the condition
+    # applies to each (customer 3 has 3 orders: the third is after its second).
+    cursor = by_name["N03"]["pageInfo"]["endCursor"]
+    after = await api.data(NESTED, {"first": 12, "n": 2, "after": cursor}, token=tenant.token)
+    nested = {e["node"]["displayName"]: e["node"]["orders"] for e in after["customers"]["edges"]}
+    alone = (await api.data(ONE, {"id": ids[3], "n": 2, "after": cursor}, token=tenant.token))["customer"]["orders"]
+    assert nested["N03"] == alone and [e["node"]["number"] for e in alone["edges"]] == ["N3-2"]
+    bad = await api.post(NESTED, {"first": 2, "n": 2, "after": "zzz"}, token=tenant.token)
+    assert bad["errors"][0]["extensions"]["code"] == "INVALID_CURSOR"

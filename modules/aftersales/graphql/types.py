@@ -18,9 +18,9 @@ from strawberry.types import Info
 
 from core.graphql.loaders import load_node
 from core.graphql.money import Money
+from core.graphql.nested_pages import nested_connection
 from core.graphql.node import ScopedNode
-from core.graphql.pagination import Connection, Ordering, page_size, paginate
-from core.tenancy import scoped
+from core.graphql.pagination import Connection, Ordering, page_size
 from modules.aftersales import models
 from modules.aftersales.graphql import dataloaders
 from modules.aftersales.services.tickets.lifecycle import sla_state
@@ -223,13 +223,11 @@ class TicketType(ScopedNode):
     @strawberry.field(description="Oldest first.")
     async def messages(self, info: Info, first: int | None = None, after: str | None = None
                        ) -> Connection[TicketMessageType]:
-        qs = scoped(models.TicketMessage, info.context.tenant_id).filter(ticket_id=self.id)
-        return await paginate(qs, first=self._page(info, first), after=after, ordering=Ordering("created_at"),
-                              to_node=TicketMessageType.from_row, locale=info.context.locale)
+        return await nested_connection(info, models.TicketMessage, "ticket_id", self.id, first=self._page(info, first),
+                                       after=after, ordering=Ordering("created_at"), to_node=TicketMessageType.from_row)
 
     @strawberry.field(description="What happened to the ticket, oldest first.")
     async def events(self, info: Info, first: int | None = None, after: str | None = None
                      ) -> Connection[TicketEventType]:
-        qs = scoped(models.TicketEvent, info.context.tenant_id).filter(ticket_id=self.id)
-        return await paginate(qs, first=self._page(info, first), after=after, ordering=Ordering("id"),
-                              to_node=TicketEventType.from_row, locale=info.context.locale)
+        return await nested_connection(info, models.TicketEvent, "ticket_id", self.id, first=self._page(info, first),
+                                       after=after, ordering=Ordering("id"), to_node=TicketEventType.from_row)

@@ -9,7 +9,8 @@ from strawberry.types import Info
 from tortoise.functions import Count, Max, Min, Sum
 
 from core.graphql.loaders import loader_by_key, loader_grouped, rows_by_id, rows_grouped
-from core.sql import fetch
+from core.graphql.nested_pages import top_ids_per_parent
+from core.graphql.pagination import Ordering, order_by
 from core.tenancy import scoped
 from modules.crm.models import (
     Address,
@@ -22,6 +23,8 @@ from modules.crm.models import (
     Tag,
 )
 from modules.crm.models import Order as OrderModel
+
+NEWEST_FIRST = Ordering("placed_at", descending=True)
 
 
 async def _tags(tid: int, ids: list[int]) -> list[tuple[int, Any]]:
@@ -39,19 +42,9 @@ async def _stats(tid: int, ids: list[int]) -> list[tuple[int, Any]]:
 
 
 async def _recent_orders(tid: int, ids: list[int], per_customer: int) -> list[tuple[int, Any]]:
-    """The newest orders of each customer in one query (a window function; the ORM has none)."""
-    if not ids:
-        return []
-    marks = ", ".join(f"{{p[{i}]}}" for i in range(1, len(ids) + 1))
-    # Only placeholders are formatted into the text; every value is bound.
-    sql = (
-        "SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY customer_id "  # noqa: S608
-        "ORDER BY placed_at DESC, id DESC) AS rn FROM crm_order "
-        f"WHERE tenant_id = {{p[0]}} AND customer_id IN ({marks})) ranked "
-        f"WHERE rn <= {{p[{len(ids) + 1}]}}"
-    )
-    order_ids = [r["id"] for r in await fetch(sql, [tid, *ids, per_customer])]
-    rows = await scoped(OrderModel, tid).filter(id__in=order_ids).order_by("-placed_at", "-id")
+    """The newest orders of each customer: one window statement for the ids, one for the rows."""
+    order_ids = await top_ids_per_parent(OrderModel, tid, "customer_id", ids, NEWEST_FIRST, per_customer)
+    rows = await scoped(OrderModel, tid).filter(id__in=order_ids).order_by(*order_by(NEWEST_FIRST)) if order_ids else []
     return [(r.customer_id, r) for r in rows if r.customer_id is not None]
 
 

@@ -15,11 +15,11 @@ from strawberry.types import Info
 from core.errors import ClientError
 from core.graphql.loaders import load_node
 from core.graphql.money import Money
+from core.graphql.nested_pages import nested_connection
 from core.graphql.node import ScopedNode
-from core.graphql.pagination import Connection, Ordering, page_size, paginate
+from core.graphql.pagination import Connection, Ordering, page_size
 from core.i18n import N_
 from core.masking import mask_email, mask_phone, mask_text
-from core.tenancy import scoped
 from modules.crm import models
 from modules.crm.graphql import dataloaders
 from modules.crm.graphql.timeline import TimelineEventType, resolve_timeline
@@ -293,10 +293,10 @@ class CustomerType(ScopedNode):
     @strawberry.field(description="Newest first.")
     async def orders(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[OrderType]:
         s = info.context.rt.settings
-        return await paginate(
-            scoped(models.Order, info.context.tenant_id).filter(customer_id=self.id),
+        return await nested_connection(
+            info, models.Order, "customer_id", self.id,
             first=page_size(first, s.default_page_size, s.max_page_size, info.context.locale), after=after,
-            ordering=Ordering("placed_at", descending=True), to_node=OrderType.from_row, locale=info.context.locale)
+            ordering=Ordering("placed_at", descending=True), to_node=OrderType.from_row)
 
     @strawberry.field(description="Null until the customer has an order and scores were computed.")
     async def rfm(self, info: Info) -> RfmScore | None:
@@ -317,10 +317,10 @@ class CustomerType(ScopedNode):
     @strawberry.field(description="Newest first.")
     async def notes(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[NoteType]:
         s = info.context.rt.settings
-        return await paginate(
-            scoped(models.Note, info.context.tenant_id).filter(customer_id=self.id),
+        return await nested_connection(
+            info, models.Note, "customer_id", self.id,
             first=page_size(first, s.default_page_size, s.max_page_size, info.context.locale), after=after,
-            ordering=Ordering("created_at", descending=True), to_node=NoteType.from_row, locale=info.context.locale)
+            ordering=Ordering("created_at", descending=True), to_node=NoteType.from_row)
 
     @strawberry.field(description="Orders, notes, merges and other modules' events, newest first.")
     async def timeline(self, info: Info, first: int | None = None, after: str | None = None
