@@ -144,12 +144,17 @@ async def test_one_default_address_per_kind(api: Api, tenant: TenantFixture) -> 
     cid = await _customer(api, tenant)
 
     async def defaults() -> dict[str, list[str]]:
-        view = await api.data("query($id: ID!) { customer(id: $id) { addresses { id kind isDefault } } }",
+        """The default of each kind, read from `isDefault` and checked against the default fields."""
+        view = await api.data("query($id: ID!) { customer(id: $id) { addresses { id kind isDefault } "
+                              "defaultShippingAddress { id } defaultBillingAddress { id } } }",
                               {"id": cid}, token=tenant.token)
         out: dict[str, list[str]] = {}
         for a in view["customer"]["addresses"]:
             if a["isDefault"]:
                 out.setdefault(a["kind"], []).append(a["id"])
+        for kind in ("shipping", "billing"):
+            field = view["customer"][f"default{kind.title()}Address"]
+            assert ([field["id"]] if field else []) == out.get(kind, []), (kind, field, out)
         return out
 
     first = (await _add(api, tenant, cid, line1="1 First St", country="GB"))["address"]["id"]

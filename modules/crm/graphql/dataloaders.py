@@ -67,6 +67,15 @@ def addresses(info: Info) -> DataLoader[int, list[Any]]:
     return rows_grouped(info, Address, "customer_id")
 
 
+def default_address(info: Info, kind: str) -> DataLoader[int, Any]:
+    """Each customer's default address of `kind` (or None): a list shows one address without
+    fetching all of them."""
+    async def fetch_defaults(tid: int, ids: list[int]) -> dict[int, Any]:
+        rows = await scoped(Address, tid).filter(customer_id__in=ids, kind=kind, is_default=True)
+        return {r.customer_id: r for r in rows}
+    return loader_by_key(info, f"crm.default_address.{kind}", fetch_defaults)
+
+
 def identities(info: Info) -> DataLoader[int, list[Any]]:
     return rows_grouped(info, CustomerIdentity, "customer_id", related=("channel",))
 

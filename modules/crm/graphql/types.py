@@ -268,6 +268,14 @@ class CustomerType(ScopedNode):
     async def addresses(self, info: Info) -> list[PostalAddress]:
         return [PostalAddress.from_row(a) for a in await dataloaders.addresses(info).load(self.id)]
 
+    @strawberry.field(description="The default shipping address: for a list, instead of every address.")
+    async def default_shipping_address(self, info: Info) -> PostalAddress | None:
+        return await load_node(dataloaders.default_address(info, "shipping"), self.id, PostalAddress)
+
+    @strawberry.field(description="The default billing address.")
+    async def default_billing_address(self, info: Info) -> PostalAddress | None:
+        return await load_node(dataloaders.default_address(info, "billing"), self.id, PostalAddress)
+
     @strawberry.field
     async def identities(self, info: Info) -> list[CustomerIdentity]:
         return [CustomerIdentity(channel=SalesChannelType.from_row(i.channel), external_id=i.external_id)
