@@ -20,15 +20,18 @@ CORE_APP = "core"
 # `command_timeout`; override either in DATABASE_URL's query string). An unreachable or paused
 # server then answers a request with SERVICE_UNAVAILABLE within seconds instead of hanging.
 PG_TIMEOUTS = {"timeout": 5.0, "command_timeout": 60.0}
+# Connections per process (tortoise's asyncpg pool, whose own default is 5): see Settings.db_pool_size.
+DEFAULT_POOL_SIZE = 10
 
 
-def _connection(url: str) -> str | dict[str, Any]:
+def _connection(url: str, pool_size: int) -> str | dict[str, Any]:
     if not url.startswith(("postgres://", "postgresql://", "asyncpg://")):
         return url
     config = expand_db_url(url)
     credentials = config["credentials"]
     for key, default in PG_TIMEOUTS.items():
         credentials[key] = float(credentials.get(key, default))
+    credentials.setdefault("maxsize", pool_size)  # DATABASE_URL's ?maxsize= wins
     return config
 
 
@@ -38,7 +41,8 @@ def _ensure_sqlite_dir(url: str) -> None:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
 
 
-def tortoise_config(database_url: str, modules: Iterable[Module]) -> dict[str, Any]:
+def tortoise_config(database_url: str, modules: Iterable[Module], pool_size: int = DEFAULT_POOL_SIZE
+                    ) -> dict[str, Any]:
     apps: dict[str, Any] = {
         CORE_APP: {
             "models": ["core.models"],
@@ -53,14 +57,14 @@ def tortoise_config(database_url: str, modules: Iterable[Module]) -> dict[str, A
                 "migrations": module.migrations_module,
                 "default_connection": "default",
             }
-    return {"connections": {"default": _connection(database_url)}, "apps": apps, "use_tz": True}
+    return {"connections": {"default": _connection(database_url, pool_size)}, "apps": apps, "use_tz": True}
 
 
-async def init_db(database_url: str, modules: Sequence[Module]) -> None:
+async def init_db(database_url: str, modules: Sequence[Module], pool_size: int = DEFAULT_POOL_SIZE) -> None:
     _ensure_sqlite_dir(database_url)
     # Global fallback: the ASGI lifespan runs in its own task, requests in others; tortoise 1.x
     # keeps its context in a contextvar, which those tasks would not see otherwise.
-    await Tortoise.init(config=tortoise_config(database_url, modules), _enable_global_fallback=True)
+    await Tortoise.init(config=tortoise_config(database_url, modules, pool_size), _enable_global_fallback=True)
 
 
 async def close_db() -> None:

@@ -65,7 +65,7 @@ class Runtime:
             modules = await installed_modules(registry)
         finally:
             await close_db()
-        await init_db(settings.database_url, modules)
+        await init_db(settings.database_url, modules, settings.db_pool_size)
         register_domain("core", CORE_LOCALE)
         for module in modules:
             register_domain(module.name, module.locale_dir)

@@ -105,6 +105,16 @@ def _translation(env: dict[str, str]) -> tuple[str, str, str, float]:
     return provider, url.rstrip("/"), env.get("LIBRETRANSLATE_API_KEY", "").strip(), timeout
 
 
+def _count(env: dict[str, str], name: str, default: int) -> int:
+    """A positive whole number from the environment, or a start-up error that names it."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or int(raw) < 1 or int(raw) > 1_000:
+        raise SettingsError(f"{name} must be a whole number from 1 to 1000, not {raw!r}")
+    return int(raw)
+
+
 def _networks(value: str) -> tuple[IPv4Network | IPv6Network, ...]:
     """TRUSTED_PROXIES: comma-separated addresses or CIDR networks."""
     networks = []
@@ -149,6 +159,14 @@ class Settings:
     max_cost: int = 5_000
     max_page_size: int = 100
     default_page_size: int = 20
+    # PostgreSQL connections per process. A worker process opens at least worker_jobs +
+    # worker_cron_jobs + 1, so every job it runs at once can hold one (scripts/cli.py).
+    db_pool_size: int = 10
+    # A worker runs at most worker_jobs jobs (event handlers, imports, exports) at once, and the cron
+    # scans on a queue of their own with worker_cron_jobs slots: a backlog of handlers never delays
+    # the SLA scan or the outbox relay (workers/embedded.py).
+    worker_jobs: int = 6
+    worker_cron_jobs: int = 2
     policy_cache_tenants: int = 2_000
     policy_cache_ttl: float = 300.0
     cors_origins: tuple[str, ...] = ()
@@ -221,6 +239,9 @@ class Settings:
             invitation_url=_invitation_url(env),
             trusted_proxies=_networks(env.get("TRUSTED_PROXIES", "")),
             max_upload_bytes=int(env.get("MAX_UPLOAD_BYTES", 10_000_000)),
+            db_pool_size=_count(env, "DB_POOL_SIZE", 10),
+            worker_jobs=_count(env, "WORKER_JOBS", 6),
+            worker_cron_jobs=_count(env, "WORKER_CRON_JOBS", 2),
             cors_origins=tuple(o.strip() for o in env.get("CORS_ORIGINS", "").split(",") if o.strip()),
             demo_password=env.get("SELLERCARE_DEMO_PASSWORD", "demo"),
             var_dir=var_dir,

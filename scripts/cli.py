@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import getpass
 import os
 import sys
@@ -52,6 +53,10 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> None:
 
     # Every job's start, end, duration and outcome (arq's own lines), and the worker's reconnects.
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    # Every job the two workers run at once can hold a connection, and one is left for the rest.
+    needed = settings.worker_jobs + settings.worker_cron_jobs + 1
+    settings = dataclasses.replace(settings, db_pool_size=max(settings.db_pool_size, needed))
 
     async def run(rt: Runtime) -> None:
         await rt.start_modules("worker")

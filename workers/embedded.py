@@ -27,35 +27,48 @@ class FakeRedisWorker(Worker):
                 return
 
 
-def build_worker(rt: Runtime, *, handle_signals: bool, burst: bool = False, **kwargs: Any) -> Worker:
-    plan = compose(rt.modules)
+# The cron scans (outbox relay, SLA scan, purges) have a queue and a worker of their own, so a backlog
+# of event handlers or a long import never delays them, nor they the handlers.
+CRON_QUEUE = "arq:cron"
+
+
+def _worker(rt: Runtime, *, handle_signals: bool, burst: bool, **kwargs: Any) -> Worker:
     worker_class = FakeRedisWorker if rt.settings.embedded else Worker
-    return worker_class(
-        functions=plan.functions,
-        cron_jobs=plan.cron_jobs,
-        redis_pool=rt.redis,
-        ctx={"rt": rt, "event_handlers": plan.event_handlers},
-        handle_signals=handle_signals,
-        burst=burst,
-        poll_delay=0.2,
-        **kwargs,
-    )
+    return worker_class(redis_pool=rt.redis, handle_signals=handle_signals, burst=burst, poll_delay=0.2, **kwargs)
+
+
+def build_worker(rt: Runtime, *, handle_signals: bool, burst: bool = False, **kwargs: Any) -> Worker:
+    """The worker of the jobs queue: event handlers and the modules' jobs, `worker_jobs` at once."""
+    plan = compose(rt.modules)
+    return _worker(rt, handle_signals=handle_signals, burst=burst, functions=plan.functions,
+                   max_jobs=rt.settings.worker_jobs, ctx={"rt": rt, "event_handlers": plan.event_handlers},
+                   **kwargs)
+
+
+def build_cron_worker(rt: Runtime, *, burst: bool = False, **kwargs: Any) -> Worker:
+    """The worker of the cron queue: the modules' cron entries, `worker_cron_jobs` at once. Each entry
+    is enqueued once per tick whatever the number of worker processes (arq's `unique`)."""
+    plan = compose(rt.modules)
+    return _worker(rt, handle_signals=False, burst=burst, functions=[], cron_jobs=plan.cron_jobs,
+                   queue_name=CRON_QUEUE, max_jobs=rt.settings.worker_cron_jobs,
+                   ctx={"rt": rt, "event_handlers": plan.event_handlers}, **kwargs)
 
 
 class InProcessWorker:
-    """The arq worker as a task of the API process; it shares the process's Redis client."""
+    """Both workers as tasks of the API process (embedded mode); they share its Redis client."""
 
     def __init__(self, rt: Runtime):
-        self.worker = build_worker(rt, handle_signals=False)
-        self._task: asyncio.Task[None] | None = None
+        self.workers = [build_worker(rt, handle_signals=False), build_cron_worker(rt)]
+        self._tasks: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
-        self._task = asyncio.create_task(self.worker.main(), name="arq-worker")
+        self._tasks = [asyncio.create_task(w.main(), name=f"arq-worker-{w.queue_name}") for w in self.workers]
 
     async def stop(self) -> None:
-        for task in self.worker.tasks.values():
+        for worker in self.workers:
+            for task in worker.tasks.values():
+                task.cancel()
+        for task in self._tasks:
             task.cancel()
-        if self._task is not None:
-            self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+                await task
