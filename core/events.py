@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 # job may run, arq's default timeout of 300 s, plus queueing).
 REDELIVER_AFTER = timedelta(minutes=6)
 MAX_ATTEMPTS = 12
+RELAY_BATCH = 200  # events per relay transaction
 
 
 def backoff(attempts: int) -> timedelta:
@@ -42,7 +43,7 @@ async def emit(topic: str, payload: dict[str, Any], tenant_id: int | None = None
     return await OutboxEvent.create(id=uuid.uuid4(), topic=topic, payload=payload, tenant_id=tenant_id)
 
 
-async def relay(redis: ArqRedis, limit: int = 200) -> int:
+async def relay(redis: ArqRedis, limit: int = RELAY_BATCH) -> int:
     """Send owed events that are due (new, lost, or past their back-off); safe to run in several
     processes at once. The first send's job id is the event's, so a double relay enqueues once."""
     now = datetime.now(UTC)

@@ -168,3 +168,48 @@ async def test_an_event_failing_every_time_is_given_up_and_says_why(rt: Any, rel
 
     await relay(Recorder())
     assert str(event.id) not in queue  # given up: an operator decides
+
+
+async def test_one_relay_run_drains_a_backlog_in_batches(rt: Any, relay: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A backlog goes out in one cron run, batch after batch, instead of one batch per 2-second tick
+    (which capped the outbox at 100 events a second)."""
+    from workers.settings import _relay_outbox
+
+    ours = object()
+    sizes = [events.RELAY_BATCH, events.RELAY_BATCH, 17]
+    calls_made: list[int] = []
+
+    async def batches(redis: Any, limit: int = events.RELAY_BATCH) -> int:
+        if redis is not ours:
+            return 0  # the embedded worker's own cron run
+        calls_made.append(limit)
+        return sizes[len(calls_made) - 1]
+
+    monkeypatch.setattr(events, "relay", batches)
+    assert await _relay_outbox({"redis": ours}) == 2 * events.RELAY_BATCH + 17
+    assert calls_made == [events.RELAY_BATCH] * 3
+
+
+async def test_a_delivery_that_meets_a_database_outage_is_retried_by_arq_soon(
+        rt: Any, relay: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The event's own back-off cannot be written while the database is away: arq tries the job
+    again after 5, 10, 15, 20 s, then the outbox's redelivery takes over. A bug is not retried so."""
+    from arq import Retry
+
+    from workers.settings import DISPATCH_TRIES, _dispatch_event
+
+    failure: list[Exception] = [ConnectionRefusedError(111, "Connection refused")]
+
+    async def failing(*_: Any) -> list[str]:
+        raise failure[0]
+
+    monkeypatch.setattr(events, "dispatch", failing)
+    for job_try in range(1, DISPATCH_TRIES):
+        with pytest.raises(Retry) as retry:
+            await _dispatch_event({"job_try": job_try, "event_handlers": {}}, "e")
+        assert retry.value.defer_score == 5_000 * job_try
+    with pytest.raises(ConnectionRefusedError):
+        await _dispatch_event({"job_try": DISPATCH_TRIES, "event_handlers": {}}, "e")
+    failure[0] = ValueError("a bug")
+    with pytest.raises(ValueError):
+        await _dispatch_event({"job_try": 1, "event_handlers": {}}, "e")

@@ -6,25 +6,48 @@ name outside the module's own prefix, or used twice, is a start-up error.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from arq import cron, func
+from arq import Retry, cron, func
 from arq.cron import CronJob
 from arq.worker import Function
 
 from core import events
 from core.events import Handler
+from core.outage import is_outage
 from core.registry import Module, RegistryError
+
+# A delivery that met a database outage is tried again by arq itself after 5, 10, 15, 20 s: the
+# event's own back-off cannot be recorded while the database is away, and waiting for the relay's
+# REDELIVER_AFTER (6 minutes) would hold every event of a 5-second outage for minutes.
+DISPATCH_TRIES = 5
+OUTAGE_RETRY_S = 5
+# One relay run sends batches until the backlog is drained or this many seconds have passed (under
+# the cron entry's 60 s timeout): one batch per 2-second tick capped the outbox at 100 events/s.
+RELAY_BUDGET_S = 40.0
 
 
 async def _dispatch_event(ctx: dict[str, Any], event_id: str) -> list[str]:
-    return await events.dispatch(event_id, ctx["event_handlers"])
+    try:
+        return await events.dispatch(event_id, ctx["event_handlers"])
+    except Exception as exc:
+        tries = int(ctx.get("job_try") or 1)
+        if is_outage(exc) and tries < DISPATCH_TRIES:
+            raise Retry(defer=OUTAGE_RETRY_S * tries) from exc
+        raise
 
 
 async def _relay_outbox(ctx: dict[str, Any]) -> int:
-    return await events.relay(ctx["redis"])
+    deadline = time.monotonic() + RELAY_BUDGET_S
+    total = 0
+    while True:
+        sent = await events.relay(ctx["redis"], events.RELAY_BATCH)
+        total += sent
+        if sent < events.RELAY_BATCH or time.monotonic() > deadline:
+            return total
 
 
 @dataclass
@@ -40,7 +63,7 @@ def _name_of(job: Any) -> str:
 
 def compose(modules: Sequence[Module]) -> WorkerPlan:
     plan = WorkerPlan(
-        functions=[func(_dispatch_event, name=events.DISPATCH_JOB, max_tries=5)],
+        functions=[func(_dispatch_event, name=events.DISPATCH_JOB, max_tries=DISPATCH_TRIES)],
         cron_jobs=[
             cron(_relay_outbox, name="core.relay_outbox", second=set(range(0, 60, 2)),
                  run_at_startup=True, unique=True, timeout=60)
