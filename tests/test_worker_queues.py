@@ -37,3 +37,35 @@ def test_pool_and_slots_come_from_the_environment_and_bad_values_are_refused() -
     for bad in ("0", "-1", "ten", "5000"):
         with pytest.raises(SettingsError, match="WORKER_JOBS must be a whole number"):
             Settings.from_env({"WORKER_JOBS": bad})
+
+
+async def _sleepy(ctx: dict[str, Any]) -> None:
+    import asyncio
+
+    await asyncio.sleep(0.02)
+
+
+async def test_a_poll_keeps_every_slot_busy_while_jobs_are_queued(rt: Any) -> None:
+    """arq alone starts at most `max_jobs` jobs per poll when they take any time (30 jobs a second at
+    6 slots and a 0.2 s poll): one poll of ours hands every job it read to the next free slot."""
+    from arq import func
+
+    from workers.embedded import FakeRedisWorker, SellercareWorker
+
+    worker_class = FakeRedisWorker if rt.settings.embedded else SellercareWorker
+    queue = f"test:slots:{id(rt)}"
+    for _ in range(6):
+        await rt.redis.enqueue_job("test.sleepy", _queue_name=queue)
+    worker = worker_class(functions=[func(_sleepy, name="test.sleepy")], redis_pool=rt.redis, queue_name=queue,
+                          max_jobs=2, handle_signals=False, burst=True, keep_result=0)
+    worker.ctx["redis"] = rt.redis
+    await worker._poll_iteration()
+    assert worker.jobs_complete + len(worker.tasks) == 6  # started in one poll, two at a time
+    assert len(worker.tasks) <= 2
+    stopped = worker_class(functions=[func(_sleepy, name="test.sleepy")], redis_pool=rt.redis, queue_name=queue,
+                           max_jobs=2, handle_signals=False, burst=True)
+    stopped.allow_pick_jobs = False
+    await stopped.start_jobs([b"any"])
+    assert stopped.tasks == {}  # told to stop: picks nothing
+    for task in worker.tasks.values():
+        await task
