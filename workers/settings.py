@@ -14,9 +14,11 @@ from arq import cron, func
 from arq.cron import CronJob
 from arq.worker import Function
 
-from core import events
+from core import events, idempotency
 from core.events import Handler
 from core.registry import Module, RegistryError
+
+PURGE_IDEMPOTENCY_KEYS = "core.purge_idempotency_keys"
 
 
 async def _dispatch_event(ctx: dict[str, Any], event_id: str) -> list[str]:
@@ -25,6 +27,11 @@ async def _dispatch_event(ctx: dict[str, Any], event_id: str) -> list[str]:
 
 async def _relay_outbox(ctx: dict[str, Any]) -> int:
     return await events.relay(ctx["redis"])
+
+
+async def _purge_idempotency_keys(ctx: dict[str, Any]) -> int:
+    """Idempotency keys are kept a day (core.idempotency.TTL); hourly, the older ones go."""
+    return await idempotency.purge()
 
 
 @dataclass
@@ -43,10 +50,11 @@ def compose(modules: Sequence[Module]) -> WorkerPlan:
         functions=[func(_dispatch_event, name=events.DISPATCH_JOB, max_tries=5)],
         cron_jobs=[
             cron(_relay_outbox, name="core.relay_outbox", second=set(range(0, 60, 2)),
-                 run_at_startup=True, unique=True, timeout=60)
+                 run_at_startup=True, unique=True, timeout=60),
+            cron(_purge_idempotency_keys, name=PURGE_IDEMPOTENCY_KEYS, minute={23}, unique=True, timeout=600),
         ],
     )
-    owner: dict[str, str] = {events.DISPATCH_JOB: "core", "core.relay_outbox": "core"}
+    owner: dict[str, str] = {events.DISPATCH_JOB: "core", "core.relay_outbox": "core", PURGE_IDEMPOTENCY_KEYS: "core"}
     for module in modules:
         contribution = module.load_worker()
         for job in [*contribution.functions, *contribution.cron_jobs]:
