@@ -71,3 +71,13 @@ def is_client_error(error: GraphQLError) -> bool:
     variable-coercion errors. Anything else a resolver raised is masked."""
     original = error.original_error
     return original is None or isinstance(original, GraphQLError)
+
+
+class RetryableError(ClientError):
+    """A ClientError that the same request may overcome later, unchanged (`extensions.retryable`)."""
+
+    def __init__(
+        self, code: str, message: str, locale: str = "en", domain: str = "core", **params: object
+    ):
+        super().__init__(code, message, locale, domain, **params)
+        self.extensions = {**(self.extensions or {}), "retryable": True}

@@ -24,6 +24,8 @@ from typing import Any
 from redis.asyncio import Redis
 from redis.asyncio.client import PubSub
 
+from core import after_commit
+
 log = logging.getLogger(__name__)
 
 PREFIX = "sellercare"
@@ -231,10 +233,20 @@ def current() -> Hub | None:
 
 
 async def publish(tenant_id: int, topic: str, message: Mapping[str, Any]) -> bool:
-    """Best effort: a live update must never fail the change that caused it. True when sent."""
+    """Best effort: a live update must never fail the change that caused it. True when sent, or
+    queued until the outer transaction commits (core.after_commit): a listener re-reads the row,
+    which must be there by then."""
     hub = current()
     if hub is None:
         return False
+    if after_commit.pending():
+        live, copy = hub, dict(message)
+        await after_commit.after_commit(lambda: _publish(live, tenant_id, topic, copy))
+        return True
+    return await _publish(hub, tenant_id, topic, message)
+
+
+async def _publish(hub: Hub, tenant_id: int, topic: str, message: Mapping[str, Any]) -> bool:
     try:
         await hub.publish(tenant_id, topic, message)
     except Exception:

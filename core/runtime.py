@@ -13,6 +13,7 @@ from arq.connections import ArqRedis
 from core import pubsub, translation
 from core.access import AccessControl
 from core.access.watcher import PolicyWatcher
+from core.after_commit import after_commit
 from core.auth.passwords import configure as configure_passwords
 from core.crypto import configure as configure_crypto
 from core.db import close_db, init_db
@@ -52,7 +53,9 @@ class Runtime:
         return "core"
 
     async def policy_changed(self, tenant_id: int | None) -> None:
-        await self.watcher.changed(tenant_id)
+        """Drop the tenant's cached policies here and in every process, once the change is
+        committed (inside an outer transaction, after it: core.after_commit)."""
+        await after_commit(lambda: self.watcher.changed(tenant_id))
 
     @classmethod
     async def start(cls, settings: Settings, registry: Registry | None = None) -> Runtime:

@@ -7,11 +7,22 @@ from collections.abc import Sequence
 from typing import Any
 
 from tortoise import connections
-from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.backends.base.client import BaseDBAsyncClient, TransactionalDBClient
+from tortoise.exceptions import ConfigurationError
 
 
 def connection() -> BaseDBAsyncClient:
     return connections.get("default")
+
+
+def transaction_open() -> bool:
+    """Whether this task runs inside a transaction: tortoise keeps the open transaction's client
+    in a contextvar, which tasks started inside inherit (and `in_transaction()` then nests as a
+    savepoint)."""
+    try:
+        return isinstance(connection(), TransactionalDBClient)
+    except (RuntimeError, ConfigurationError):  # tortoise not initialised: no transaction either
+        return False
 
 
 def params(conn: BaseDBAsyncClient, count: int, start: int = 1) -> list[str]:

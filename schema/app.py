@@ -17,7 +17,7 @@ from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketClose
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
-from strawberry.http import GraphQLHTTPResponse
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.http.temporal_response import TemporalResponse
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
@@ -31,15 +31,16 @@ from strawberry.types.unset import UNSET, UnsetType
 from core import exports, heap
 from core.auth.authenticate import authenticate
 from core.auth.client_address import client_address
-from core.errors import ClientError
+from core.errors import ClientError, RetryableError
 from core.graphql.context import Context
 from core.health import health as check_health
 from core.i18n import N_, format_locale, negotiate, translate
+from core.idempotency import REPLAYED_HEADER
 from core.outage import UNAVAILABLE, is_outage
 from core.registry import Registry
 from core.runtime import Runtime
 from core.settings import Settings
-from schema import graphiql
+from schema import graphiql, idempotent
 from schema.builder import build_schema
 from schema.http import BodyGuard
 from schema.limits import localize_errors
@@ -61,7 +62,7 @@ class LocalizedTransportWSHandler(BaseGraphQLTransportWSHandler[Any, None]):
         await super()._handle_pre_execution_error(operation, result)
 
 
-class SellercareGraphQL(GraphQL):
+class SellercareGraphQL(GraphQL[Context, None]):
     graphql_transport_ws_handler_class = LocalizedTransportWSHandler
 
     def __init__(self, rt: Runtime, **kwargs: Any):
@@ -95,10 +96,10 @@ class SellercareGraphQL(GraphQL):
             if not is_outage(exc):
                 raise
             # The membership cannot be read: every field that needs a caller says so, coded.
-            ctx.auth_error = ClientError("SERVICE_UNAVAILABLE", UNAVAILABLE, locale)
+            ctx.auth_error = RetryableError("SERVICE_UNAVAILABLE", UNAVAILABLE, locale)
         return ctx
 
-    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:  # type: ignore[override]
+    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         """Browsers cannot set headers on a websocket: the token comes in connection_init's payload
         ({"authorization": "Bearer ..."}). Bad credentials refuse the connection (close 4403); good
         ones are kept, to be checked again as events are delivered (Context.recheck_credentials)."""
@@ -123,9 +124,24 @@ class SellercareGraphQL(GraphQL):
         """strawberry's GraphiQL page, with its assets served from /static (no CDN)."""
         return graphiql.page(request.scope.get("root_path", ""))
 
+    async def execute_single(
+        self, request: Request, request_adapter: Any, sub_response: Response, context: Context,
+        root_value: Any, request_data: GraphQLRequestData,
+    ) -> ExecutionResult:
+        """A mutation with an `Idempotency-Key` runs once per key (schema/idempotent.py)."""
+        parent = super().execute_single
+
+        async def run() -> ExecutionResult:
+            return await parent(request, request_adapter, sub_response, context, root_value, request_data)
+
+        return await idempotent.execute(request, context, request_data, sub_response, run,
+                                        lambda result: self.process_result(request, result))
+
     async def process_result(
         self, request: Request, result: ExecutionResult
     ) -> GraphQLHTTPResponse:
+        if isinstance(result, idempotent.Processed):
+            return result.response  # stored with its key, or replayed: already localized
         if result.errors:
             locale = negotiate(request.headers.get("accept-language"))
             result.errors = localize_errors(result.errors, locale, self.rt.settings.production)
@@ -186,7 +202,8 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
         # Browser front-ends on other origins; tokens travel in the Authorization header.
         middleware.append(Middleware(
             CORSMiddleware, allow_origins=list(settings.cors_origins), allow_methods=["GET", "POST"],
-            allow_headers=["Authorization", "Content-Type", "Accept-Language"], max_age=600))
+            allow_headers=["Authorization", "Content-Type", "Accept-Language", "Idempotency-Key"],
+            expose_headers=[REPLAYED_HEADER], max_age=600))
     routes: list[BaseRoute] = [
         Route("/health", health), Route("/graphql", graphql_app, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql_app),  # subscriptions (graphql-transport-ws)

@@ -135,6 +135,9 @@ class _ParserCache(ParserCache):
         yield
 
 
+INTERNAL_ERROR = "Internal error."  # what a client sees of an unexpected error
+
+
 class _MaskErrors(MaskErrors):
     """Unexpected errors become "Internal error."; an unreachable database or Redis becomes a coded,
     retryable SERVICE_UNAVAILABLE instead (translated with the other errors)."""
@@ -189,7 +192,7 @@ def build_schema(modules: Sequence[Module], settings: Settings) -> strawberry.Sc
         cost_limit(settings.max_cost, settings.max_page_size),  # after the cache: it sees its result
         VariableText,
         lambda: _MaskErrors(should_mask_error=lambda e: not is_client_error(e),
-                            error_message="Internal error."),
+                            error_message=INTERNAL_ERROR),
     ]
     if settings.production:
         extensions.append(DisableIntrospection)

@@ -63,8 +63,11 @@ async def test_cors_preflight_for_configured_origins(tmp_path: Path) -> None:
     async with httpx.AsyncClient(transport=transport, base_url="http://api") as client:
         ok = await client.options("/graphql", headers={
             "Origin": "https://app.example.com", "Access-Control-Request-Method": "POST",
-            "Access-Control-Request-Headers": "authorization,content-type"})
-        assert ok.headers["access-control-allow-origin"] == "https://app.example.com"
+            "Access-Control-Request-Headers": "authorization,content-type,idempotency-key"})
+        assert ok.status_code == 200 and ok.headers["access-control-allow-origin"] == "https://app.example.com"
+        # A browser may send Idempotency-Key and read whether the answer was replayed.
+        exposed = await client.get("/health", headers={"Origin": "https://app.example.com"})
+        assert exposed.headers["access-control-expose-headers"] == "Idempotent-Replayed"
         bad = await client.options("/graphql", headers={
             "Origin": "https://evil.example", "Access-Control-Request-Method": "POST"})
         assert "access-control-allow-origin" not in bad.headers

@@ -15,7 +15,7 @@ from arq import Retry, cron, func
 from arq.cron import CronJob
 from arq.worker import Function
 
-from core import events
+from core import events, idempotency
 from core.events import Handler
 from core.outage import is_outage
 from core.registry import Module, RegistryError
@@ -28,6 +28,7 @@ OUTAGE_RETRY_S = 5
 # One relay run sends batches until the backlog is drained or this many seconds have passed (under
 # the cron entry's 60 s timeout): one batch per 2-second tick capped the outbox at 100 events/s.
 RELAY_BUDGET_S = 40.0
+PURGE_IDEMPOTENCY_KEYS = "core.purge_idempotency_keys"
 
 
 async def _dispatch_event(ctx: dict[str, Any], event_id: str) -> list[str]:
@@ -50,6 +51,11 @@ async def _relay_outbox(ctx: dict[str, Any]) -> int:
             return total
 
 
+async def _purge_idempotency_keys(ctx: dict[str, Any]) -> int:
+    """Idempotency keys are kept a day (core.idempotency.TTL); hourly, the older ones go."""
+    return await idempotency.purge()
+
+
 @dataclass
 class WorkerPlan:
     functions: list[Function] = field(default_factory=list)
@@ -66,10 +72,11 @@ def compose(modules: Sequence[Module]) -> WorkerPlan:
         functions=[func(_dispatch_event, name=events.DISPATCH_JOB, max_tries=DISPATCH_TRIES)],
         cron_jobs=[
             cron(_relay_outbox, name="core.relay_outbox", second=set(range(0, 60, 2)),
-                 run_at_startup=True, unique=True, timeout=60)
+                 run_at_startup=True, unique=True, timeout=60),
+            cron(_purge_idempotency_keys, name=PURGE_IDEMPOTENCY_KEYS, minute={23}, unique=True, timeout=600),
         ],
     )
-    owner: dict[str, str] = {events.DISPATCH_JOB: "core", "core.relay_outbox": "core"}
+    owner: dict[str, str] = {events.DISPATCH_JOB: "core", "core.relay_outbox": "core", PURGE_IDEMPOTENCY_KEYS: "core"}
     for module in modules:
         contribution = module.load_worker()
         for job in [*contribution.functions, *contribution.cron_jobs]:

@@ -8,7 +8,8 @@ a check is then a set lookup. Tenants are kept in an LRU of bounded size with a 
 Invalidation: a policy change bumps the tenant's generation locally and is published over Redis
 (`core.access.watcher`) so every other API and worker process drops it too. A load that started
 before an invalidation is not cached (the generation check), so a racing reader can never
-re-insert rules older than the change.
+re-insert rules older than the change. A miss inside a transaction (an idempotent mutation's)
+reads through that transaction and is not cached: what it read may yet roll back.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import casbin
 
 from core.access.enforcer import build_enforcer, load_rows
 from core.access.subjects import domain, user_subject
+from core.sql import transaction_open
 
 Loader = Callable[[int], Awaitable[list[tuple[str, str, str, str, str]]]]
 
@@ -62,10 +64,15 @@ class AccessControl:
         if entry is not None and time.monotonic() - entry.loaded_at < self.ttl:
             self._tenants.move_to_end(tenant_id)
             return entry
+        key = (tenant_id, *self._gen(tenant_id))
+        if transaction_open():
+            # Inside a transaction (an idempotent mutation's), read through it, and neither share
+            # the load nor cache it: on SQLite a load shared from outside waits for this
+            # transaction's connection for ever, and rows read here may yet roll back.
+            return await self._load(key, cache=False)
         # Concurrent misses of the same generation share one load, run as its own task so that a
         # cancelled caller (a client that went away) cancels nobody else. A load started before an
         # invalidation is neither shared with later callers nor cached.
-        key = (tenant_id, *self._gen(tenant_id))
         task = self._loading.get(key)
         if task is None:
             task = asyncio.create_task(self._load(key), name=f"policy-load-{tenant_id}")
@@ -73,12 +80,12 @@ class AccessControl:
             task.add_done_callback(lambda _: self._loading.pop(key, None))
         return await asyncio.shield(task)
 
-    async def _load(self, key: tuple[int, int, int]) -> _TenantPolicies:
+    async def _load(self, key: tuple[int, int, int], cache: bool = True) -> _TenantPolicies:
         tenant_id = key[0]
         rows = await self._loader(tenant_id)
         self.loads += 1
         entry = _TenantPolicies(build_enforcer(rows, tenant_id), time.monotonic())
-        if key == (tenant_id, *self._gen(tenant_id)):
+        if cache and key == (tenant_id, *self._gen(tenant_id)):
             self._tenants[tenant_id] = entry
             self._tenants.move_to_end(tenant_id)
             while len(self._tenants) > self.max_tenants:

@@ -1,7 +1,9 @@
-"""Tables the core owns: identity (global), the module registry state, policies, audit, outbox."""
+"""Tables the core owns: identity (global), the module registry state, policies, audit, outbox,
+idempotency keys."""
 
 from core.models.api_key import ApiKey
 from core.models.audit import AuditEntry
+from core.models.idempotency import IdempotencyKey
 from core.models.invitation import Invitation
 from core.models.login_failure import LoginFailure
 from core.models.module_state import ModuleState
@@ -15,6 +17,7 @@ __all__ = [
     "ApiKey",
     "AuditEntry",
     "EventReceipt",
+    "IdempotencyKey",
     "Invitation",
     "LoginFailure",
     "Membership",
