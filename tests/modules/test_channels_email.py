@@ -4,6 +4,7 @@ the tests start, with the delivery state on the ticket message."""
 
 from __future__ import annotations
 
+import json
 import logging
 import socket
 import uuid
@@ -352,3 +353,29 @@ async def test_a_permanent_smtp_failure_fails_and_a_temporary_one_retries(
     assert await drain(rt, shop.id) == []
     assert (await delivery(temporary))["state"] == "SENT" and len(box.received) == before + 1
     assert box.received[-1]["Message-ID"] == (await delivery(temporary))["providerMessageId"]
+
+
+async def test_a_macro_reply_is_delivered_and_no_secret_reaches_the_audit_log(
+        api: Api, rt: Any, shop: TenantFixture, smtp: tuple[Mailbox, int], relay: Any) -> None:
+    box, port = smtp
+    channel = await make_channel(api, shop, port)
+    first = await post(api, channel, mail("Invoice please", sender="dan@example.com",
+                                          body="Could you send me the invoice for my order?"))
+    ticket_id = str(gid.GlobalID("Ticket", str((await InboundMessage.get(id=int(first.json()["id"]))).ticket_id)))
+    created = await api.data("""mutation($i: CreateMacroInput!) { createMacro(input: $i) { macro { id } errors { code } } }""",
+                             {"i": {"name": f"Invoice {uuid.uuid4().hex[:4]}",
+                                    "variants": [{"language": "en", "body": "Your invoice is attached."}]}},
+                             token=shop.token)
+    applied = await api.data("""mutation($i: ApplyMacroInput!) { applyMacro(input: $i) { errors { code } } }""",
+                             {"i": {"macroId": created["createMacro"]["macro"]["id"], "ticketId": ticket_id}},
+                             token=shop.token)
+    assert applied["applyMacro"]["errors"] == []
+    before = len(box.received)
+    assert await drain(rt, shop.id) == []
+    assert len(box.received) == before + 1 and box.envelopes[-1][1] == ["dan@example.com"]
+    assert box.received[-1].get_content().strip() == "Your invoice is attached."
+    audit = await api.post("""{ auditLog(first: 50, filter: {objectType: "ChannelAccount"}) {
+      nodes { action after } } }""", token=shop.token)
+    actions = {n["action"] for n in audit["data"]["auditLog"]["nodes"]}
+    assert {"channel.create", "channel.update"} <= actions
+    assert PASSWORD not in json.dumps(audit) and "another-Secret-9" not in json.dumps(audit)
