@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import logging
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
@@ -22,11 +23,21 @@ from core.channels import ChannelKind, Inbound, ParseError
 from core.errors import UserFacingError, UserFacingErrors
 from core.models import Tenant
 from core.tenancy import scoped
-from modules.aftersales.services import NewTicket, add_message, create_ticket
+from modules.aftersales.services import (
+    NewTicket,
+    TicketPlace,
+    add_message,
+    create_ticket,
+    get_ticket,
+    ticket_changed,
+)
 from modules.channels.models import ChannelAccount, Conversation, Delivery, InboundMessage
 from modules.channels.services.accounts import kind_of
 from modules.channels.services.threads import find_ticket
 from modules.crm import services as crm
+
+if TYPE_CHECKING:
+    from modules.aftersales.models import Ticket
 
 log = logging.getLogger(__name__)
 MAX_SUBJECT = 255
@@ -65,24 +76,31 @@ async def _bounce(tenant_id: int, message: Inbound) -> None:
             state="bounced", error="bounced")
 
 
-async def _process(actor: Principal, account: ChannelAccount, kind: ChannelKind, message: Inbound
-                   ) -> tuple[str, int | None]:
+@dataclass(frozen=True)
+class _Done:
+    status: str
+    ticket: Ticket | None = None
+    before: TicketPlace | None = None  # where a threaded ticket was, for the live update
+
+
+async def _process(actor: Principal, account: ChannelAccount, kind: ChannelKind, message: Inbound) -> _Done:
     if message.automated:
         if message.automated == "bounce":
             await _bounce(actor.tenant_id, message)
-        return "ignored", None
+        return _Done("ignored")
     customer_id = await _customer(actor, message)
     body = message.body[:MAX_BODY].strip() or NO_TEXT
     ticket_id = await find_ticket(actor.tenant_id, message, customer_id)
     if ticket_id is not None:
-        await add_message(actor, ticket_id, "inbound", body, publish=False)
-        return "threaded", ticket_id
+        before = TicketPlace.of(await get_ticket(actor.tenant_id, ticket_id))
+        _, ticket = await add_message(actor, ticket_id, "inbound", body, publish=False)
+        return _Done("threaded", ticket, before)
     ticket = await create_ticket(actor, NewTicket(
         type="inquiry", channel=kind.ticket_channel, subject=message.subject[:MAX_SUBJECT].strip() or NO_SUBJECT,
         body=body, customer_id=customer_id))
     await Conversation.create(tenant_id=actor.tenant_id, ticket_id=ticket.id, account_id=account.id,
                               address=message.sender, name=message.sender_name[:200])
-    return "ticket_created", ticket.id
+    return _Done("ticket_created", ticket)
 
 
 def _error_code(exc: Exception) -> str:
@@ -110,9 +128,10 @@ async def receive(account: ChannelAccount, raw: bytes) -> Outcome:
         async with in_transaction():
             if message.provider_id:
                 await InboundMessage.filter(id=row.id).update(provider_id=message.provider_id[:255])
-            status, ticket_id = await _process(actor, account, kind, message)
+            done = await _process(actor, account, kind, message)
+            ticket_id = done.ticket.id if done.ticket else None
             await InboundMessage.filter(id=row.id).update(
-                status=status, ticket_id=ticket_id, error=message.automated if status == "ignored" else None)
+                status=done.status, ticket_id=ticket_id, error=message.automated if done.status == "ignored" else None)
     except IntegrityError:
         first = await (scoped(InboundMessage, tid).filter(account_id=account.id, provider_id=message.provider_id)
                        .first())
@@ -122,7 +141,9 @@ async def receive(account: ChannelAccount, raw: bytes) -> Outcome:
         return await _failed(row, account, IntegrityError())
     except Exception as exc:  # noqa: BLE001 - kept with its code for admins, never lost
         return await _failed(row, account, exc)
-    return Outcome(status, row.id, ticket_id)
+    if done.ticket is not None:  # live inboxes, told once the ticket is committed
+        await ticket_changed(done.ticket, "message_added" if done.before else "created", done.before)
+    return Outcome(done.status, row.id, ticket_id)
 
 
 async def _failed(row: InboundMessage, account: ChannelAccount, exc: Exception) -> Outcome:
