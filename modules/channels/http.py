@@ -18,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from core import channels as kinds
 from core.i18n import N_, negotiate, translate
 from modules.channels.models import ChannelAccount
 from modules.channels.services import receive, tokens
@@ -58,7 +59,8 @@ async def inbound(request: Request) -> JSONResponse:
     # The one look-up not scoped to a tenant: the URL names the account, the token proves it.
     account = await ChannelAccount.filter(public_id=public_id, kind=request.path_params["kind"]).first() \
         if public_id else None
-    if account is None or not tokens.matches(token, account.inbound_token_hash):
+    if account is None or not tokens.matches(token, account.inbound_token_hash) or kinds.kind(account.kind) is None:
+        # (a kind whose module was uninstalled included: its account no longer receives)
         return _refused(request, 403, "FORBIDDEN", N_("This token does not open this channel."))
     if not account.enabled:
         return _refused(request, 503, "CHANNEL_DISABLED", N_("This channel is switched off: try again later."),
