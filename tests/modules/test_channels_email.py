@@ -379,3 +379,33 @@ async def test_a_macro_reply_is_delivered_and_no_secret_reaches_the_audit_log(
     actions = {n["action"] for n in audit["data"]["auditLog"]["nodes"]}
     assert {"channel.create", "channel.update"} <= actions
     assert PASSWORD not in json.dumps(audit) and "another-Secret-9" not in json.dumps(audit)
+
+
+async def test_a_send_whose_recording_is_lost_goes_again_under_the_same_message_id(
+        api: Api, rt: Any, shop: TenantFixture, smtp: tuple[Mailbox, int], relay: Any,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The server took the mail, then the worker lost its transaction (killed, database away):
+    the retry sends it again, and the customer's client sees one message by its Message-ID."""
+    from modules.channels.services import outbound
+
+    box, port = smtp
+    channel = await make_channel(api, shop, port)
+    first = await post(api, channel, mail(sender="fay@example.com"))
+    ticket_id = str(gid.GlobalID("Ticket", str((await InboundMessage.get(id=int(first.json()["id"]))).ticket_id)))
+    await api.data(REPLY, {"i": {"ticketId": ticket_id, "kind": "outbound", "body": "On its way."}}, token=shop.token)
+
+    async def lost(*_: Any) -> None:
+        raise ConnectionError("database went away")
+
+    recorded = outbound.record_health
+    monkeypatch.setattr(outbound, "record_health", lost)
+    before = len(box.received)
+    assert await drain(rt, shop.id) == ["ConnectionError"]
+    monkeypatch.setattr(outbound, "record_health", recorded)  # (undo() would resume the relay too)
+    owed = await OutboxEvent.get(tenant_id=shop.id, topic="channels.deliver", handled_at=None)
+    await OutboxEvent.filter(id=owed.id).update(next_attempt_at=datetime.now(UTC) - timedelta(seconds=1))
+    assert await drain(rt, shop.id) == []
+    twice = box.received[before:]
+    assert len(twice) == 2 and twice[0]["Message-ID"] == twice[1]["Message-ID"]
+    view = await api.data(TICKET, {"id": ticket_id}, token=shop.token)
+    assert view["ticket"]["messages"]["nodes"][-1]["delivery"]["providerMessageId"] == twice[0]["Message-ID"]
