@@ -12,7 +12,7 @@ and the workers find them by name (`kind`).
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from core.registry import Module, RegistryError
@@ -42,7 +42,7 @@ class Account:
     name: str
     address: str
     reply_to: str | None
-    credentials: Mapping[str, Any]
+    credentials: Mapping[str, Any] = field(repr=False)  # a log line of an Account shows no secret
 
 
 @dataclass(frozen=True)
@@ -52,10 +52,10 @@ class Inbound:
     References); `automated` names why no person wrote it (auto_reply, list, bounce), else None."""
 
     provider_id: str | None
-    sender: str
-    sender_name: str
-    subject: str
-    body: str
+    sender: str = field(repr=False)  # contact data and content stay out of reprs (and so of logs)
+    sender_name: str = field(repr=False)
+    subject: str = field(repr=False)
+    body: str = field(repr=False)
     thread_ids: tuple[str, ...] = ()
     automated: str | None = None
     bounced_ids: tuple[str, ...] = ()  # a bounce: the provider ids of the messages that failed
@@ -66,10 +66,10 @@ class Outbound:
     """One reply to deliver. `provider_id` is chosen before the first attempt and kept for every
     retry (e-mail: Message-ID), so a message sent twice after a crash is recognisable as one."""
 
-    to: str
-    to_name: str
-    subject: str
-    body: str
+    to: str = field(repr=False)
+    to_name: str = field(repr=False)
+    subject: str = field(repr=False)
+    body: str = field(repr=False)
     provider_id: str
     in_reply_to: str | None = None
     references: tuple[str, ...] = ()
@@ -140,7 +140,7 @@ def collect(modules: Iterable[Module]) -> dict[str, ChannelKind]:
             if kind.name in found:
                 raise RegistryError(f"channel kind {kind.name!r} is defined by both "
                                     f"{found[kind.name].module!r} and {module.name!r}")
-            found[kind.name] = ChannelKind(**{**kind.__dict__, "module": module.name})
+            found[kind.name] = replace(kind, module=module.name)
     return found
 
 
