@@ -354,6 +354,18 @@ async def test_a_permanent_smtp_failure_fails_and_a_temporary_one_retries(
     assert (await delivery(temporary))["state"] == "SENT" and len(box.received) == before + 1
     assert box.received[-1]["Message-ID"] == (await delivery(temporary))["providerMessageId"]
 
+    # On the outbox's last attempt a temporary failure is final: the reply does not stay queued.
+    from core.events import MAX_ATTEMPTS
+
+    box.answers = ["451 4.3.0 Try again later", "451 4.3.0 Try again later"]
+    last = await reply("Nobody will try this one again.")
+    assert await drain(rt, shop.id) == ["TemporaryFailure"]
+    event = await OutboxEvent.get(tenant_id=shop.id, topic="channels.deliver", handled_at=None)
+    await OutboxEvent.filter(id=event.id).update(attempts=MAX_ATTEMPTS - 1,
+                                                 next_attempt_at=datetime.now(UTC) - timedelta(seconds=1))
+    assert await drain(rt, shop.id) == []
+    assert (await delivery(last))["state"] == "FAILED" and (await delivery(last))["error"] == "smtp_451"
+
 
 async def test_a_macro_reply_is_delivered_and_no_secret_reaches_the_audit_log(
         api: Api, rt: Any, shop: TenantFixture, smtp: tuple[Mailbox, int], relay: Any) -> None:

@@ -4,7 +4,8 @@ provider id (Message-ID) committed, then a second event sends it.
 Two steps, so that the id a message is sent under is stored before any attempt: a worker that dies
 after the server took the mail sends it again under the same Message-ID, which the customer's mail
 client shows once (SMTP cannot do better). A temporary failure raises, and the outbox retries
-with back-off; a permanent one marks the delivery failed and stops.
+with back-off (on the outbox's last attempt it fails the delivery); a permanent one marks the
+delivery failed and stops.
 """
 
 from __future__ import annotations
@@ -112,9 +113,12 @@ async def deliver(event: OutboxEvent) -> None:
     try:
         sent = await kind.send(config(account), outbound)
     except DeliveryError as exc:
+        # The outbox's last attempt: a temporary failure is final too, so the state never says
+        # queued for a reply nobody will try again.
+        final = exc.permanent or event.attempts + 1 >= events.MAX_ATTEMPTS
         log.warning("delivery %s on channel %s: %s (%s)", delivery.id, account.id,
-                    "failed" if exc.permanent else "will retry", exc.code)
-        if not exc.permanent:
+                    "failed" if final else "will retry", exc.code)
+        if not final:
             raise
         await _fail(delivery, exc.code, exc.response[:255])
         await record_health(account.id, exc.code)
