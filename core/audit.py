@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from core.auth.principal import Principal
@@ -30,3 +31,13 @@ async def record(
         before=before,
         after=after,
     )
+
+
+def key_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[str]]:
+    """Which keys of a secret mapping (credentials) were added, changed or removed: the audit
+    entry for a change of secrets names keys only, never a value."""
+    return {
+        "added": sorted(set(after) - set(before)),
+        "changed": sorted(k for k in set(after) & set(before) if after[k] != before[k]),
+        "removed": sorted(set(before) - set(after)),
+    }

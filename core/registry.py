@@ -86,6 +86,11 @@ class Module:
     # return at once: slow preparation (loading models) goes to a thread of its own, so the
     # process answers /health and requests meanwhile.
     startup: str | None = None
+    # "package.module:attr" of a sequence of `core.channels.ChannelKind` (messages in and out).
+    channels: str | None = None
+    # "package.module:attr" of a sequence of Starlette routes, each under "/<module name>/"
+    # (webhooks: a provider posts there without a staff login, so the route checks its own secret).
+    routes: str | None = None
     has_models: bool = True
 
     @property
@@ -118,6 +123,19 @@ class Module:
 
     def load_startup(self) -> Callable[[Any, str], Awaitable[None]] | None:
         return _load(self.startup) if self.startup else None
+
+    def load_channels(self) -> Sequence[Any]:
+        return _load(self.channels) if self.channels else ()
+
+    def load_routes(self) -> Sequence[Any]:
+        """The module's HTTP routes; a path outside "/<name>/" is a start-up error."""
+        routes = _load(self.routes) if self.routes else ()
+        for route in routes:
+            path = getattr(route, "path", "")
+            if not path.startswith(f"/{self.name}/"):
+                raise RegistryError(f"module {self.name!r} defines route {path!r}: module routes must "
+                                    f"start with '/{self.name}/'")
+        return routes
 
     def load_worker(self) -> WorkerContribution:
         return _load(self.worker) if self.worker else WorkerContribution()

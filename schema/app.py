@@ -12,8 +12,8 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, Response
-from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
+from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
+from starlette.routing import BaseRoute, Mount, Route, Router, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketClose
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
@@ -151,6 +151,7 @@ class SellercareGraphQL(GraphQL[Context, None]):
 def create_app(settings: Settings | None = None, registry: Registry | None = None) -> Starlette:
     settings = settings or Settings.from_env()
     lazy = _LazyGraphQL()
+    module_routes = _ModuleRoutes()
     graphql_app = BodyGuard(lazy, settings.max_body_bytes, settings.max_upload_bytes,
                             accepts_upload=lambda operations: lazy.target is not None
                             and lazy.target.takes_upload(operations))
@@ -160,6 +161,7 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
         rt = await Runtime.start(settings, registry)
         worker = InProcessWorker(rt) if settings.embedded else None
         app.state.rt = rt
+        module_routes.target = Router(routes=[r for m in rt.modules for r in m.load_routes()])
         lazy.target = SellercareGraphQL(
             rt, graphql_ide=None if settings.production else "graphiql",
             # File uploads (GraphQL multipart request spec). Credentials travel only in the Authorization
@@ -214,11 +216,25 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
         if missing := graphiql.missing_assets():
             log.error("GraphiQL's assets are missing (%s): run `make install` (needs Node.js and npm); "
                       "GET /graphql answers 503 until then", ", ".join(missing))
+    routes.append(Mount("", app=module_routes))  # last: the installed modules' own routes (webhooks)
     return Starlette(
         routes=routes,
         middleware=middleware,
         lifespan=lifespan,
     )
+
+
+class _ModuleRoutes:
+    """The installed modules' routes, known once the lifespan has read which are installed."""
+
+    target: Router | None = None
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if self.target is None:
+            if scope["type"] == "http":
+                await PlainTextResponse("starting", status_code=503)(scope, receive, send)
+            return
+        await self.target(scope, receive, send)
 
 
 class _LazyGraphQL:

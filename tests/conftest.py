@@ -20,7 +20,7 @@ import pytest
 import redis.asyncio as aioredis
 from asgi_lifespan import LifespanManager
 
-from core import lifecycle
+from core import events, lifecycle
 from core.access.admin import assign_role_by_name
 from core.identity import add_user, create_tenant
 from core.registry import Registry
@@ -174,6 +174,19 @@ async def tenant(api: Api, rt: Any) -> TenantFixture:
 @pytest.fixture
 async def other_tenant(api: Api, rt: Any) -> TenantFixture:
     return await make_tenant(api, rt)
+
+
+@pytest.fixture
+def relay(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """events.relay (to call when a test wants), with the embedded worker's own relay cron paused (it looks the function up at
+    each run): what these tests send, and when, is theirs alone."""
+    original = events.relay
+
+    async def paused(*_: Any, **__: Any) -> int:
+        return 0
+
+    monkeypatch.setattr(events, "relay", paused)
+    return original
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

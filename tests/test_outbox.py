@@ -77,19 +77,6 @@ async def flaky(event: OutboxEvent) -> None:
         raise ConnectionError("database went away")
 
 
-@pytest.fixture
-def relay(monkeypatch: pytest.MonkeyPatch) -> Any:
-    """events.relay, with the embedded worker's own relay cron paused (it looks the function up at
-    each run): what these tests send, and when, is theirs alone."""
-    original = events.relay
-
-    async def paused(*_: Any, **__: Any) -> int:
-        return 0
-
-    monkeypatch.setattr(events, "relay", paused)
-    return original
-
-
 async def _due(event: OutboxEvent) -> None:
     """Let time pass: the event's back-off or redelivery window is over."""
     from datetime import UTC, datetime, timedelta

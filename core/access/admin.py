@@ -171,7 +171,7 @@ async def _set_rule(rule: dict[str, Any], present: bool) -> bool:
 
 
 async def _held(rt: Runtime, actor: Principal) -> frozenset[tuple[str, str]]:
-    return await rt.access.permissions(actor.user_id, actor.tenant_id)
+    return await rt.access.permissions(actor.user, actor.tenant_id)
 
 
 async def ensure_can_assign(rt: Runtime, actor: Principal, role: Role,

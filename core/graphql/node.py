@@ -17,7 +17,7 @@ from strawberry.types import Info
 from strawberry.types.base import StrawberryObjectDefinition
 from tortoise.queryset import QuerySet
 
-from core.errors import UserFacingError
+from core.errors import ClientError, UserFacingError
 from core.graphql.permissions import check
 from core.i18n import N_
 from core.models.tenant import TenantModel
@@ -94,3 +94,11 @@ def decode_id(value: strawberry.ID | str, expected: type[ScopedNode], field: str
 def to_global_id(node_type: type[ScopedNode], pk: int) -> strawberry.ID:
     name = node_type.__strawberry_definition__.name  # type: ignore[attr-defined]
     return strawberry.ID(str(relay.GlobalID(name, str(pk))))
+
+
+def decode_query_id(info: Info, value: strawberry.ID | str, expected: type[ScopedNode], field: str) -> int:
+    """`decode_id` for a query's argument: a bad ID is a GraphQL error (queries have no payload)."""
+    try:
+        return decode_id(value, expected, field)
+    except UserFacingError as exc:
+        raise ClientError(exc.code, exc.message, info.context.locale, exc.domain, **exc.params) from None

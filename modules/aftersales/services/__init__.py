@@ -68,12 +68,13 @@ from modules.aftersales.services.tickets.lifecycle import (
     TicketChanges,
     change_status,
     create_ticket,
+    find_by_number,
     get_ticket,
     reopen,
     sla_state,
     update_ticket,
 )
-from modules.aftersales.services.tickets.messages import add_message
+from modules.aftersales.services.tickets.messages import REPLY_ADDED, add_message, get_message
 
 __all__ = [
     # shared
@@ -81,7 +82,8 @@ __all__ = [
     "TicketChange", "TicketPlace", "TicketWatch", "ticket_changed", "ticket_changes",
     # tickets
     "Attachment", "NewTicket", "TicketChanges", "create_ticket", "update_ticket", "change_status", "reopen",
-    "get_ticket", "sla_state", "add_message", "MAX_BATCH", "batch_update", "TicketFilter", "filter_tickets",
+    "get_ticket", "find_by_number", "sla_state", "add_message", "get_message", "REPLY_ADDED",
+    "MAX_BATCH", "batch_update", "TicketFilter", "filter_tickets",
     # sla
     "ClockEvent", "Clocks", "Targets", "TicketState", "advance", "next_due", "refresh_clocks", "policy_for",
     "set_calendar", "BATCH", "ScanResult", "due_batch", "ticket_escalations",

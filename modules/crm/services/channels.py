@@ -49,15 +49,6 @@ def credential_keys(channel: SalesChannel) -> list[str]:
     return sorted(read_credentials(channel))
 
 
-def _key_changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[str]]:
-    """Which keys were added, changed or removed: names only, never values."""
-    return {
-        "added": sorted(set(after) - set(before)),
-        "changed": sorted(k for k in set(after) & set(before) if after[k] != before[k]),
-        "removed": sorted(set(before) - set(after)),
-    }
-
-
 async def _name(tenant_id: int, name: Any, errors: list[UserFacingError], exclude_id: int | None = None) -> str:
     text = (name or "").strip() if isinstance(name, str) else ""
     if not text or len(text) > MAX_NAME:
@@ -132,7 +123,7 @@ async def update_channel(actor: Principal, channel_id: int, name: Any = UNSET, c
                 raise UserFacingErrors(errors)
             channel.name = after["name"]
             if new_creds is not None:
-                after["credentials"] = _key_changes(read_credentials(channel), new_creds)
+                after["credentials"] = audit.key_changes(read_credentials(channel), new_creds)
                 channel.credentials = json.dumps(new_creds, separators=(",", ":")) if new_creds else None  # type: ignore[assignment]
             await channel.save()
             await audit.record(actor, tid, "channel.update", "SalesChannel", channel.id, before, after)

@@ -8,7 +8,7 @@ from core import validation
 from core.crypto import cipher
 from core.errors import UserFacingError
 from core.tenancy import scoped
-from modules.crm.models import CustomerContact
+from modules.crm.models import Customer, CustomerContact
 
 
 def contact_hash(kind: str, normalised: str) -> str:
@@ -51,3 +51,27 @@ def search_hashes(term: str, region: str | None) -> list[str]:
         except UserFacingError:
             continue
     return hashes
+
+
+async def find_by_email(tenant_id: int, address: str) -> int | None:
+    """The customer an e-mail address belongs to (the surviving one of a merge), through the blind
+    index; None when no customer has it, or it is not an e-mail address."""
+    try:
+        normalised = normalise("email", address, None, [])
+    except UserFacingError:
+        return None
+    rows = await (scoped(CustomerContact, tenant_id).filter(kind="email", value_hash=contact_hash("email", normalised))
+                  .order_by("-is_primary", "id").values_list("customer_id", flat=True))
+    for customer_id in rows:
+        customer = await scoped(Customer, tenant_id).filter(id=customer_id).first().values("merged_into_id", "stage")
+        if customer is None or customer["stage"] == "erased":
+            continue
+        return int(customer["merged_into_id"] or customer_id)  # type: ignore[arg-type]
+    return None
+
+
+async def primary_email(tenant_id: int, customer_id: int) -> str | None:
+    """The customer's primary e-mail address (decrypted: for delivering a reply, never for logs)."""
+    row = await (scoped(CustomerContact, tenant_id).filter(customer_id=customer_id, kind="email")
+                 .order_by("-is_primary", "id").first())
+    return row.value if row else None

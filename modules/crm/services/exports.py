@@ -118,7 +118,7 @@ async def request_export(redis: ArqRedis, actor: Principal, f: CustomerFilter, *
     """Record a PENDING export and enqueue its job (directly: the request changes no table, so
     there is no transaction for an outbox event to join). `pii` is whether the requester may see
     contact data now; the job masks it otherwise."""
-    status = ExportStatus(id=uuid.uuid4().hex, tenant_id=actor.tenant_id, user_id=actor.user_id, status="PENDING",
+    status = ExportStatus(id=uuid.uuid4().hex, tenant_id=actor.tenant_id, user_id=actor.user, status="PENDING",
                           pii=pii, created_at=datetime.now(UTC).isoformat())
     await _save(redis, status)
     job = await redis.enqueue_job(

@@ -134,7 +134,7 @@ async def request_import(redis: ArqRedis, settings: Settings, actor: Principal, 
         raise ValueError(f"bad import request: {kind} {on_conflict}")
     if channel_id is not None and not await scoped(SalesChannel, actor.tenant_id).filter(id=channel_id).exists():
         raise crm_error("NOT_FOUND", N_("No such sales channel."), ["channelId"])
-    status = ImportStatus(id=uuid.uuid4().hex, tenant_id=actor.tenant_id, user_id=actor.user_id, kind=kind,
+    status = ImportStatus(id=uuid.uuid4().hex, tenant_id=actor.tenant_id, user_id=actor.user, kind=kind,
                           status="queued", dry_run=dry_run, file_name=(upload.filename or "")[:200],
                           created_at=datetime.now(UTC).isoformat())
     path = await save_upload(settings, actor.tenant_id, status.id, upload)

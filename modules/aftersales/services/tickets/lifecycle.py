@@ -153,6 +153,11 @@ async def get_ticket(tenant_id: int, ticket_id: int, path: str = "ticketId", *, 
     return row
 
 
+async def find_by_number(tenant_id: int, number: int) -> Ticket | None:
+    """The tenant's ticket with this number (what customers quote: `[#1234]` in a subject)."""
+    return await tickets(tenant_id).filter(number=number).first()
+
+
 async def check_assignee(errors: list[UserFacingError], tenant_id: int, user_id: int | None, path: str) -> None:
     if user_id is not None and not await Membership.filter(
             tenant_id=tenant_id, user_id=user_id, is_active=True).exists():

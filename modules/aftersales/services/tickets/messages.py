@@ -5,7 +5,8 @@ message brings a ticket that waited on the customer, or was resolved, back to op
 keeps the language it was written in (a reply from a German macro variant, or typed in German,
 is `de` whatever the tenant's language). Machine translation runs before the transaction (a
 provider may be slow), and only between different languages: inbound into the tenant's language
-for the agents, outbound into the ticket's language for the customer.
+for the agents, outbound into the ticket's language for the customer. A reply is an outbox event
+(`REPLY_ADDED`): whichever module delivers over the ticket's channel reacts to it.
 """
 
 from __future__ import annotations
@@ -15,9 +16,11 @@ from datetime import UTC, datetime
 
 from tortoise.transactions import in_transaction
 
+from core import events
 from core.auth.principal import Principal
 from core.errors import UserFacingError, UserFacingErrors
 from core.i18n import N_
+from core.tenancy import scoped
 from modules.aftersales.models import Ticket, TicketMessage
 from modules.aftersales.models.ticket import MESSAGE_KINDS
 from modules.aftersales.services import language as detection
@@ -35,6 +38,14 @@ from modules.aftersales.services.tickets.lifecycle import (
     tenant_language,
     translated,
 )
+
+# Emitted with every reply, in its transaction: a channel module delivers it to the customer
+# (aftersales does not know how; it only says that a reply is owed).
+REPLY_ADDED = "aftersales.reply_added"
+
+
+async def get_message(tenant_id: int, message_id: int) -> TicketMessage | None:
+    return await scoped(TicketMessage, tenant_id).filter(id=message_id).first()
 
 
 async def written_language(actor: Principal, ticket: Ticket, kind: str, text: str, given: str | None) -> str:
@@ -89,6 +100,8 @@ async def add_message(actor: Principal, ticket_id: int, kind: str, text: str,
             if ticket.status == "new":
                 await set_status(actor, ticket, "open", now, ["kind"])
             await sla.refresh_clocks(ticket, "replied", now)
+            await events.emit(REPLY_ADDED, {"ticket_id": ticket.id, "message_id": message.id,
+                                            "channel": ticket.channel}, tid)
         elif kind == "inbound":
             if ticket.status in ("pending_customer", "resolved"):
                 await set_status(actor, ticket, "open", now, ["kind"])

@@ -1,0 +1,158 @@
+"""The channel interface: what a module implements so that messages of one kind (e-mail, LINE,
+Telegram...) come in as tickets and replies go out, with no core edit.
+
+A module lists its kinds in `Module.channels` ("package.module:attr", a sequence of `ChannelKind`).
+The `channels` module owns accounts, the inbound pipeline (raw message stored first, dedupe,
+threading, sender matching, ticket) and the outbound delivery states; a kind only translates:
+`parse` turns the raw bytes a provider sends into one `Inbound`, `send` delivers one `Outbound`
+and says how it went. Runtime.start collects the installed modules' kinds (`install`), so the API
+and the workers find them by name (`kind`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
+
+from core.registry import Module, RegistryError
+
+CredentialType = Literal["string", "integer", "boolean"]
+
+
+@dataclass(frozen=True)
+class CredentialField:
+    """One credential an account of this kind needs; `label` is an English msgid of the module.
+    `choices` restricts a string; `default` fills what was not given."""
+
+    name: str
+    type: CredentialType = "string"
+    required: bool = False
+    secret: bool = False
+    choices: tuple[str, ...] = ()
+    default: Any = None
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class Account:
+    """What a kind sees of one account: its addresses and its decrypted credentials. Never log it."""
+
+    tenant_id: int
+    name: str
+    address: str
+    reply_to: str | None
+    credentials: Mapping[str, Any] = field(repr=False)  # a log line of an Account shows no secret
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """One message as the provider sent it, normalised. `provider_id` dedupes retries (e-mail:
+    Message-ID); `thread_ids` are the provider ids it answers, newest last (In-Reply-To,
+    References); `automated` names why no person wrote it (auto_reply, list, bounce), else None."""
+
+    provider_id: str | None
+    sender: str = field(repr=False)  # contact data and content stay out of reprs (and so of logs)
+    sender_name: str = field(repr=False)
+    subject: str = field(repr=False)
+    body: str = field(repr=False)
+    thread_ids: tuple[str, ...] = ()
+    automated: str | None = None
+    bounced_ids: tuple[str, ...] = ()  # a bounce: the provider ids of the messages that failed
+
+
+@dataclass(frozen=True)
+class Outbound:
+    """One reply to deliver. `provider_id` is chosen before the first attempt and kept for every
+    retry (e-mail: Message-ID), so a message sent twice after a crash is recognisable as one."""
+
+    to: str = field(repr=False)
+    to_name: str = field(repr=False)
+    subject: str = field(repr=False)
+    body: str = field(repr=False)
+    provider_id: str
+    in_reply_to: str | None = None
+    references: tuple[str, ...] = ()
+    language: str = ""
+
+
+@dataclass(frozen=True)
+class Sent:
+    """The provider took the message: its answer (an SMTP reply line, an API's message id)."""
+
+    response: str
+
+
+class ParseError(Exception):
+    """Raw bytes that are not a message of this kind; `code` is stored for admins, no content."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+class DeliveryError(Exception):
+    """A send that did not go through; `code` (an SMTP status, "connection_refused") is stored and
+    shown, so it must never hold a secret or the message."""
+
+    permanent = False
+
+    def __init__(self, code: str, response: str = "") -> None:
+        super().__init__(code)
+        self.code = code
+        self.response = response
+
+
+class TemporaryFailure(DeliveryError):
+    """Try again later (SMTP 4xx, connection refused, timeout): the outbox retries with back-off."""
+
+
+class PermanentFailure(DeliveryError):
+    """Never going through as it is (SMTP 5xx, bad credentials): the delivery is failed."""
+
+    permanent = True
+
+
+@dataclass(frozen=True)
+class ChannelKind:
+    """A kind of channel. `name` is unique across modules ("email", "line"); `ticket_channel` is the
+    aftersales ticket channel its tickets get ("email", "chat", "whatsapp"...); `new_provider_id`
+    returns the id an outbound message is sent under, chosen once and stored before sending."""
+
+    name: str
+    label: str
+    ticket_channel: str
+    credentials: Sequence[CredentialField]
+    parse: Callable[[bytes], Inbound]
+    send: Callable[[Account, Outbound], Awaitable[Sent]]
+    new_provider_id: Callable[[Account], str]
+    module: str = field(default="", compare=False)
+
+
+_kinds: dict[str, ChannelKind] = {}
+
+
+def collect(modules: Iterable[Module]) -> dict[str, ChannelKind]:
+    """Every installed module's kinds by name; a name two modules define is an error naming both."""
+    found: dict[str, ChannelKind] = {}
+    for module in modules:
+        for kind in module.load_channels():
+            if kind.name in found:
+                raise RegistryError(f"channel kind {kind.name!r} is defined by both "
+                                    f"{found[kind.name].module!r} and {module.name!r}")
+            found[kind.name] = replace(kind, module=module.name)
+    return found
+
+
+def install(kinds: Mapping[str, ChannelKind]) -> None:
+    """Make these the process's kinds (Runtime.start; tests add a kind of their own the same way)."""
+    _kinds.clear()
+    _kinds.update(kinds)
+
+
+def kind(name: str) -> ChannelKind | None:
+    return _kinds.get(name)
+
+
+def kinds() -> list[ChannelKind]:
+    return sorted(_kinds.values(), key=lambda k: k.name)

@@ -1,0 +1,97 @@
+"""GraphQL types of the channels module: accounts (credentials never out, only which are set),
+what they received, and the delivery state of a reply."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+from typing import Self
+
+import strawberry
+from strawberry import relay
+
+from core.graphql.node import ScopedNode
+from modules.channels import models
+from modules.channels.services import credentials
+
+
+@strawberry.enum(description="queued: waiting for its (next) attempt; sent: the provider took it; failed: it "
+                             "will not go (see error); bounced: the recipient's server returned it.")
+class DeliveryState(Enum):
+    QUEUED = "queued"
+    SENT = "sent"
+    FAILED = "failed"
+    BOUNCED = "bounced"
+
+
+@strawberry.enum
+class InboundStatus(Enum):
+    RECEIVED = "received"
+    TICKET_CREATED = "ticket_created"
+    THREADED = "threaded"
+    IGNORED = "ignored"
+    FAILED = "failed"
+
+
+@strawberry.type(description="The account's last success and last error (a code, never a secret).")
+class ChannelHealth:
+    last_ok_at: datetime | None
+    last_error_at: datetime | None
+    last_error: str | None
+
+
+@strawberry.type(name="ChannelAccount")
+class ChannelAccountType(ScopedNode):
+    id: relay.NodeID[int]
+    kind: str
+    name: str
+    address: str = strawberry.field(description="The mailbox: the From of replies.")
+    reply_to: str | None
+    enabled: bool
+    inbound_path: str = strawberry.field(description="Where the provider posts raw messages (with the token).")
+    credentials_set: list[str] = strawberry.field(description="The names of the stored credentials, never values.")
+    health: ChannelHealth
+    created_at: datetime
+    read_permission = ("channels.account", "read")
+    model = models.ChannelAccount
+
+    @classmethod
+    def from_row(cls, row: models.ChannelAccount) -> Self:
+        return cls(id=row.id, kind=row.kind, name=row.name, address=row.address, reply_to=row.reply_to,
+                   enabled=row.enabled, inbound_path=f"/channels/{row.kind}/{row.public_id}/inbound",
+                   credentials_set=credentials.set_names(row),
+                   health=ChannelHealth(last_ok_at=row.last_ok_at, last_error_at=row.last_error_at,
+                                        last_error=row.last_error),
+                   created_at=row.created_at)
+
+
+@strawberry.type(name="ChannelInboundMessage", description="A message a channel received, as it was handled.")
+class InboundMessageType:
+    read_permission = ("channels.account", "read")
+    id: strawberry.ID
+    status: InboundStatus
+    error: str | None = strawberry.field(description="failed: why (a code); ignored: auto_reply, list or bounce.")
+    size: int
+    received_at: datetime
+    ticket_id: strawberry.ID | None = strawberry.field(description="The ticket it opened or joined (global ID).")
+
+    @classmethod
+    def from_row(cls, row: models.InboundMessage) -> Self:
+        ticket = str(relay.GlobalID("Ticket", str(row.ticket_id))) if row.ticket_id else None
+        return cls(id=strawberry.ID(str(row.id)), status=InboundStatus(row.status), error=row.error, size=row.size,
+                   received_at=row.received_at, ticket_id=strawberry.ID(ticket) if ticket else None)
+
+
+@strawberry.type(name="MessageDelivery", description="How a reply went out over its ticket's channel.")
+class DeliveryType:
+    read_permission = ("aftersales.ticket", "read")
+    state: DeliveryState
+    provider_message_id: str | None = strawberry.field(description="e-mail: the Message-ID it was sent under.")
+    response: str | None = strawberry.field(description="The provider's answer (an SMTP reply line).")
+    error: str | None = strawberry.field(description="A code: smtp_550, connection_failed, no_recipient...")
+    sent_at: datetime | None
+
+    @classmethod
+    def from_row(cls, row: models.Delivery) -> Self:
+        return cls(state=DeliveryState(row.state), provider_message_id=row.provider_id or None,
+                   response=row.response, error=row.error, sent_at=row.sent_at)

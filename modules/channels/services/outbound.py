@@ -1,0 +1,128 @@
+"""Replies out: a reply owed (aftersales' outbox event) becomes a queued Delivery with its
+provider id (Message-ID) committed, then a second event sends it.
+
+Two steps, so that the id a message is sent under is stored before any attempt: a worker that dies
+after the server took the mail sends it again under the same Message-ID, which the customer's mail
+client shows once (SMTP cannot do better). A temporary failure raises, and the outbox retries
+with back-off (on the outbox's last attempt it fails the delivery); a permanent one marks the
+delivery failed and stops.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+from core import channels as registry
+from core import events
+from core.channels import ChannelKind, DeliveryError, Outbound
+from core.models import OutboxEvent
+from core.tenancy import scoped
+from modules.aftersales.services import get_message, get_ticket
+from modules.channels.models import ChannelAccount, Conversation, Delivery, InboundMessage
+from modules.channels.services.accounts import config, record_health
+from modules.channels.services.threads import thread_subject
+from modules.crm import services as crm
+
+DELIVER = "channels.deliver"
+log = logging.getLogger(__name__)
+
+
+def _kinds_for(ticket_channel: str) -> list[ChannelKind]:
+    return [k for k in registry.kinds() if k.ticket_channel == ticket_channel]
+
+
+async def _account(tenant_id: int, ticket_id: int, ticket_channel: str) -> ChannelAccount | None:
+    """The account the conversation came in on, else the tenant's first enabled one of that channel."""
+    conversation = await scoped(Conversation, tenant_id).filter(ticket_id=ticket_id).first()
+    if conversation is not None:
+        return await scoped(ChannelAccount, tenant_id).filter(id=conversation.account_id).first()
+    names = [k.name for k in _kinds_for(ticket_channel)]
+    return await (scoped(ChannelAccount, tenant_id).filter(kind__in=names, enabled=True)
+                  .order_by("created_at", "id").first())
+
+
+async def thread_ids(tenant_id: int, ticket_id: int) -> tuple[list[str], str | None]:
+    """(References, In-Reply-To): the thread's ids oldest first, and the customer's latest."""
+    received = await (scoped(InboundMessage, tenant_id).filter(ticket_id=ticket_id, provider_id__not_isnull=True)
+                      .order_by("received_at", "id").values_list("received_at", "provider_id"))
+    sent = await (scoped(Delivery, tenant_id).filter(ticket_id=ticket_id)
+                  .order_by("created_at", "id").values_list("created_at", "provider_id"))
+    ordered = [str(pid) for _, pid in sorted([*received, *sent], key=lambda r: r[0])]
+    return list(dict.fromkeys(ordered)), str(received[-1][1]) if received else (ordered[-1] if ordered else None)
+
+
+async def prepare(event: OutboxEvent) -> None:
+    """aftersales.reply_added: queue the reply on its ticket's channel, with its Message-ID."""
+    tid, payload = event.tenant_id, event.payload
+    if tid is None or not _kinds_for(str(payload.get("channel"))):
+        return  # no installed kind speaks this ticket's channel (phone, say): nothing to deliver
+    message_id, ticket_id = int(payload["message_id"]), int(payload["ticket_id"])
+    if await scoped(Delivery, tid).filter(message_id=message_id).exists():
+        return
+    account = await _account(tid, ticket_id, str(payload["channel"]))
+    if account is None:
+        await Delivery.create(tenant_id=tid, message_id=message_id, ticket_id=ticket_id, provider_id="",
+                              state="failed", error="no_channel")
+        return
+    kind = registry.kind(account.kind)
+    references, in_reply_to = await thread_ids(tid, ticket_id)
+    provider_id = kind.new_provider_id(config(account)) if kind else ""
+    delivery = await Delivery.create(tenant_id=tid, message_id=message_id, ticket_id=ticket_id,
+                                     account_id=account.id, provider_id=provider_id, in_reply_to=in_reply_to,
+                                     references=references)
+    await events.emit(DELIVER, {"delivery_id": delivery.id}, tid)
+
+
+async def _fail(delivery: Delivery, code: str, response: str | None = None) -> None:
+    delivery.state, delivery.error, delivery.response = "failed", code[:64], (response or None)
+    await delivery.save(update_fields=["state", "error", "response"])
+
+
+async def _recipient(tid: int, ticket_id: int, customer_id: int | None) -> tuple[str, str] | None:
+    conversation = await scoped(Conversation, tid).filter(ticket_id=ticket_id).first()
+    if conversation is not None:
+        return conversation.address, conversation.name
+    address = await crm.primary_email(tid, customer_id) if customer_id else None
+    return (address, "") if address else None
+
+
+async def deliver(event: OutboxEvent) -> None:
+    """channels.deliver: send a queued delivery once; its state says how it went."""
+    tid = event.tenant_id
+    delivery = await scoped(Delivery, tid or 0).filter(id=int(event.payload["delivery_id"])).first()
+    if tid is None or delivery is None or delivery.state != "queued":
+        return
+    account = await scoped(ChannelAccount, tid).filter(id=delivery.account_id or 0).first()
+    kind = registry.kind(account.kind) if account else None
+    if account is None or kind is None or not account.enabled:
+        await _fail(delivery, "channel_disabled")
+        return
+    ticket = await get_ticket(tid, delivery.ticket_id)
+    message = await get_message(tid, delivery.message_id)
+    to = await _recipient(tid, ticket.id, ticket.customer_id)
+    if message is None or to is None:
+        await _fail(delivery, "no_recipient" if to is None else "message_gone")
+        return
+    # What the customer reads: the reply in the ticket's language when it was translated into it.
+    translated = message.translated_body and message.translated_language == ticket.language
+    body, language = (message.translated_body, ticket.language) if translated else (message.body, message.language)
+    outbound = Outbound(to=to[0], to_name=to[1], subject=thread_subject(ticket.subject, ticket.number),
+                        body=body or "", provider_id=delivery.provider_id, in_reply_to=delivery.in_reply_to,
+                        references=tuple(delivery.references or ()), language=language or "")
+    try:
+        sent = await kind.send(config(account), outbound)
+    except DeliveryError as exc:
+        # The outbox's last attempt: a temporary failure is final too, so the state never says
+        # queued for a reply nobody will try again.
+        final = exc.permanent or event.attempts + 1 >= events.MAX_ATTEMPTS
+        log.warning("delivery %s on channel %s: %s (%s)", delivery.id, account.id,
+                    "failed" if final else "will retry", exc.code)
+        if not final:
+            raise
+        await _fail(delivery, exc.code, exc.response[:255])
+        await record_health(account.id, exc.code)
+        return
+    delivery.state, delivery.response, delivery.sent_at, delivery.error = "sent", sent.response, datetime.now(UTC), None
+    await delivery.save(update_fields=["state", "response", "sent_at", "error"])
+    await record_health(account.id, None)
