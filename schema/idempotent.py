@@ -152,7 +152,7 @@ async def execute(request: Request, context: Context, data: GraphQLRequestData, 
         key = idempotency.check_key(values, context.locale)
         principal = _caller(context)
         # The caller's permissions, read now: inside the transaction a cold read would run in it.
-        context.held = await context.rt.access.permissions(principal.user_id, principal.tenant_id)
+        context.held = await context.rt.access.permissions(principal.user, principal.tenant_id)
         digest = idempotency.fingerprint(data.operation_name, data.query, await json_safe(data.variables))
         return await _once(context, principal, key, digest, sub_response, run, render)
     except _Discard as discarded:
