@@ -8,7 +8,8 @@ tags created by name, products created by SKU, `created_at` stamped per batch. T
 columns for addresses or tickets, so those are COPYed (asyncpg `copy_records_to_table`), their
 encrypted columns encrypted by the model's own field; see `load_addresses` and `load_tickets`.
 
-What is in it (seed `SEED`, the same rows on every build):
+What is in it (seed `SEED`: the same rows on every build with the same libraries; phonenumbers decides which
+numbers are valid):
 - tenant `seller`: 100,000 customers in 32 countries (phones valid for their country, half written
   nationally; names with accents and CJK; 65% with a birthday; 0 to 3 of 25 tags), 15% of them
   with a second e-mail (a second file imported with `--on-conflict update`), all on the channel
@@ -203,6 +204,8 @@ def _phones(rng: random.Random, country: str, count: int = 400) -> list[str]:
     """Numbers `validation.phone` accepts for `country` (varied from the example mobile number), half in
     E.164, half written nationally."""
     example = phonenumbers.example_number_for_type(country, phonenumbers.PhoneNumberType.MOBILE)
+    if example is None:
+        raise RuntimeError(f"phonenumbers has no example mobile number for {country}")
     national = phonenumbers.national_significant_number(example)
     code = example.country_code
     out: list[str] = []

@@ -42,7 +42,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 import asyncpg
 import dataset
@@ -427,7 +427,7 @@ async def profile_requests(request: Callable[[], Awaitable[Any]], count: int
         gc.enable()
     totals: dict[str, float] = {}
     functions: list[tuple[float, str]] = []
-    stats: Any = pstats.Stats(profiler).stats
+    stats: Any = cast(Any, pstats.Stats(profiler)).stats  # the raw table pstats keeps
     for (filename, line, function), (_, calls, self_time, _, _) in stats.items():
         owner = _owner(filename, function)
         totals[owner] = totals.get(owner, 0.0) + self_time * 1000 / count
