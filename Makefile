@@ -75,7 +75,7 @@ bench: install
 	$(BIN)/python bench/inbox.py
 
 # PostgreSQL only: the list pages at a real seller's size (builds sellercare_bench_seller the first time,
-# about 5 minutes, then reuses it; uses and flushes Redis db 12).
+# about 3 minutes, then reuses it; uses and flushes Redis db 12).
 bench-seller: install
 	$(BIN)/python bench/seller_pages.py
 
