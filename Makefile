@@ -20,7 +20,7 @@ GRAPHIQL_FILES := react/umd/react.production.min.js:react.production.min.js \
 	@graphiql/plugin-explorer/dist/index.umd.js:plugin-explorer.umd.js \
 	@graphiql/plugin-explorer/dist/style.css:plugin-explorer.css
 
-.PHONY: install assets run test test-sqlite test-postgres lint i18n bench clean
+.PHONY: install assets run test test-sqlite test-postgres lint i18n bench bench-seller clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -73,6 +73,11 @@ bench: install
 	$(BIN)/python bench/api_overhead.py
 	$(BIN)/python bench/customer_page.py
 	$(BIN)/python bench/inbox.py
+
+# PostgreSQL only: the list pages at a real seller's size (builds sellercare_bench_seller the first time,
+# about 3 minutes, then reuses it; uses and flushes Redis db 12).
+bench-seller: install
+	$(BIN)/python bench/seller_pages.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache $(NODE_MODULES) $(GRAPHIQL_DIR)

@@ -7,16 +7,20 @@ Imported by the scripts of this folder (`from common import ...`: a script's fol
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+import dataclasses
 import gc
 import logging
 import math
 import os
 import platform
+import re
 import shutil
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from importlib.metadata import version
@@ -27,10 +31,14 @@ import asyncpg
 import httpx
 import redis.asyncio as aioredis
 from asgi_lifespan import LifespanManager
+from tortoise import connections
 
 from core import lifecycle
+from core.crypto import configure as configure_crypto
+from core.db import close_db, init_db
+from core.i18n import register_domain
 from core.registry import Registry
-from core.runtime import Runtime
+from core.runtime import CORE_LOCALE, Runtime, installed_modules
 from core.settings import Settings
 from schema.app import create_app
 
@@ -131,6 +139,62 @@ def placeholders(pg: bool, count: int, start: int = 1) -> list[str]:
 
 
 # ---------------------------------------------------------------------------------------------
+# The SQL a request runs
+
+
+@dataclass
+class Statement:
+    method: str
+    query: str
+    args: tuple[Any, ...]
+    kwargs: dict[str, Any]
+
+
+_IN_BLOCK: contextvars.ContextVar[bool] = contextvars.ContextVar("in_block", default=False)
+
+
+@contextlib.contextmanager
+def recording() -> Iterator[list[Statement]]:
+    """The statements run in the block, with their values (to replay them). Like
+    tests/querycount.py it patches the client class, but it keeps only the statements of the block's
+    task and the tasks it starts (the DataLoaders'): not those of the app's background tasks, such
+    as the outbox relay polling core_outbox."""
+    client_class = type(connections.get("default"))
+    seen: list[Statement] = []
+    names = ("execute_query", "execute_query_dict", "execute_insert", "execute_many")
+    originals = {name: getattr(client_class, name) for name in names}
+
+    def wrap(name: str, orig: Any) -> Any:
+        async def wrapper(self: Any, query: str, *args: Any, **kwargs: Any) -> Any:
+            if _IN_BLOCK.get():
+                seen.append(Statement(name, query, args, kwargs))
+            return await orig(self, query, *args, **kwargs)
+        return wrapper
+
+    for name, original in originals.items():
+        setattr(client_class, name, wrap(name, original))
+    token = _IN_BLOCK.set(True)
+    try:
+        yield seen
+    finally:
+        _IN_BLOCK.reset(token)
+        for name, original in originals.items():
+            setattr(client_class, name, original)
+
+
+async def replay(statements: Sequence[Statement]) -> None:
+    conn = connections.get("default")
+    for s in statements:
+        await getattr(conn, s.method)(s.query, *s.args, **s.kwargs)
+
+
+def short(query: str) -> str:
+    """A statement on one line, its long lists of placeholders shortened."""
+    query = re.sub(r"(\?|\$\d+)(,\s*(\?|\$\d+)){3,}", r"\1, ...", " ".join(query.split()))
+    return query if len(query) <= 150 else query[:147] + "..."
+
+
+# ---------------------------------------------------------------------------------------------
 # Set-up
 
 
@@ -165,6 +229,25 @@ async def environment(use_pg: bool) -> AsyncIterator[tuple[dict[str, str], str]]
             finally:
                 await admin.close()
         shutil.rmtree(var, ignore_errors=True)
+
+
+async def open_database(env: dict[str, str]) -> Settings:
+    """The database `env` names, migrated and open through tortoise with the installed modules, the
+    cipher configured: what `sellercare import` sets up (scripts/cli.py), no app and no Redis.
+    Close it with `core.db.close_db()`."""
+    settings = Settings.from_env(env)
+    await lifecycle.migrate_all(settings, Registry.discover())
+    configure_crypto(settings)
+    await init_db(settings.database_url, [])
+    try:
+        modules = await installed_modules(Registry.discover())
+    finally:
+        await close_db()
+    await init_db(settings.database_url, modules)
+    register_domain("core", CORE_LOCALE)
+    for module in modules:
+        register_domain(module.name, module.locale_dir)
+    return settings
 
 
 @dataclass
@@ -204,14 +287,21 @@ class Bench:
 
 @asynccontextmanager
 async def running_app(use_pg: bool) -> AsyncIterator[Bench]:
-    """The app as tests/conftest.py builds it: `migrate_all` over a fresh database, then
-    `create_app(Settings.from_env(env))` under `LifespanManager`, served by `httpx.ASGITransport`."""
-    async with environment(use_pg) as (env, dialect):
-        settings = Settings.from_env(env)
-        started = time.perf_counter()
-        await lifecycle.migrate_all(settings, Registry.discover())
-        app = create_app(settings)
-        async with LifespanManager(app, startup_timeout=60):
-            transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 5000))
-            async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
-                yield Bench(app=app, rt=app.state.rt, dialect=dialect, client=client, started=started)
+    """The app as tests/conftest.py builds it, over a fresh database (see `environment`)."""
+    async with environment(use_pg) as (env, dialect), serve(env, dialect) as bench:
+        yield bench
+
+
+@asynccontextmanager
+async def serve(env: dict[str, str], dialect: str, **overrides: Any) -> AsyncIterator[Bench]:
+    """The app over the database `env` names: `migrate_all` (a database already up to date is left as
+    it is), then `create_app(Settings.from_env(env))` under `LifespanManager`, served by
+    `httpx.ASGITransport`. `overrides` replace settings that have no environment variable (max_cost)."""
+    settings = dataclasses.replace(Settings.from_env(env), **overrides)
+    started = time.perf_counter()
+    await lifecycle.migrate_all(settings, Registry.discover())
+    app = create_app(settings)
+    async with LifespanManager(app, startup_timeout=60):
+        transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 5000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
+            yield Bench(app=app, rt=app.state.rt, dialect=dialect, client=client, started=started)

@@ -35,16 +35,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
-import contextvars
 import gc
 import random
-import re
 import sys
 import time
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -55,10 +51,14 @@ from common import (
     Bench,
     GcWatch,
     Series,
+    Statement,
     placeholders,
     print_header,
     print_table,
+    recording,
+    replay,
     running_app,
+    short,
     show_sql,
     timed,
 )
@@ -142,52 +142,6 @@ class Sql:
         return customers, await self.tags(ids), await self.recent_orders(ids)
 
 
-@dataclass
-class Statement:
-    method: str
-    query: str
-    args: tuple[Any, ...]
-    kwargs: dict[str, Any]
-
-
-_IN_BLOCK: contextvars.ContextVar[bool] = contextvars.ContextVar("in_block", default=False)
-
-
-@contextlib.contextmanager
-def recording() -> Iterator[list[Statement]]:
-    """The statements run in the block, with their values (to replay them). Like
-    tests/querycount.py it patches the client class, but it keeps only the statements of the block's
-    task and the tasks it starts (the DataLoaders'): not those of the app's background tasks, such
-    as the outbox relay polling core_outbox."""
-    client_class = type(connections.get("default"))
-    seen: list[Statement] = []
-    names = ("execute_query", "execute_query_dict", "execute_insert", "execute_many")
-    originals = {name: getattr(client_class, name) for name in names}
-
-    def wrap(name: str, orig: Any) -> Any:
-        async def wrapper(self: Any, query: str, *args: Any, **kwargs: Any) -> Any:
-            if _IN_BLOCK.get():
-                seen.append(Statement(name, query, args, kwargs))
-            return await orig(self, query, *args, **kwargs)
-        return wrapper
-
-    for name, original in originals.items():
-        setattr(client_class, name, wrap(name, original))
-    token = _IN_BLOCK.set(True)
-    try:
-        yield seen
-    finally:
-        _IN_BLOCK.reset(token)
-        for name, original in originals.items():
-            setattr(client_class, name, original)
-
-
-async def replay(statements: Sequence[Statement]) -> None:
-    conn = connections.get("default")
-    for s in statements:
-        await getattr(conn, s.method)(s.query, *s.args, **s.kwargs)
-
-
 # ---------------------------------------------------------------------------------------------
 # Set-up
 
@@ -268,12 +222,6 @@ def sql_page(customers: list[Any], tags: list[Any], orders: list[Any]
         by_order[int(r["customer_id"])].append((r["number"], to_decimal(int(r["total"]), r["currency"]),
                                                 r["currency"]))
     return [(int(c["id"]), by_tag[int(c["id"])], by_order[int(c["id"])]) for c in customers[:PAGE]]
-
-
-def short(query: str) -> str:
-    """A statement on one line, its long lists of placeholders shortened."""
-    query = re.sub(r"(\?|\$\d+)(,\s*(\?|\$\d+)){3,}", r"\1, ...", " ".join(query.split()))
-    return query if len(query) <= 150 else query[:147] + "..."
 
 
 # ---------------------------------------------------------------------------------------------

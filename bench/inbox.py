@@ -30,8 +30,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from common import Bench, GcWatch, Series, placeholders, print_header, print_table, running_app, timed
-from customer_page import recording  # the statements of one block only (not the app's background tasks)
+from common import Bench, GcWatch, Series, placeholders, print_header, print_table, recording, running_app, timed
 from strawberry import relay
 from tortoise import connections
 
