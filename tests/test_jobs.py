@@ -5,6 +5,7 @@ a day; a tenant never reaches another tenant's record."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
@@ -21,7 +22,7 @@ from modules.crm.services import exports, imports
 from tests.conftest import Api, TenantFixture, job_record, jobs_held
 from tests.modules.test_crm_export import EXPORT, STATUS
 from tests.modules.test_crm_export import _finished as export_finished
-from tests.modules.test_crm_import_api import JOB, finished, start
+from tests.modules.test_crm_import_api import IMPORT, JOB, finished, start
 from workers.settings import _requeue_jobs
 
 STALE = STALLED_AFTER + timedelta(seconds=5)
@@ -131,3 +132,33 @@ async def test_the_purge_removes_old_finished_records_only(tenant: TenantFixture
         assert left == {made["recent"], made["owed"]}
     finally:
         await Job.filter(id__in=list(made.values())).delete()
+
+
+class _RedisAway:
+    async def enqueue_job(self, *args: Any, **kwargs: Any) -> None:
+        raise ConnectionError("Redis is away")
+
+
+async def test_a_job_submitted_while_redis_is_away_is_recorded_and_owed(tenant: TenantFixture) -> None:
+    """The request is answered (the record committed); the requeue cron sends it once Redis is back."""
+    job_id = jobs.new_id()
+    record = await jobs.submit(_RedisAway(), tenant.id, "test.later", [job_id], {"id": job_id}, job_id=job_id)  # type: ignore[arg-type]
+    try:
+        stored = await Job.get(id=record.id)
+        assert (stored.status, stored.attempts, stored.document) == ("queued", 1, {"id": job_id})
+        assert jobs.state(stored) == ("queued", "")
+    finally:
+        await Job.filter(id=record.id).delete()
+
+
+async def test_an_import_sent_with_an_idempotency_key_is_queued_after_its_commit_and_runs(
+        api: Api, rt: Any, tenant: TenantFixture) -> None:
+    """The mutation runs in one outer transaction: its record commits with the key, then the job is queued."""
+    operations = {"query": IMPORT % "importCustomers", "variables": {"i": {"file": None}}}
+    response = await api.client.post(
+        "/graphql", headers={"Authorization": f"Bearer {tenant.token}", "Idempotency-Key": uuid.uuid4().hex},
+        data={"operations": json.dumps(operations), "map": json.dumps({"0": ["variables.i.file"]})},
+        files={"0": ("c.csv", CSV, "text/csv")})
+    job_id = response.json()["data"]["importCustomers"]["job"]["id"]
+    done = await finished(api, rt, tenant.token, job_id)
+    assert (done["status"], done["goodRows"], done["badRows"]) == ("DONE", 3, 1), done
