@@ -162,6 +162,7 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
         worker = InProcessWorker(rt) if settings.embedded else None
         app.state.rt = rt
         module_routes.target = Router(routes=[r for m in rt.modules for r in m.load_routes()])
+        app.state.worker = worker  # embedded mode's in-process worker (tests hold its jobs back), or None
         lazy.target = SellercareGraphQL(
             rt, graphql_ide=None if settings.production else "graphiql",
             # File uploads (GraphQL multipart request spec). Credentials travel only in the Authorization

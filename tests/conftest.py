@@ -7,10 +7,13 @@ real Redis, as in production). A service that is needed and down fails the run l
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +26,7 @@ from asgi_lifespan import LifespanManager
 from core import events, lifecycle
 from core.access.admin import assign_role_by_name
 from core.identity import add_user, create_tenant
+from core.models import Job
 from core.registry import Registry
 from core.settings import Settings
 from schema.app import create_app
@@ -210,3 +214,28 @@ async def invite(api: Api, inviter: TenantFixture, email: str, name: str = "",
 async def accept(api: Api, token: str, password: str = PASSWORD, name: str | None = None) -> dict[str, Any]:
     data = await api.data(ACCEPT, {"i": {"token": token, "password": password, "name": name}})
     return data["acceptInvitation"]
+
+
+@contextlib.contextmanager
+def jobs_held(app: Any) -> Iterator[None]:
+    """Embedded mode: the in-process worker picks no job meanwhile (on PostgreSQL no worker runs
+    unless a test starts one), so a test can do something to a queued job before it runs."""
+    worker = app.state.worker.workers[0] if app.state.worker else None
+    if worker is not None:
+        worker.allow_pick_jobs = False
+    try:
+        yield
+    finally:
+        if worker is not None:
+            worker.allow_pick_jobs = True
+
+
+async def job_record(document: dict[str, Any], function: str, *, status: str = "running",
+                     heartbeat_at: datetime | None = None, attempts: int = 1, args: list[Any] | None = None,
+                     finished_at: datetime | None = None) -> Job:
+    """A core.jobs record with a module's status document, queued nowhere (a job as a lost Redis or a
+    killed worker leaves it)."""
+    return await Job.create(id=document["id"], tenant_id=document["tenant_id"], function=function,
+                            args=json.dumps(args or [document["id"]]), document=document, status=status,
+                            attempts=attempts, heartbeat_at=heartbeat_at or datetime.now(UTC),
+                            finished_at=finished_at)

@@ -15,7 +15,7 @@ from arq import Retry, cron, func
 from arq.cron import CronJob
 from arq.worker import Function
 
-from core import events, idempotency
+from core import events, idempotency, jobs
 from core.events import Handler
 from core.outage import is_outage
 from core.registry import Module, RegistryError
@@ -29,6 +29,8 @@ OUTAGE_RETRY_S = 5
 # the cron entry's 60 s timeout): one batch per 2-second tick capped the outbox at 100 events/s.
 RELAY_BUDGET_S = 40.0
 PURGE_IDEMPOTENCY_KEYS = "core.purge_idempotency_keys"
+REQUEUE_JOBS = "core.requeue_jobs"
+PURGE_JOBS = "core.purge_jobs"
 
 
 async def _dispatch_event(ctx: dict[str, Any], event_id: str) -> list[str]:
@@ -56,6 +58,16 @@ async def _purge_idempotency_keys(ctx: dict[str, Any]) -> int:
     return await idempotency.purge()
 
 
+async def _requeue_jobs(ctx: dict[str, Any]) -> dict[str, int]:
+    """Every minute: jobs users wait for whose arq job Redis lost are queued again (core.jobs)."""
+    return await jobs.requeue(ctx["redis"])
+
+
+async def _purge_jobs(ctx: dict[str, Any]) -> int:
+    """Hourly: records of jobs finished more than a day ago go (core.jobs.KEEP)."""
+    return await jobs.purge()
+
+
 @dataclass
 class WorkerPlan:
     functions: list[Function] = field(default_factory=list)
@@ -74,9 +86,12 @@ def compose(modules: Sequence[Module]) -> WorkerPlan:
             cron(_relay_outbox, name="core.relay_outbox", second=set(range(0, 60, 2)),
                  run_at_startup=True, unique=True, timeout=60),
             cron(_purge_idempotency_keys, name=PURGE_IDEMPOTENCY_KEYS, minute={23}, unique=True, timeout=600),
+            cron(_requeue_jobs, name=REQUEUE_JOBS, second={31}, run_at_startup=True, unique=True, timeout=60),
+            cron(_purge_jobs, name=PURGE_JOBS, minute={29}, unique=True, timeout=600),
         ],
     )
-    owner: dict[str, str] = {events.DISPATCH_JOB: "core", "core.relay_outbox": "core", PURGE_IDEMPOTENCY_KEYS: "core"}
+    owner = dict.fromkeys([events.DISPATCH_JOB, "core.relay_outbox", PURGE_IDEMPOTENCY_KEYS, REQUEUE_JOBS, PURGE_JOBS],
+                          "core")
     for module in modules:
         contribution = module.load_worker()
         for job in [*contribution.functions, *contribution.cron_jobs]:

@@ -1,10 +1,11 @@
 """Tables the core owns: identity (global), the module registry state, policies, audit, outbox,
-idempotency keys."""
+idempotency keys, jobs users wait for."""
 
 from core.models.api_key import ApiKey
 from core.models.audit import AuditEntry
 from core.models.idempotency import IdempotencyKey
 from core.models.invitation import Invitation
+from core.models.job import Job
 from core.models.login_failure import LoginFailure
 from core.models.module_state import ModuleState
 from core.models.outbox import EventReceipt, OutboxEvent
@@ -19,6 +20,7 @@ __all__ = [
     "EventReceipt",
     "IdempotencyKey",
     "Invitation",
+    "Job",
     "LoginFailure",
     "Membership",
     "ModuleState",

@@ -20,7 +20,7 @@ async def export_customers(ctx: dict[str, Any], export_id: str, tenant_id: int, 
                            pii: bool, region: str | None, locale: str) -> int:
     """Build one export file (see modules.crm.services.exports); returns the number of rows."""
     rt = ctx["rt"]
-    return await exports.run_export(rt.redis, rt.settings, export_id, tenant_id, filter_args, pii, region, locale,
+    return await exports.run_export(rt.settings, export_id, tenant_id, filter_args, pii, region, locale,
                                     lambda pk: to_global_id(CustomerType, pk))
 
 
@@ -28,13 +28,13 @@ async def import_file(ctx: dict[str, Any], import_id: str, tenant_id: int, user_
                       channel_id: int | None, dry_run: bool, on_conflict: str) -> dict[str, int]:
     """Import one uploaded file (see modules.crm.services.imports); returns the counts."""
     rt = ctx["rt"]
-    return await imports.run_job(rt.redis, rt.settings, import_id, tenant_id, user_id, kind, suffix, channel_id,
+    return await imports.run_job(rt.settings, import_id, tenant_id, user_id, kind, suffix, channel_id,
                                  dry_run, on_conflict)
 
 
 async def purge_exports(ctx: dict[str, Any]) -> int:
-    """Delete export files older than their status (a day): a URL to them could no longer be made;
-    uploads of imports that never ran (their status is gone with it); and what killed jobs left."""
+    """Delete export files older than a day (their job records are purged then: core.jobs.KEEP); uploads
+    of imports that never ran within a day; and what killed jobs left."""
     settings = ctx["rt"].settings
     exported = await asyncio.to_thread(core_exports.purge_files, settings)
     uploaded = await asyncio.to_thread(core_exports.purge_tree, Path(settings.var_dir) / "imports")

@@ -7,7 +7,9 @@ from __future__ import annotations
 import asyncio
 import io
 import time
+import uuid
 import zipfile
+from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,7 +23,7 @@ from core.access.admin import assign_role_by_name
 from core.identity import add_user
 from core.models import AuditEntry
 from modules.crm.models import Address, Customer, CustomerIdentity, CustomField, Order, OrderLine, SalesChannel
-from tests.conftest import PASSWORD, Api, TenantFixture
+from tests.conftest import PASSWORD, Api, TenantFixture, job_record
 
 CREATE = """mutation($i: CustomerInput!) { createCustomer(input: $i) { customer { id } errors { code field } } }"""
 EXPORT = """mutation($i: ExportCustomersInput!) { exportCustomers(input: $i) {
@@ -317,10 +319,13 @@ async def test_a_failed_export_leaves_no_file_behind(api: Api, rt: Any, tenant: 
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(crm_exports, "write_customers", half_written)
-    export_id = "f" * 32
+    export_id = uuid.uuid4().hex
+    await job_record(asdict(crm_exports.ExportStatus(id=export_id, tenant_id=tenant.id, user_id=tenant.admin_id,
+                                                     status="PENDING", pii=True, created_at="2026-01-01T00:00:00+00:00")),
+                     crm_exports.JOB_NAME, status="queued")
     with pytest.raises(OSError):
-        await crm_exports.run_export(rt.redis, rt.settings, export_id, tenant.id, {}, True, None, "en", str)
+        await crm_exports.run_export(rt.settings, export_id, tenant.id, {}, True, None, "en", str)
     folder = core_exports.export_dir(rt.settings, tenant.id)
     assert list(folder.iterdir()) == []
-    status = await crm_exports.get_status(rt.redis, tenant.id, export_id)
-    assert status is not None and status.status == "FAILED"
+    status = await crm_exports.get_status(tenant.id, export_id)
+    assert status is not None and (status.status, status.error) == ("FAILED", "EXPORT_FAILED")

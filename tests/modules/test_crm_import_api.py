@@ -14,10 +14,10 @@ import httpx
 import openpyxl
 
 from core.graphql.node import to_global_id
-from core.models import AuditEntry
+from core.models import AuditEntry, Job
 from modules.crm.graphql.types import OrderType, SalesChannelType
 from modules.crm.models import Customer, CustomerIdentity, Order, OrderLine, Product, SalesChannel
-from tests.conftest import Api, TenantFixture
+from tests.conftest import Api, TenantFixture, job_record
 
 IMPORT = """mutation($i: ImportFileInput!) { %s(input: $i) {
   job { id status kind fileName dryRun } errors { code field } } }"""
@@ -277,31 +277,34 @@ async def test_spreadsheet_date_cells_are_dates(api: Api, rt: Any, tenant: Tenan
 
 
 async def test_a_job_whose_worker_died_ends_failed_with_a_reason(api: Api, rt: Any, tenant: TenantFixture) -> None:
-    """A worker killed mid-import (or mid-export) leaves its status "running" for good: once its
-    heartbeat is older than STALLED_AFTER the job reads as FAILED with WORKER_LOST, and if arq runs it
-    again its next save shows it running again."""
+    """A worker killed mid-import (or mid-export) leaves its record "running": once its heartbeat
+    is older than STALLED_AFTER the job reads as FAILED with WORKER_LOST, and if arq runs it again
+    its next save shows it running again."""
     from dataclasses import asdict
-    from datetime import UTC, datetime, timedelta
+    from datetime import timedelta
 
+    from core.heartbeat import STALLED_AFTER
     from modules.crm.services import exports, imports
-    from modules.crm.services.heartbeat import STALLED_AFTER
 
-    old = (datetime.now(UTC) - STALLED_AFTER - timedelta(seconds=5)).isoformat()
-    fresh = datetime.now(UTC).isoformat()
-    import_ids = {}
-    for name, beat in (("dead", old), ("slow", fresh)):
+    old = datetime.now(UTC) - STALLED_AFTER - timedelta(seconds=5)
+    records = {}
+    for name, beat in (("dead", old), ("slow", datetime.now(UTC))):
         status = imports.ImportStatus(id=uuid.uuid4().hex, tenant_id=tenant.id, user_id=tenant.admin_id,
                                       kind="customers", status="running", dry_run=False, file_name="c.csv",
-                                      created_at=old, total=1000, done=300, heartbeat_at=beat)
-        await rt.redis.set(imports.status_key(tenant.id, status.id), json.dumps(asdict(status)))
-        import_ids[name] = status.id
-    dead = (await api.data(JOB, {"id": import_ids["dead"]}, token=tenant.token))["importJob"]
-    assert dead["status"] == "FAILED" and [e["code"] for e in dead["errors"]] == ["WORKER_LOST"]
-    slow = (await api.data(JOB, {"id": import_ids["slow"]}, token=tenant.token))["importJob"]
-    assert slow["status"] == "RUNNING" and slow["errors"] == []
+                                      created_at=old.isoformat(), total=1000, done=300)
+        records[name] = await job_record(asdict(status), imports.JOB_NAME, heartbeat_at=beat)
     export = exports.ExportStatus(id=uuid.uuid4().hex, tenant_id=tenant.id, user_id=tenant.admin_id,
-                                  status="RUNNING", pii=False, created_at=old, heartbeat_at=old)
-    await rt.redis.set(exports.status_key(tenant.id, export.id), json.dumps(asdict(export)))
-    shown = (await api.data('query($id: ID!) { export(id: $id) { status errorCode } }', {"id": export.id},
-                            token=tenant.token))["export"]
-    assert shown == {"status": "FAILED", "errorCode": "WORKER_LOST"}
+                                  status="RUNNING", pii=False, created_at=old.isoformat())
+    records["export"] = await job_record(asdict(export), exports.JOB_NAME, heartbeat_at=old)
+    try:
+        dead = (await api.data(JOB, {"id": records["dead"].id}, token=tenant.token))["importJob"]
+        assert dead["status"] == "FAILED" and [e["code"] for e in dead["errors"]] == ["WORKER_LOST"]
+        slow = (await api.data(JOB, {"id": records["slow"].id}, token=tenant.token))["importJob"]
+        assert slow["status"] == "RUNNING" and slow["errors"] == []
+        shown = (await api.data('query($id: ID!) { export(id: $id) { status errorCode } }', {"id": export.id},
+                                token=tenant.token))["export"]
+        assert shown == {"status": "FAILED", "errorCode": "WORKER_LOST"}
+        # An import id is not an export's, nor the other way round.
+        assert (await api.data(JOB, {"id": export.id}, token=tenant.token))["importJob"] is None
+    finally:  # queued nowhere: the requeue cron of another test must not find them
+        await Job.filter(id__in=[r.id for r in records.values()]).delete()

@@ -1,9 +1,9 @@
 """Customer exports to XLSX: requested through the API, built by the arq job `crm.export_customers`,
 downloaded through a signed, expiring URL.
 
-- Status lives in Redis (`sellercare:export:<tenant>:<id>`, JSON, expiring after EXPORT_TTL), so
-  every API and worker process sees it; no table, no migration. A flushed Redis loses the status of
-  recent exports (the user asks again), never data.
+- The export is a core.jobs record: its status (ExportStatus) is in the database, kept a day after it
+  finished, so a flushed Redis loses neither the status nor the queued job (core.jobs.requeue queues
+  it again). A re-run rebuilds the file from scratch.
 - The file is `<var_dir>/exports/<tenant id>/<export id>.xlsx`, written as `.part` and renamed when
   complete, so a file that exists is a finished export. API and worker processes must share var_dir.
 - Contact data is masked unless the requester held crm.customer.pii:read when asking (recorded in
@@ -15,12 +15,9 @@ downloaded through a signed, expiring URL.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import os
-import re
 import shutil
-import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, fields
@@ -33,16 +30,15 @@ from arq.connections import ArqRedis
 from tortoise.expressions import Subquery
 from tortoise.functions import Count, Sum
 
-from core import money
+from core import jobs, money
 from core.auth.principal import Principal
-from core.errors import UserFacingError
-from core.exports import EXPORT_TTL, export_path, scratch_dir
+from core.exports import export_path, scratch_dir
+from core.heartbeat import beating
 from core.i18n import N_, translate
 from core.masking import mask_email, mask_phone
 from core.settings import Settings
 from core.tenancy import scoped
 from modules.crm.models import CustomerContact, CustomerTag, Order, Tag
-from modules.crm.services.heartbeat import beating, now_iso, stalled
 from modules.crm.services.search import CustomerFilter, filter_customers
 
 log = logging.getLogger(__name__)
@@ -50,7 +46,9 @@ log = logging.getLogger(__name__)
 JOB_NAME = "crm.export_customers"
 BATCH = 500
 STATUSES = ("PENDING", "RUNNING", "DONE", "FAILED")
-_EXPORT_ID = re.compile(r"[0-9a-f]{32}")
+# The export's words for core.jobs' states, and back.
+_STATE = dict(zip((jobs.QUEUED, jobs.RUNNING, jobs.DONE, jobs.FAILED), STATUSES, strict=True))
+_JOB_STATE = {v: k for k, v in _STATE.items()}
 
 HEADERS = (N_("Customer ID"), N_("Name"), N_("E-mails"), N_("Phones"), N_("Country"), N_("Language"), N_("Tier"),
            N_("Stage"), N_("Tags"), N_("Orders"))
@@ -58,10 +56,6 @@ SPENT_HEADER = N_("Spent ({currency})")
 
 
 # --- status -----------------------------------------------------------------------------------
-
-def status_key(tenant_id: int, export_id: str) -> str:
-    return f"sellercare:export:{tenant_id}:{export_id}"
-
 
 @dataclass
 class ExportStatus:
@@ -74,27 +68,25 @@ class ExportStatus:
     rows: int = 0
     finished_at: str | None = None
     error: str | None = None
-    heartbeat_at: str | None = None  # last saved (modules/crm/services/heartbeat.py)
+    heartbeat_at: str | None = None  # last saved (core/heartbeat.py), from the record
 
 
-async def get_status(redis: ArqRedis, tenant_id: int, export_id: str) -> ExportStatus | None:
-    """The export's status, only within the tenant; None when unknown, expired or malformed."""
-    if not _EXPORT_ID.fullmatch(export_id or ""):
+async def get_status(tenant_id: int, export_id: str) -> ExportStatus | None:
+    """The export's status, only within the tenant; None when unknown, purged or malformed."""
+    job = await jobs.load(tenant_id, export_id)
+    if job is None or job.function != JOB_NAME:
         return None
-    raw = await redis.get(status_key(tenant_id, export_id))
-    if raw is None:
-        return None
-    data = json.loads(raw)
     known = {f.name for f in fields(ExportStatus)}
-    status = ExportStatus(**{k: v for k, v in data.items() if k in known})
-    if status.status == "RUNNING" and stalled(status.heartbeat_at):
-        status.status, status.error, status.finished_at = "FAILED", "WORKER_LOST", status.heartbeat_at
-    return status if status.tenant_id == tenant_id else None
+    status = ExportStatus(**{k: v for k, v in job.document.items() if k in known})
+    state, error = jobs.state(job)
+    status.status, status.heartbeat_at = _STATE[state], job.heartbeat_at.isoformat()
+    if error == jobs.WORKER_LOST:
+        status.error, status.finished_at = error, (job.finished_at or job.heartbeat_at).isoformat()
+    return status
 
 
-async def _save(redis: ArqRedis, status: ExportStatus) -> None:
-    status.heartbeat_at = now_iso()
-    await redis.set(status_key(status.tenant_id, status.id), json.dumps(asdict(status)), ex=EXPORT_TTL)
+async def _save(status: ExportStatus) -> None:
+    await jobs.save(status.id, asdict(status), _JOB_STATE[status.status], status.error or "")
 
 
 # --- request ----------------------------------------------------------------------------------
@@ -115,18 +107,13 @@ def filter_from_args(args: dict[str, Any]) -> CustomerFilter:
 
 async def request_export(redis: ArqRedis, actor: Principal, f: CustomerFilter, *, pii: bool,
                          region: str | None, locale: str) -> ExportStatus:
-    """Record a PENDING export and enqueue its job (directly: the request changes no table, so
-    there is no transaction for an outbox event to join). `pii` is whether the requester may see
-    contact data now; the job masks it otherwise."""
-    status = ExportStatus(id=uuid.uuid4().hex, tenant_id=actor.tenant_id, user_id=actor.user, status="PENDING",
+    """Submit a PENDING export (core.jobs). `pii` is whether the requester may see contact data
+    now; the job masks it otherwise."""
+    status = ExportStatus(id=jobs.new_id(), tenant_id=actor.tenant_id, user_id=actor.user, status="PENDING",
                           pii=pii, created_at=datetime.now(UTC).isoformat())
-    await _save(redis, status)
-    job = await redis.enqueue_job(
-        JOB_NAME, status.id, actor.tenant_id, filter_to_args(f), pii, region, locale,
-        _job_id=f"{JOB_NAME}:{status.id}")
-    if job is None:  # cannot happen with a fresh id; refuse rather than report a job that will not run
-        raise UserFacingError("EXPORT_NOT_QUEUED", N_("The export could not be started; try again."),
-                              domain="crm")
+    await jobs.submit(redis, actor.tenant_id, JOB_NAME,
+                      [status.id, actor.tenant_id, filter_to_args(f), pii, region, locale], asdict(status),
+                      job_id=status.id)
     return status
 
 
@@ -224,22 +211,24 @@ async def write_customers(path: Path, tenant_id: int, f: CustomerFilter, *, pii:
     return rows
 
 
-async def run_export(redis: ArqRedis, settings: Settings, export_id: str, tenant_id: int, filter_args: dict[str, Any],
+async def run_export(settings: Settings, export_id: str, tenant_id: int, filter_args: dict[str, Any],
                      pii: bool, region: str | None, locale: str, global_id: Any) -> int:
     """The job's body: RUNNING, the file (atomically), then DONE with the row count, or FAILED.
-    Safe to run again (arq delivers at least once): it rebuilds the same file."""
-    status = await get_status(redis, tenant_id, export_id) or ExportStatus(
-        id=export_id, tenant_id=tenant_id, user_id=0, status="PENDING", pii=pii,
-        created_at=datetime.now(UTC).isoformat())
-    status.status = "RUNNING"
-    await _save(redis, status)
+    Safe to run again (arq after a killed worker, core.jobs.requeue after a lost Redis): it rebuilds
+    the file from scratch."""
+    status = await get_status(tenant_id, export_id)
+    if status is None:  # purged, or its tenant deleted: nothing is owed
+        log.warning("export %s of tenant %s has no record: not run", export_id, tenant_id)
+        return 0
+    status.status, status.error, status.finished_at, status.rows = "RUNNING", None, None, 0
+    await _save(status)
     final = export_path(settings, tenant_id, export_id)
     final.parent.mkdir(parents=True, exist_ok=True)
     part = final.with_name(final.name + ".part")
     scratch = scratch_dir(settings, tenant_id, export_id)
     scratch.mkdir(exist_ok=True)
     try:
-        async with beating(lambda: _save(redis, status)):
+        async with beating(lambda: _save(status)):
             rows = await write_customers(part, tenant_id, filter_from_args(filter_args), pii=pii, region=region,
                                          locale=locale, global_id=global_id, scratch=scratch)
         os.replace(part, final)
@@ -249,10 +238,10 @@ async def run_export(redis: ArqRedis, settings: Settings, export_id: str, tenant
         if isinstance(exc, Exception):
             status.status, status.error = "FAILED", "EXPORT_FAILED"
             status.finished_at = datetime.now(UTC).isoformat()
-            await _save(redis, status)
+            await _save(status)
         raise
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     status.status, status.rows, status.finished_at = "DONE", rows, datetime.now(UTC).isoformat()
-    await _save(redis, status)
+    await _save(status)
     return rows

@@ -4,8 +4,10 @@ its progress and, when done, a signed link to the XLSX of the bad rows.
 
 - The upload is saved as `<var_dir>/imports/<tenant id>/<job id>.<csv|xlsx>` (at most
   settings.max_upload_bytes) and deleted once the job ran; API and worker processes share var_dir.
-- The status lives in Redis (`sellercare:import:<tenant>:<id>`, JSON, expiring after EXPORT_TTL),
-  updated while the job runs (rows done of the file's rows, and the counts), like exports' status.
+- The job is a core.jobs record: its status document (ImportStatus) is in the database, updated
+  while the job runs (rows done of the file's rows, and the counts), so a flushed Redis loses
+  neither the status nor the job (core.jobs.requeue queues it again). A re-run is safe: the importer
+  matches rows to what an earlier run wrote, and ends with exact counts.
 - The error report is written where exports are (`core.exports.export_path`), so the signed, expiring
   `/exports/{token}` link serves it, and the hourly purge of export files removes it.
 """
@@ -14,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import uuid
 from collections.abc import AsyncIterator
@@ -25,16 +26,16 @@ from typing import Any, Protocol
 
 from arq.connections import ArqRedis
 
+from core import jobs
 from core.auth.principal import Principal
 from core.errors import UserFacingError, UserFacingErrors
-from core.exports import EXPORT_TTL, export_path
+from core.exports import export_path
 from core.i18n import N_
 from core.models import Tenant
 from core.settings import Settings
 from core.tenancy import scoped
 from modules.crm.models import SalesChannel
 from modules.crm.services.errors import crm_error
-from modules.crm.services.heartbeat import WORKER_LOST, now_iso, stalled
 from modules.crm.services.importer import ImportOptions, run_import
 from modules.crm.services.importer.progress import Progress
 
@@ -45,6 +46,7 @@ KINDS = ("customers", "orders")
 EXTENSIONS = (".csv", ".xlsx")
 CHUNK = 1 << 16
 SAVE_EVERY = 0.5  # seconds between status updates while a job runs
+WORKER_LOST = N_("The worker running this job stopped before it finished. Start it again.")
 
 
 class Upload(Protocol):
@@ -53,10 +55,6 @@ class Upload(Protocol):
     filename: str | None
 
     async def read(self, size: int = -1) -> bytes: ...
-
-
-def status_key(tenant_id: int, import_id: str) -> str:
-    return f"sellercare:import:{tenant_id}:{import_id}"
 
 
 @dataclass
@@ -75,30 +73,28 @@ class ImportStatus:
     report: bool = False  # an error report file exists
     errors: list[dict[str, Any]] = field(default_factory=list)  # whole-file errors: code, message, field, params
     finished_at: str | None = None
-    heartbeat_at: str | None = None  # last saved (modules/crm/services/heartbeat.py)
+    heartbeat_at: str | None = None  # last saved (core/heartbeat.py), from the record
 
 
-async def get_status(redis: ArqRedis, tenant_id: int, import_id: str) -> ImportStatus | None:
-    """The job's status within the tenant; None when unknown, expired or not an import id."""
-    try:
-        uuid.UUID(hex=import_id)
-    except ValueError:
-        return None
-    raw = await redis.get(status_key(tenant_id, import_id))
-    if raw is None:
+async def get_status(tenant_id: int, import_id: str) -> ImportStatus | None:
+    """The job's status within the tenant; None when unknown, purged or not an import id."""
+    job = await jobs.load(tenant_id, import_id)
+    if job is None or job.function != JOB_NAME:
         return None
     known = {f.name for f in fields(ImportStatus)}
-    status = ImportStatus(**{k: v for k, v in json.loads(raw).items() if k in known})
-    if status.status == "running" and stalled(status.heartbeat_at):
-        status.status, status.finished_at = "failed", status.heartbeat_at
-        status.errors = [{"code": "WORKER_LOST", "message": WORKER_LOST, "domain": "crm", "params": {},
+    status = ImportStatus(**{k: v for k, v in job.document.items() if k in known})
+    status.status, error = jobs.state(job)
+    status.heartbeat_at = job.heartbeat_at.isoformat()
+    if error == jobs.WORKER_LOST:
+        status.finished_at = (job.finished_at or job.heartbeat_at).isoformat()
+        status.errors = [{"code": jobs.WORKER_LOST, "message": WORKER_LOST, "domain": "crm", "params": {},
                           "field": None}]
-    return status if status.tenant_id == tenant_id else None
+    return status
 
 
-async def _save(redis: ArqRedis, status: ImportStatus) -> None:
-    status.heartbeat_at = now_iso()
-    await redis.set(status_key(status.tenant_id, status.id), json.dumps(asdict(status)), ex=EXPORT_TTL)
+async def _save(status: ImportStatus) -> None:
+    error = status.errors[0]["code"] if status.status == "failed" and status.errors else ""
+    await jobs.save(status.id, asdict(status), status.status, error)
 
 
 def upload_path(settings: Settings, tenant_id: int, import_id: str, suffix: str) -> Path:
@@ -129,21 +125,22 @@ async def save_upload(settings: Settings, tenant_id: int, import_id: str, upload
 
 async def request_import(redis: ArqRedis, settings: Settings, actor: Principal, kind: str, upload: Upload, *,
                          channel_id: int | None, dry_run: bool, on_conflict: str) -> ImportStatus:
-    """Store the upload and queue its job; the channel (when given) must be the tenant's."""
+    """Store the upload and submit its job (core.jobs); the channel (when given) must be the tenant's."""
     if kind not in KINDS or on_conflict not in ("skip", "update"):
         raise ValueError(f"bad import request: {kind} {on_conflict}")
     if channel_id is not None and not await scoped(SalesChannel, actor.tenant_id).filter(id=channel_id).exists():
         raise crm_error("NOT_FOUND", N_("No such sales channel."), ["channelId"])
-    status = ImportStatus(id=uuid.uuid4().hex, tenant_id=actor.tenant_id, user_id=actor.user, kind=kind,
+    status = ImportStatus(id=jobs.new_id(), tenant_id=actor.tenant_id, user_id=actor.user, kind=kind,
                           status="queued", dry_run=dry_run, file_name=(upload.filename or "")[:200],
                           created_at=datetime.now(UTC).isoformat())
     path = await save_upload(settings, actor.tenant_id, status.id, upload)
-    await _save(redis, status)
-    job = await redis.enqueue_job(JOB_NAME, status.id, actor.tenant_id, actor.user_id, kind, path.suffix,
-                                  channel_id, dry_run, on_conflict, _job_id=f"{JOB_NAME}:{status.id}")
-    if job is None:  # cannot happen with a fresh id
+    try:
+        await jobs.submit(redis, actor.tenant_id, JOB_NAME, [status.id, actor.tenant_id, actor.user_id, kind,
+                                                             path.suffix, channel_id, dry_run, on_conflict],
+                          asdict(status), job_id=status.id)
+    except BaseException:
         path.unlink(missing_ok=True)
-        raise crm_error("IMPORT_NOT_QUEUED", N_("The import could not be started; try again."))
+        raise
     return status
 
 
@@ -162,13 +159,13 @@ class _Tracker(Progress):
 
 
 @contextlib.asynccontextmanager
-async def _saving(redis: ArqRedis, status: ImportStatus, tracker: _Tracker) -> AsyncIterator[None]:
+async def _saving(status: ImportStatus, tracker: _Tracker) -> AsyncIterator[None]:
     async def loop() -> None:
         while True:
             await asyncio.sleep(SAVE_EVERY)
             status.total, status.done = tracker.total, tracker.done
             status.counts = tracker.counts.as_dict() if tracker.counts else {}
-            await _save(redis, status)
+            await _save(status)
 
     task = asyncio.create_task(loop())
     try:
@@ -185,15 +182,17 @@ def _errors(exc: UserFacingError | UserFacingErrors) -> list[dict[str, Any]]:
              "field": list(e.field) if e.field else None} for e in items]
 
 
-async def run_job(redis: ArqRedis, settings: Settings, import_id: str, tenant_id: int, user_id: int, kind: str,
+async def run_job(settings: Settings, import_id: str, tenant_id: int, user_id: int, kind: str,
                   suffix: str, channel_id: int | None, dry_run: bool, on_conflict: str) -> dict[str, int]:
     """The job's body: running, the import with its progress, then done (counts, report) or failed.
-    A whole-file problem (bad header, not UTF-8...) ends it failed with the reasons, nothing written."""
-    status = await get_status(redis, tenant_id, import_id) or ImportStatus(
-        id=import_id, tenant_id=tenant_id, user_id=user_id, kind=kind, status="queued", dry_run=dry_run,
-        file_name="", created_at=datetime.now(UTC).isoformat())
-    status.status = "running"
-    await _save(redis, status)
+    A whole-file problem (bad header, not UTF-8...) ends it failed with the reasons, nothing written.
+    Run again (arq after a killed worker, core.jobs.requeue after a lost Redis), it starts over."""
+    status = await get_status(tenant_id, import_id)
+    if status is None:  # purged, or its tenant deleted: nothing is owed
+        log.warning("import %s of tenant %s has no record: not run", import_id, tenant_id)
+        return {}
+    status.status, status.errors, status.finished_at, status.report = "running", [], None, False
+    await _save(status)
     path = upload_path(settings, tenant_id, import_id, suffix)
     report = export_path(settings, tenant_id, import_id)
     report.parent.mkdir(parents=True, exist_ok=True)
@@ -205,7 +204,7 @@ async def run_job(redis: ArqRedis, settings: Settings, import_id: str, tenant_id
         opts = ImportOptions(kind, path, tenant.slug, channel=channel.name if channel else None, dry_run=dry_run,
                              on_conflict=on_conflict, errors=part, actor=Principal(user_id, tenant_id),
                              file_name=status.file_name or None)
-        async with _saving(redis, status, tracker):
+        async with _saving(status, tracker):
             result = await run_import(opts, tracker)
     except (UserFacingError, UserFacingErrors) as exc:
         status.status, status.errors = "failed", _errors(exc)
@@ -224,5 +223,5 @@ async def run_job(redis: ArqRedis, settings: Settings, import_id: str, tenant_id
         path.unlink(missing_ok=True)
     status.total, status.done = tracker.total, tracker.done
     status.finished_at = datetime.now(UTC).isoformat()
-    await _save(redis, status)
+    await _save(status)
     return status.counts

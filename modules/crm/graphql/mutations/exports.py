@@ -73,7 +73,7 @@ class ExportQuery:
     @strawberry.field(permission_classes=READ, description="An export you requested (kept a day).")
     async def export(self, info: Info, id: strawberry.ID) -> ExportType | None:  # noqa: A002
         principal = info.context.require_principal()
-        status = await exports.get_status(info.context.rt.redis, principal.tenant_id, str(id))
+        status = await exports.get_status(principal.tenant_id, str(id))
         if status is None or status.user_id != principal.user_id:
             return None
         # An unmasked file is handed out only while its requester may still see contact data.

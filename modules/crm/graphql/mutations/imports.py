@@ -124,7 +124,7 @@ class ImportQuery:
     @strawberry.field(permission_classes=WRITE, description="An import you started (kept a day).")
     async def import_job(self, info: Info, id: strawberry.ID) -> ImportJob | None:  # noqa: A002
         principal = info.context.require_principal()
-        status = await imports.get_status(info.context.rt.redis, principal.tenant_id, str(id))
+        status = await imports.get_status(principal.tenant_id, str(id))
         if status is None or status.user_id != principal.user_id:
             return None
         return _job(info, status)

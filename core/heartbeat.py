@@ -1,8 +1,8 @@
-"""Telling a stuck job from a slow one: a running job's status carries the time it last saved
-(`heartbeat_at`), and saves at least every BEAT_EVERY seconds while it works. A "running" status
-whose heartbeat is older than STALLED_AFTER belongs to a job whose worker died (killed, out of
-memory, its retries spent): readers show it as failed with WORKER_LOST, so nobody waits on it for
-ever. If arq runs the job again, it saves "running" again and the status follows."""
+"""Telling a stuck job from a slow one: a running job's record carries the time it last saved
+(`heartbeat_at`), and it saves at least every BEAT_EVERY seconds while it works. A running job
+whose heartbeat is older than STALLED_AFTER belongs to a worker that died (killed, out of memory,
+its retries spent): it reads as failed with WORKER_LOST, so nobody waits on it for ever, until it
+is resumed (arq runs it again, or core.jobs.requeue queues it again) and saves "running" again."""
 
 from __future__ import annotations
 
@@ -11,21 +11,14 @@ import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
-from core.i18n import N_
-
 BEAT_EVERY = 5.0
 STALLED_AFTER = timedelta(minutes=2)
-WORKER_LOST = N_("The worker running this job stopped before it finished. Start it again.")
 
 
-def now_iso() -> str:
-    return datetime.now(UTC).isoformat()
-
-
-def stalled(heartbeat_at: str | None, now: datetime | None = None) -> bool:
+def stalled(heartbeat_at: datetime | None, now: datetime | None = None) -> bool:
     if heartbeat_at is None:
         return False
-    return (now or datetime.now(UTC)) - datetime.fromisoformat(heartbeat_at) > STALLED_AFTER
+    return (now or datetime.now(UTC)) - heartbeat_at > STALLED_AFTER
 
 
 @contextlib.asynccontextmanager
