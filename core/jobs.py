@@ -12,8 +12,11 @@ module's status document and its state; Redis holds only the arq job that runs i
 - `requeue` (the cron `core.requeue_jobs`, every minute) finds owed records (queued or running,
   silent for STALLED_AFTER) whose arq job is gone: not found (Redis flushed or restarted) or
   complete without the job having recorded its end (arq's retries spent, a timeout). It queues
-  them again under a new arq job id, up to MAX_ATTEMPTS, then fails them with WORKER_LOST. A job
-  still queued behind a backlog, deferred or in progress is arq's and left alone. So the job
+  them again under a new arq job id, up to MAX_ATTEMPTS, then fails them with WORKER_LOST. One
+  still marked in progress although silent that long lost its worker (kill -9, out of memory: a
+  running job beats every few seconds); arq would wait for the job's timeout, an hour for an import,
+  before running it again, so its arq job is dropped and it is queued again at once too. A job still
+  queued behind a backlog, or deferred, is arq's and left alone. So the job
   functions must be safe to run again from the start (an import re-run ends with exact counts, an
   export rebuilds its file).
 - `purge` (the cron `core.purge_jobs`, hourly) deletes finished records after KEEP.
@@ -30,6 +33,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from arq.connections import ArqRedis
+from arq.constants import default_queue_name, in_progress_key_prefix, job_key_prefix, retry_key_prefix
 from arq.jobs import Job as ArqJob
 from arq.jobs import JobStatus
 
@@ -100,6 +104,15 @@ async def save(job_id: str, document: dict[str, Any], status: str, error: str = 
                                        finished_at=now if status in FINISHED else None)
 
 
+async def _forget(redis: ArqRedis, arq_id: str) -> None:
+    """Drop arq's queue entry, in-progress mark and job of a dead worker's job, so that only the
+    attempt queued next runs."""
+    async with redis.pipeline(transaction=True) as pipe:
+        pipe.zrem(default_queue_name, arq_id)
+        pipe.delete(in_progress_key_prefix + arq_id, job_key_prefix + arq_id, retry_key_prefix + arq_id)
+        await pipe.execute()
+
+
 async def requeue(redis: ArqRedis, now: datetime | None = None, limit: int = REQUEUE_BATCH) -> dict[str, int]:
     """Queue again owed jobs whose arq job is gone, or fail them past MAX_ATTEMPTS; safe in several
     processes (each change is conditional on the attempt it read). Returns how many of each."""
@@ -108,8 +121,14 @@ async def requeue(redis: ArqRedis, now: datetime | None = None, limit: int = REQ
     owed = await (Job.filter(status__in=OWED, heartbeat_at__lt=now - STALLED_AFTER)
                   .order_by("heartbeat_at").limit(limit))
     for job in owed:
-        if await ArqJob(arq_job_id(job), redis).status() not in _GONE:
-            continue  # queued behind a backlog, deferred, or running: arq has it
+        arq_status = await ArqJob(arq_job_id(job), redis).status()
+        if arq_status == JobStatus.in_progress:
+            # Running, yet silent for STALLED_AFTER although a running job beats every few seconds:
+            # its worker died (kill -9, out of memory). arq would leave its in-progress mark until
+            # the job's timeout (an hour for an import) before running it again: take it back now.
+            await _forget(redis, arq_job_id(job))
+        elif arq_status not in _GONE:
+            continue  # queued behind a backlog, or deferred: arq has it
         mine = Job.filter(id=job.id, attempts=job.attempts, status__in=OWED)
         if job.attempts >= MAX_ATTEMPTS:
             if await mine.update(status=FAILED, error=WORKER_LOST, finished_at=now):

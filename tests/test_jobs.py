@@ -118,6 +118,32 @@ async def test_a_job_arq_still_has_is_left_alone(app: Any, rt: Any, tenant: Tena
             await Job.filter(id__in=[w.id for w in waiting]).delete()
 
 
+async def test_a_running_job_whose_worker_died_is_taken_back_from_arq_and_queued_again(
+        app: Any, rt: Any, tenant: TenantFixture) -> None:
+    """kill -9 mid-job: arq keeps the job in its queue and its in-progress mark until the job's
+    timeout (an hour for an import). A running record silent for the stall window lost its worker:
+    the old arq job is dropped (queue entry, mark, job) and the next attempt is queued at once."""
+    stale = datetime.now(UTC) - STALE
+    record = await job_record({"id": uuid.uuid4().hex, "tenant_id": tenant.id}, "test.dead", status="running",
+                              heartbeat_at=stale)
+    old_id = jobs.arq_job_id(record)
+    with jobs_held(app):
+        await rt.redis.enqueue_job("test.dead", _job_id=old_id)
+        await rt.redis.psetex(f"arq:in-progress:{old_id}", 3_600_000, b"1")  # as the dead worker left it
+        try:
+            assert (await jobs.requeue(rt.redis))["requeued"] >= 1
+            again = await Job.get(id=record.id)
+            assert (again.status, again.attempts) == ("queued", record.attempts + 1)
+            assert await rt.redis.zscore("arq:queue", old_id) is None
+            assert not await rt.redis.exists(f"arq:in-progress:{old_id}", f"arq:job:{old_id}")
+            assert await rt.redis.zscore("arq:queue", jobs.arq_job_id(again)) is not None
+        finally:
+            for arq_id in (old_id, f"job:{record.id}:{record.attempts + 1}"):
+                await rt.redis.zrem("arq:queue", arq_id)
+                await rt.redis.delete(f"arq:job:{arq_id}", f"arq:in-progress:{arq_id}")
+            await Job.filter(id=record.id).delete()
+
+
 async def test_the_purge_removes_old_finished_records_only(tenant: TenantFixture) -> None:
     now = datetime.now(UTC)
     day_old = now - jobs.KEEP - timedelta(minutes=1)
