@@ -1,16 +1,24 @@
 """Jobs a user waits for survive Redis (core.jobs): an import or an export queued when Redis is flushed
 still answers its status from the database, is queued again by the requeue cron and ends done with
 exact results; a job lost too often ends failed with WORKER_LOST; finished records are purged after
-a day; a tenant never reaches another tenant's record."""
+a day; a tenant never reaches another tenant's record; an import whose worker process is killed (SIGKILL)
+mid-file resumes and ends with every customer once."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
+import signal
+import subprocess
+import sys
 import uuid
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
+import pytest
 from arq.jobs import Job as ArqJob
 from arq.jobs import JobStatus
 
@@ -25,6 +33,7 @@ from tests.modules.test_crm_export import _finished as export_finished
 from tests.modules.test_crm_import_api import IMPORT, JOB, finished, start
 from workers.settings import _requeue_jobs
 
+ROOT = Path(__file__).resolve().parents[1]
 STALE = STALLED_AFTER + timedelta(seconds=5)
 CSV = b"email,first_name\nkim@example.kr,Kim\nlee@example.kr,Lee\nnot-an-email,Park\nchoi@example.kr,Choi\n"
 
@@ -188,3 +197,42 @@ async def test_an_import_sent_with_an_idempotency_key_is_queued_after_its_commit
     job_id = response.json()["data"]["importCustomers"]["job"]["id"]
     done = await finished(api, rt, tenant.token, job_id)
     assert (done["status"], done["goodRows"], done["badRows"]) == ("DONE", 3, 1), done
+
+
+async def test_an_import_whose_worker_is_killed_mid_file_resumes_and_ends_with_exact_counts(
+        api: Api, rt: Any, tenant: TenantFixture) -> None:
+    """A real worker process runs an import and is killed with SIGKILL part-way: the record stays
+    running; once silent for the stall window the requeue takes the job back from arq and queues it
+    again; the next worker runs the file from the start and every customer exists exactly once."""
+    if rt.settings.embedded:
+        pytest.skip("a worker in another process needs the suite's Redis: runs in the PostgreSQL suite")
+    rows = 12_000
+    content = ("email,first_name\n" + "".join(f"k{i}@kill.example,K{i}\n" for i in range(rows))).encode()
+    job_id = (await start(api, tenant.token, "importCustomers", "big.csv", content))["job"]["id"]
+    env = {**os.environ, "SELLERCARE_ENV": "test", "SECRET_KEY": rt.settings.secret_key,
+           "SELLERCARE_VAR_DIR": str(rt.settings.var_dir), "DATABASE_URL": rt.settings.database_url,
+           "REDIS_URL": rt.settings.redis_url or "", "PYTHONPATH": str(ROOT)}
+    worker = subprocess.Popen([sys.executable, "tests/fixtures/jobs_worker.py"], cwd=ROOT, env=env)  # noqa: ASYNC220
+    try:
+        for _ in range(600):  # until it is part-way through the file
+            record = await Job.get(id=job_id)
+            if record.status == "running" and 0 < int(record.document.get("done") or 0) < rows:
+                break
+            assert worker.poll() is None, "the worker process ended"
+            await asyncio.sleep(0.05)
+        else:
+            raise AssertionError(f"the import never got part-way: {record.status} {record.document}")
+        worker.send_signal(signal.SIGKILL)
+        worker.wait(10)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+    part = await Customer.filter(tenant_id=tenant.id).count()
+    assert 0 < part < rows
+    assert (await Job.get(id=job_id)).status == "running"  # nobody said it ended
+    await Job.filter(id=job_id).update(heartbeat_at=datetime.now(UTC) - STALE)
+    assert (await jobs.requeue(rt.redis))["requeued"] == 1
+    done = await finished(api, rt, tenant.token, job_id)
+    assert (done["status"], done["processedRows"], done["goodRows"]) == ("DONE", rows, rows), done
+    assert done["counts"]["created"] + done["counts"]["unchanged"] == rows and done["counts"]["failed"] == 0
+    assert await Customer.filter(tenant_id=tenant.id).count() == rows
