@@ -308,3 +308,24 @@ async def test_a_job_whose_worker_died_ends_failed_with_a_reason(api: Api, rt: A
         assert (await api.data(JOB, {"id": export.id}, token=tenant.token))["importJob"] is None
     finally:  # queued nowhere: the requeue cron of another test must not find them
         await Job.filter(id__in=[r.id for r in records.values()]).delete()
+
+
+def test_a_later_line_is_validated_as_a_line_with_its_orders_values() -> None:
+    """A later row of a valid order: only its line columns are checked (the order's were, on its
+    first row), and it carries the order's values; a bad line or a bad cell still fails it."""
+    from core.errors import UserFacingErrors
+    from modules.crm.services.importer.columns import validate_later_line
+
+    order = {"external_id": "O1", "currency": "JPY", "total": 1590, "line": {"sku": "A"}}
+    later = validate_later_line(order, {"external_id": "O1", "sku": "B", "quantity": "2", "unit_price": "700"})
+    assert later["line"] == {"sku": "B", "name": "", "quantity": 2, "unit_price": 700}
+    assert later["total"] == 1590 and order["line"] == {"sku": "A"}  # the first row's values are not changed
+    for bad, code in (({"sku": "B", "quantity": "0", "unit_price": "1"}, "INVALID_QUANTITY"),
+                      ({"sku": "B", "unit_price": ""}, "REQUIRED"),
+                      ({"sku": "B", "product_name": "a\x00b", "unit_price": "1"}, "INVALID_TEXT")):
+        try:
+            validate_later_line(order, bad)
+        except UserFacingErrors as exc:
+            assert [e.code for e in exc.errors] == [code], exc.errors
+        else:
+            raise AssertionError(f"{bad} was accepted")

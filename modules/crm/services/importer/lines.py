@@ -10,11 +10,11 @@ from collections.abc import Callable, Sequence
 
 from core.errors import UserFacingError
 from core.i18n import N_
-from modules.crm.services.importer.columns import LINE_COLUMNS, ORDERS, err
+from modules.crm.services.importer.columns import ORDER_ONLY, err
 from modules.crm.services.importer.context import Row
 
 MAX_LINES = 500  # per order, as for orders entered by hand
-ORDER_COLUMNS = tuple(c for c in ORDERS.columns if c not in LINE_COLUMNS)
+ORDER_COLUMNS = ORDER_ONLY
 
 
 def _cell(cells: Sequence[str], index: int) -> str:

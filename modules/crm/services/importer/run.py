@@ -24,6 +24,7 @@ from modules.crm.services.importer.columns import (
     check_header,
     err,
     validate_customer,
+    validate_later_line,
     validate_order,
 )
 from modules.crm.services.importer.context import Context, Counts, Row
@@ -122,22 +123,29 @@ async def run_import(opts: ImportOptions, progress: Progress | None = None) -> I
                 counts = Counts()
                 checked: list[tuple[Row, list[UserFacingError]]] = []
                 order_first = Row(0, [])  # the first row of the current order (a file with line columns)
+                first_errors: list[UserFacingError] = []  # that row's errors
                 for line, cells in batch:
                     row = Row(line, cells)
                     continues = ctx.lines and bool(checked) and same_order(names, checked[-1][0].cells, cells)
-                    order_first = order_first if continues else row
                     checked.append((row, []))
+                    if not continues:
+                        order_first, first_errors = row, checked[-1][1]
                     if len(cells) > len(names) and any(c.strip() for c in cells[len(names):]):
                         checked[-1][1].append(err("TOO_MANY_CELLS", N_("The row has {count} cells; the header "
                                                                        "has {max}."), count=len(cells), max=len(names)))
                         continue
                     values = dict(zip(names, cells, strict=False))
+                    mismatch: list[UserFacingError] = []
                     if continues:
                         values, mismatch = continued(names, order_first, values)
                         checked[-1][1].extend(mismatch)
                     try:
-                        row.values = (validate_customer(values, channels, custom_defs)
-                                      if opts.kind == "customers" else validate_order(values, channels))
+                        if opts.kind == "customers":
+                            row.values = validate_customer(values, channels, custom_defs)
+                        elif continues and not mismatch and not first_errors and order_first.values:
+                            row.values = validate_later_line(order_first.values, values)
+                        else:
+                            row.values = validate_order(values, channels)
                     except UserFacingErrors as exc:
                         checked[-1][1].extend(exc.errors)
                 if ctx.lines:
