@@ -85,15 +85,19 @@ def rows_by_id(info: Info, model: type[TenantModel]) -> DataLoader[int, Any]:
 
 
 def rows_grouped(info: Info, model: type[TenantModel], column: str, order: tuple[str, ...] = ("id",),
-                 related: tuple[str, ...] = ()) -> DataLoader[int, list[Any]]:
-    """Rows of `model` in the caller's tenant whose `column` is one of the keys, grouped by it, in
-    `order`, with the `related` foreign keys fetched in the same query."""
+                 related: tuple[str, ...] = (), where: Mapping[str, Any] | None = None) -> DataLoader[int, list[Any]]:
+    """Rows of `model` in the caller's tenant whose `column` is one of the keys (and that match the
+    `where` filters), grouped by it, in `order`, with the `related` foreign keys fetched in the same
+    query."""
+    filters = dict(where or {})
+
     async def fetch(tenant_id: int, keys: list[int]) -> list[tuple[int, Any]]:
-        query = scoped(model, tenant_id).filter(**{f"{column}__in": keys}).order_by(*order)
+        query = scoped(model, tenant_id).filter(**{f"{column}__in": keys}, **filters).order_by(*order)
         rows = await (query.select_related(*related) if related else query)
         return [(getattr(row, column), row) for row in rows]
 
-    key = f"rows_grouped:{_name(model)}.{column}:{','.join(order)}:{','.join(related)}"
+    key = (f"rows_grouped:{_name(model)}.{column}:{','.join(order)}:{','.join(related)}:"
+           f"{sorted(filters.items())}")
     return loader_grouped(info, key, fetch)
 
 

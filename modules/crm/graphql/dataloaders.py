@@ -58,9 +58,10 @@ def scores(info: Info) -> DataLoader[int, list[Any]]:
     return rows_grouped(info, CustomerScore, "customer_id")
 
 
-def contacts(info: Info) -> DataLoader[int, list[Any]]:
-    """A customer's contacts, the primary ones first."""
-    return rows_grouped(info, CustomerContact, "customer_id", ("-is_primary", "id"))
+def contacts(info: Info, kind: str) -> DataLoader[int, list[Any]]:
+    """A customer's contacts of one kind, the primary ones first: a page that shows e-mails reads and
+    decrypts no phone."""
+    return rows_grouped(info, CustomerContact, "customer_id", ("-is_primary", "id"), where={"kind": kind})
 
 
 def addresses(info: Info) -> DataLoader[int, list[Any]]:

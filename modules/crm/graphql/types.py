@@ -250,7 +250,7 @@ class CustomerType(ScopedNode):
                                 source=self.row.consent_source)
 
     async def _contacts(self, info: Info, kind: str) -> list[str]:
-        values = [c.value for c in await dataloaders.contacts(info).load(self.id) if c.kind == kind]
+        values = [c.value for c in await dataloaders.contacts(info, kind).load(self.id)]
         if await dataloaders.can_see_pii(info):
             return values
         return [mask_email(v) if kind == "email" else mask_phone(v) for v in values]
