@@ -49,13 +49,14 @@ COUNTRIES = [("DE", "EUR", "de-DE"), ("ES", "EUR", "es-ES"), ("US", "USD", "en-U
 BASE = datetime(2025, 1, 1, tzinfo=UTC)
 
 
-def generate(folder: Path, n: int) -> tuple[Path, Path]:
-    customers, orders = folder / "customers.csv", folder / "orders.csv"
+def generate(folder: Path, n: int, start: int = 0) -> tuple[Path, Path]:
+    """n customers and 3n orders, numbered from `start` (a second file continues the first)."""
+    customers, orders = folder / f"customers{start}.csv", folder / f"orders{start}.csv"
     with customers.open("w", newline="") as f:
         w = csv.writer(f)
         w.writerow(["external_id", "email", "phone", "first_name", "last_name", "country", "language", "currency",
                     "tier"])
-        for i in range(n):
+        for i in range(start, start + n):
             country, currency, lang = COUNTRIES[i % 4]
             w.writerow([f"C{i}", f"Customer.{i}@Example.com", f"+4915112{i % 1_000_000:06d}", f"First{i}",
                         f"Last{i % 997}", country, lang, currency, ("standard", "silver", "gold", "vip")[i % 4]])
@@ -63,8 +64,8 @@ def generate(folder: Path, n: int) -> tuple[Path, Path]:
         w = csv.writer(f)
         w.writerow(["external_id", "number", "customer_external_id", "status", "currency", "total", "subtotal",
                     "shipping", "tax", "placed_at", "paid_at", "carrier", "tracking_number"])
-        for j in range(3 * n):
-            i = j % n
+        for j in range(3 * start, 3 * (start + n)):
+            i = start + j % n
             _, currency, _ = COUNTRIES[i % 4]
             amount = f"{1000 + j % 50_000}" if currency == "JPY" else f"{10 + j % 500}.{j % 100:02d}"
             placed = BASE + timedelta(minutes=j)
@@ -108,7 +109,8 @@ async def raw_copy(customers: Path, orders: Path, tenant_id: int) -> tuple[float
         for cid, iid, r in zip(cids, iids, rows, strict=True):
             email = r["email"].lower()
             c_rec.append((cid, tenant_id, r["first_name"], r["last_name"], f"{r['first_name']} {r['last_name']}",
-                          r["country"], r["language"], r["currency"], False, "", r["tier"], "new", "{}", now, now))
+                          r["country"], r["language"], r["currency"], False, "", r["tier"], "new", None, "{}",
+                          now, now))
             k_rec.append((next(ids), tenant_id, cid, "email", enc(email), contact_hash("email", email), True, now))
             k_rec.append((next(ids), tenant_id, cid, "phone", enc(r["phone"]), contact_hash("phone", r["phone"]),
                           True, now))
@@ -173,6 +175,14 @@ async def main() -> None:
             r_s, r_counts = await timed_import("customers", customers, ours.slug, args.batch_size)
             assert r_counts.unchanged == n, r_counts
             print(line("re-run customers (all unchanged)", n, r_s))
+            # The rate as the tables grow: the next n customers and 3n orders into the same tenant.
+            customers2, orders2 = generate(folder, n, start=n)
+            c2_s, c2 = await timed_import("customers", customers2, ours.slug, args.batch_size)
+            o2_s, o2 = await timed_import("orders", orders2, ours.slug, args.batch_size)
+            assert c2.created == n and o2.created == 3 * n, (c2, o2)
+            for label, rows, first_s, next_s in (("the next customers (tables grown)", n, c_s, c2_s),
+                                                 ("the next orders (tables grown)", 3 * n, o_s, o2_s)):
+                print(line(label, rows, next_s) + f"  {first_s / next_s * 100:5.1f}% of the first's rate")
         finally:
             await close_db()
             await drop_pg_database(name)

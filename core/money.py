@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from functools import lru_cache
 
 from babel.numbers import format_currency, get_currency_precision
 
@@ -11,8 +12,9 @@ from core.errors import UserFacingError
 from core.i18n import N_
 
 
+@lru_cache(maxsize=512)
 def exponent(currency: str) -> int:
-    """Digits after the decimal point: 2 for EUR, 0 for JPY, 3 for KWD."""
+    """Digits after the decimal point: 2 for EUR, 0 for JPY, 3 for KWD (cached: an import asks per amount)."""
     return int(get_currency_precision(currency))
 
 
