@@ -59,3 +59,38 @@ async def test_an_outage_answers_coded_retryable_errors_and_health_says_so(
             break
     assert back["data"]["viewer"]["user"]["email"] == tenant.admin_email, back
     assert (await api.client.get("/health")).status_code == 200
+
+
+async def test_an_event_owed_before_an_outage_is_retried_by_arq_and_handled_after_it(
+        api: Api, settings: Any, rt: Any, relay: Any) -> None:
+    """The event was committed, then the database went away before its delivery ran: the delivery
+    meets the outage and asks arq to try again within seconds (it cannot record a back-off in a
+    database that is not there); once the database is back, the next try handles it, once."""
+    from arq import Retry
+    from tortoise.transactions import in_transaction
+
+    from core import events
+    from core.models import OutboxEvent
+    from workers.settings import _dispatch_event
+
+    ran: list[str] = []
+
+    async def handler(event: OutboxEvent) -> None:
+        ran.append(str(event.id))
+
+    handlers = {"test.outage": [handler]}
+    async with in_transaction():
+        event = await events.emit("test.outage", {"n": 1})
+    async with database_down(settings):
+        with pytest.raises(Retry) as retry:
+            await _dispatch_event({"job_try": 1, "event_handlers": handlers}, str(event.id))
+        assert retry.value.defer_score == 5_000
+    deadline = time.monotonic() + 15
+    while True:  # the pool opens new connections on demand
+        try:
+            done = await _dispatch_event({"job_try": 2, "event_handlers": handlers}, str(event.id))
+            break
+        except Retry:
+            assert time.monotonic() < deadline, "the database did not come back"
+    assert done == [events.handler_name(handler)] and ran == [str(event.id)]
+    assert (await OutboxEvent.get(id=event.id)).handled_at is not None
