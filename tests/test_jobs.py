@@ -1,8 +1,8 @@
 """Jobs a user waits for survive Redis (core.jobs): an import or an export queued when Redis is flushed
 still answers its status from the database, is queued again by the requeue cron and ends done with
 exact results; a job lost too often ends failed with WORKER_LOST; finished records are purged after
-a day; a tenant never reaches another tenant's record; an import whose worker process is killed (SIGKILL)
-mid-file resumes and ends with every customer once."""
+a day; a tenant never reaches another tenant's record; an import and an export whose worker process is
+killed (SIGKILL) mid-job resume and end exact."""
 
 from __future__ import annotations
 
@@ -199,40 +199,53 @@ async def test_an_import_sent_with_an_idempotency_key_is_queued_after_its_commit
     assert (done["status"], done["goodRows"], done["badRows"]) == ("DONE", 3, 1), done
 
 
-async def test_an_import_whose_worker_is_killed_mid_file_resumes_and_ends_with_exact_counts(
-        api: Api, rt: Any, tenant: TenantFixture) -> None:
-    """A real worker process runs an import and is killed with SIGKILL part-way: the record stays
-    running; once silent for the stall window the requeue takes the job back from arq and queues it
-    again; the next worker runs the file from the start and every customer exists exactly once."""
+async def _kill_the_worker_mid_job(rt: Any, job_id: str, part_way: Any) -> None:
+    """Run the queued job in a real worker process (the jobs queue's, tests/fixtures/jobs_worker.py)
+    and kill it with SIGKILL as soon as `part_way(record)` holds; then, once the job has been silent
+    for the stall window, the requeue takes it back from arq and queues it again."""
     if rt.settings.embedded:
         pytest.skip("a worker in another process needs the suite's Redis: runs in the PostgreSQL suite")
-    rows = 12_000
-    content = ("email,first_name\n" + "".join(f"k{i}@kill.example,K{i}\n" for i in range(rows))).encode()
-    job_id = (await start(api, tenant.token, "importCustomers", "big.csv", content))["job"]["id"]
     env = {**os.environ, "SELLERCARE_ENV": "test", "SECRET_KEY": rt.settings.secret_key,
            "SELLERCARE_VAR_DIR": str(rt.settings.var_dir), "DATABASE_URL": rt.settings.database_url,
            "REDIS_URL": rt.settings.redis_url or "", "PYTHONPATH": str(ROOT)}
     worker = subprocess.Popen([sys.executable, "tests/fixtures/jobs_worker.py"], cwd=ROOT, env=env)  # noqa: ASYNC220
     try:
-        for _ in range(600):  # until it is part-way through the file
+        for _ in range(600):
             record = await Job.get(id=job_id)
-            if record.status == "running" and 0 < int(record.document.get("done") or 0) < rows:
+            if part_way(record):
                 break
             assert worker.poll() is None, "the worker process ended"
             await asyncio.sleep(0.05)
         else:
-            raise AssertionError(f"the import never got part-way: {record.status} {record.document}")
+            raise AssertionError(f"the job never got part-way: {record.status} {record.document}")
         worker.send_signal(signal.SIGKILL)
         worker.wait(10)
     finally:
         if worker.poll() is None:
             worker.kill()
-    part = await Customer.filter(tenant_id=tenant.id).count()
-    assert 0 < part < rows
     assert (await Job.get(id=job_id)).status == "running"  # nobody said it ended
     await Job.filter(id=job_id).update(heartbeat_at=datetime.now(UTC) - STALE)
     assert (await jobs.requeue(rt.redis))["requeued"] == 1
-    done = await finished(api, rt, tenant.token, job_id)
+
+
+async def test_an_import_and_an_export_whose_worker_is_killed_mid_job_resume_and_end_exact(
+        api: Api, rt: Any, tenant: TenantFixture) -> None:
+    """SIGKILL of a real worker process part-way through an import, then through an export of what
+    it imported: each stays running, is queued again by the requeue and ends done, every customer
+    existing exactly once and the export holding every one of them."""
+    rows = 12_000
+    content = ("email,first_name\n" + "".join(f"k{i}@kill.example,K{i}\n" for i in range(rows))).encode()
+    import_id = (await start(api, tenant.token, "importCustomers", "big.csv", content))["job"]["id"]
+    await _kill_the_worker_mid_job(
+        rt, import_id, lambda r: r.status == "running" and 0 < int(r.document.get("done") or 0) < rows)
+    assert 0 < await Customer.filter(tenant_id=tenant.id).count() < rows
+    done = await finished(api, rt, tenant.token, import_id)
     assert (done["status"], done["processedRows"], done["goodRows"]) == ("DONE", rows, rows), done
     assert done["counts"]["created"] + done["counts"]["unchanged"] == rows and done["counts"]["failed"] == 0
     assert await Customer.filter(tenant_id=tenant.id).count() == rows
+
+    export_id = (await api.data(EXPORT, {"i": {}}, token=tenant.token))["exportCustomers"]["export"]["id"]
+    await _kill_the_worker_mid_job(rt, export_id, lambda r: r.status == "running")
+    exported = await export_finished(api, rt, tenant.token, export_id)
+    assert (exported["status"], exported["rowCount"]) == ("DONE", rows), exported
+    assert (await api.client.get(exported["downloadUrl"])).status_code == 200
