@@ -56,8 +56,12 @@ def grants_by_role(info: Info) -> DataLoader[tuple[int | None, str], list[str]]:
     return info.context.loader("team.grants_by_role", lambda: DataLoader(load_fn=load))
 
 
+# What a user node shows: a page names dozens of people and never needs their password hashes.
+SHOWN = ("id", "email", "locale", "created_at")
+
+
 async def _members(tenant_id: int, ids: list[int]) -> list[User]:
-    return list(await members(tenant_id).filter(id__in=ids))
+    return list(await members(tenant_id).filter(id__in=ids).only(*SHOWN))
 
 
 def users_by_id(info: Info) -> DataLoader[int, User | None]:

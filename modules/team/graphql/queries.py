@@ -19,6 +19,7 @@ from core.graphql.pagination import Connection, Ordering, SortDirection, page_si
 from core.graphql.permissions import Authenticated, Public, Requires
 from core.tenancy import scoped
 from modules.team import models as team_models
+from modules.team.graphql import dataloaders
 from modules.team.graphql.types import (
     ApiKeyType,
     AuditEntryType,
@@ -105,7 +106,7 @@ class TeamQuery:
                 qs = qs.filter(id__in=[int(str(s).split(":")[1]) for s in subjects])
         order = order_by or UserOrder()
         return await paginate(
-            qs, first=_size(info, first), after=after,
+            qs.only(*dataloaders.SHOWN), first=_size(info, first), after=after,
             ordering=Ordering(order.field.value, order.direction == SortDirection.DESC),
             to_node=UserType.from_row, locale=info.context.locale,
         )
