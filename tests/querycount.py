@@ -15,6 +15,21 @@ from typing import Any
 from tortoise import connections
 
 _sink: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar("querycount_sink", default=None)
+_values: contextvars.ContextVar[list[Any] | None] = contextvars.ContextVar("querycount_values", default=None)
+
+
+@contextlib.contextmanager
+def record_queries() -> Iterator[list[tuple[str, Any]]]:
+    """Like count_queries, with each statement's bound values: (sql, values or None)."""
+    values: list[Any] = []
+    token = _values.set(values)
+    pairs: list[tuple[str, Any]] = []
+    try:
+        with count_queries() as seen:
+            yield pairs
+    finally:
+        _values.reset(token)
+        pairs.extend(zip(seen, values, strict=True))
 
 
 @contextlib.contextmanager
@@ -32,6 +47,9 @@ def count_queries() -> Iterator[list[str]]:
                 sink = _sink.get()
                 if sink is not None:
                     sink.append(query)
+                    values = _values.get()
+                    if values is not None:
+                        values.append(args[0] if args else None)
                 return await orig(self, query, *args, **kwargs)
             return wrapper
 
