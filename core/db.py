@@ -13,6 +13,7 @@ from tortoise import Tortoise
 from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.migrations.api import migrate as tortoise_migrate
 
+from core import db_patches
 from core.registry import Module
 
 CORE_APP = "core"
@@ -61,6 +62,7 @@ def tortoise_config(database_url: str, modules: Iterable[Module], pool_size: int
 
 
 async def init_db(database_url: str, modules: Sequence[Module], pool_size: int = DEFAULT_POOL_SIZE) -> None:
+    db_patches.apply()
     _ensure_sqlite_dir(database_url)
     # Global fallback: the ASGI lifespan runs in its own task, requests in others; tortoise 1.x
     # keeps its context in a contextvar, which those tasks would not see otherwise.
