@@ -199,16 +199,20 @@ async def test_an_import_sent_with_an_idempotency_key_is_queued_after_its_commit
     assert (done["status"], done["goodRows"], done["badRows"]) == ("DONE", 3, 1), done
 
 
+def _worker_env(rt: Any, **extra: str) -> dict[str, str]:
+    return {**os.environ, "SELLERCARE_ENV": "test", "SECRET_KEY": rt.settings.secret_key,
+            "SELLERCARE_VAR_DIR": str(rt.settings.var_dir), "DATABASE_URL": rt.settings.database_url,
+            "REDIS_URL": rt.settings.redis_url or "", "PYTHONPATH": str(ROOT), **extra}
+
+
 async def _kill_the_worker_mid_job(rt: Any, job_id: str, part_way: Any) -> None:
     """Run the queued job in a real worker process (the jobs queue's, tests/fixtures/jobs_worker.py)
     and kill it with SIGKILL as soon as `part_way(record)` holds; then, once the job has been silent
     for the stall window, the requeue takes it back from arq and queues it again."""
     if rt.settings.embedded:
         pytest.skip("a worker in another process needs the suite's Redis: runs in the PostgreSQL suite")
-    env = {**os.environ, "SELLERCARE_ENV": "test", "SECRET_KEY": rt.settings.secret_key,
-           "SELLERCARE_VAR_DIR": str(rt.settings.var_dir), "DATABASE_URL": rt.settings.database_url,
-           "REDIS_URL": rt.settings.redis_url or "", "PYTHONPATH": str(ROOT)}
-    worker = subprocess.Popen([sys.executable, "tests/fixtures/jobs_worker.py"], cwd=ROOT, env=env)  # noqa: ASYNC220
+    worker = subprocess.Popen([sys.executable, "tests/fixtures/jobs_worker.py"], cwd=ROOT,  # noqa: ASYNC220
+                              env=_worker_env(rt))
     try:
         for _ in range(600):
             record = await Job.get(id=job_id)
@@ -249,3 +253,34 @@ async def test_an_import_and_an_export_whose_worker_is_killed_mid_job_resume_and
     exported = await export_finished(api, rt, tenant.token, export_id)
     assert (exported["status"], exported["rowCount"]) == ("DONE", rows), exported
     assert (await api.client.get(exported["downloadUrl"])).status_code == 200
+
+
+async def test_an_import_whose_worker_is_stopped_with_sigterm_is_handed_back_and_resumes(
+        api: Api, rt: Any, tenant: TenantFixture) -> None:
+    """A deploy stops a worker with SIGTERM while an import runs: it picks nothing new, gives the job
+    its grace (none here: the file is quicker than any grace), cancels it and hands it back to arq,
+    and exits cleanly; the next worker runs the file again and every customer exists exactly once."""
+    if rt.settings.embedded:
+        pytest.skip("a worker in another process needs the suite's Redis: runs in the PostgreSQL suite")
+    rows = 12_000
+    content = ("email,first_name\n" + "".join(f"t{i}@term.example,T{i}\n" for i in range(rows))).encode()
+    job_id = (await start(api, tenant.token, "importCustomers", "term.csv", content))["job"]["id"]
+    worker = subprocess.Popen([sys.executable, "tests/fixtures/jobs_worker.py"], cwd=ROOT,  # noqa: ASYNC220
+                              env=_worker_env(rt, GRACE="0"))
+    try:
+        for _ in range(600):
+            record = await Job.get(id=job_id)
+            if record.status == "running" and 0 < int(record.document.get("done") or 0) < rows:
+                break
+            assert worker.poll() is None, "the worker process ended"
+            await asyncio.sleep(0.05)
+        worker.send_signal(signal.SIGTERM)
+        assert await asyncio.to_thread(worker.wait, 30) == 0
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+    assert 0 < await Customer.filter(tenant_id=tenant.id).count() < rows  # stopped part-way
+    assert await ArqJob(jobs.arq_job_id(await Job.get(id=job_id)), rt.redis).status() == JobStatus.queued
+    done = await finished(api, rt, tenant.token, job_id)  # handed back: no requeue needed
+    assert (done["status"], done["processedRows"], done["goodRows"]) == ("DONE", rows, rows), done
+    assert await Customer.filter(tenant_id=tenant.id).count() == rows

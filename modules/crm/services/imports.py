@@ -198,6 +198,7 @@ async def run_job(settings: Settings, import_id: str, tenant_id: int, user_id: i
     report.parent.mkdir(parents=True, exist_ok=True)
     part = report.with_name(report.name + ".part")
     tracker = _Tracker()
+    ended = False  # done or failed: the upload is no longer needed
     try:
         tenant = await Tenant.get(id=tenant_id)
         channel = await scoped(SalesChannel, tenant_id).filter(id=channel_id).first() if channel_id else None
@@ -207,20 +208,21 @@ async def run_job(settings: Settings, import_id: str, tenant_id: int, user_id: i
         async with _saving(status, tracker):
             result = await run_import(opts, tracker)
     except (UserFacingError, UserFacingErrors) as exc:
-        status.status, status.errors = "failed", _errors(exc)
+        status.status, status.errors, ended = "failed", _errors(exc), True
     except Exception:
         log.exception("import %s of tenant %s failed", import_id, tenant_id)
-        status.status = "failed"
+        status.status, ended = "failed", True
         status.errors = [{"code": "IMPORT_FAILED", "message": N_("The import failed; try again."), "domain": "crm",
                           "params": {}, "field": None}]
     else:
-        status.status, status.counts = "done", result.counts.as_dict()
+        status.status, status.counts, ended = "done", result.counts.as_dict(), True
         if result.counts.failed and part.exists():
             part.replace(report)
             status.report = True
     finally:
         part.unlink(missing_ok=True)
-        path.unlink(missing_ok=True)
+        if ended:  # cancelled (a worker stopping hands the job back to arq): the next run reads the file
+            path.unlink(missing_ok=True)
     status.total, status.done = tracker.total, tracker.done
     status.finished_at = datetime.now(UTC).isoformat()
     await _save(status)
