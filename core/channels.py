@@ -59,6 +59,7 @@ class Inbound:
     thread_ids: tuple[str, ...] = ()
     automated: str | None = None
     bounced_ids: tuple[str, ...] = ()  # a bounce: the provider ids of the messages that failed
+    language: str | None = None  # what the sender said they write in (a form's choice), else detected
 
 
 @dataclass(frozen=True)

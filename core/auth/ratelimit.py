@@ -1,4 +1,5 @@
-"""Fixed-window failure counters in the database, shared by every API process.
+"""Fixed-window counters in the database, shared by every API process (failed logins; the web
+contact form's submissions, under keys of their own).
 
 They were in Redis: a flush reset them (18 wrong passwords in a row then went unblocked) and an
 outage stopped every login. Only failures write (one upsert each); a login reads one row by key.
@@ -24,6 +25,12 @@ async def count(key: str) -> int:
     """Failures counted in the current window."""
     row = await LoginFailure.get_or_none(key=key)
     return row.count if row is not None and row.window_ends > _now() else 0
+
+
+async def seconds_left(key: str) -> int:
+    """How long until the current window ends (0 when none is open): a 429's Retry-After."""
+    row = await LoginFailure.get_or_none(key=key)
+    return max(0, row.window_ends - _now()) if row is not None else 0
 
 
 async def exceeded(key: str, limit: int) -> bool:

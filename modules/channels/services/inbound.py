@@ -97,7 +97,7 @@ async def _process(actor: Principal, account: ChannelAccount, kind: ChannelKind,
         return _Done("threaded", ticket, before)
     ticket = await create_ticket(actor, NewTicket(
         type="inquiry", channel=kind.ticket_channel, subject=message.subject[:MAX_SUBJECT].strip() or NO_SUBJECT,
-        body=body, customer_id=customer_id))
+        body=body, customer_id=customer_id, language=message.language))
     await Conversation.create(tenant_id=actor.tenant_id, ticket_id=ticket.id, account_id=account.id,
                               address=message.sender, name=message.sender_name[:200])
     return _Done("ticket_created", ticket)
