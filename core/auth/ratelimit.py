@@ -38,10 +38,11 @@ async def exceeded(key: str, limit: int) -> bool:
     return await count(key) >= limit
 
 
-async def hit(key: str, window_seconds: int) -> None:
-    """Count one failure; the window starts at the first failure (atomic on both databases)."""
+async def hit(key: str, window_seconds: int) -> int:
+    """Count one failure; the window starts at the first failure (atomic on both databases). The
+    count after this one: a caller that checks it, not `count` before, cannot be raced past a limit."""
     now = _now()
-    await fetch(
+    rows = await fetch(
         "INSERT INTO core_login_failure (key, count, window_ends) VALUES ({p[0]}, 1, {p[1]}) "
         "ON CONFLICT (key) DO UPDATE SET "
         "count = CASE WHEN core_login_failure.window_ends > {p[2]} THEN core_login_failure.count + 1 ELSE 1 END, "
@@ -50,6 +51,7 @@ async def hit(key: str, window_seconds: int) -> None:
         [key, now + window_seconds, now, now, now + window_seconds])  # SQLite's ? are positional: no reuse
     if random.random() < SWEEP_CHANCE:  # noqa: S311 - not security relevant: when to tidy up
         await LoginFailure.filter(window_ends__lte=now).delete()
+    return int(rows[0]["count"]) if rows else 1
 
 
 async def reset(key: str) -> None:

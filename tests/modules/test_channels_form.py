@@ -4,12 +4,14 @@ by e-mail; the honeypot, the signed "form opened at" stamp, the size limit and t
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from strawberry import relay as gid
 
 from core.models import LoginFailure
 from modules.aftersales.models import Ticket
@@ -17,7 +19,7 @@ from modules.channels.form import http as form_http
 from modules.channels.form import stamp
 from modules.channels.models import ChannelAccount, InboundMessage
 from tests.conftest import Api, TenantFixture, make_tenant
-from tests.modules.test_channels_email import CREATE_CUSTOMER, UPDATE_CHANNEL, ticket_of
+from tests.modules.test_channels_email import CREATE_CUSTOMER, REPLY, UPDATE_CHANNEL, drain, ticket_of
 
 PER_ADDRESS = form_http.PER_ADDRESS  # the default, before a fixture raises it
 CREATE_FORM = """mutation($i: CreateChannelInput!) { createChannel(input: $i) {
@@ -191,3 +193,31 @@ async def test_a_switched_off_form_answers_503_and_browsers_may_post_from_the_st
     preflight = await api.client.options(form.path, headers={"Origin": "https://shop.example",
                                                              "Access-Control-Request-Method": "POST"})
     assert preflight.status_code == 204 and "POST" in preflight.headers["access-control-allow-methods"]
+
+
+async def test_no_contact_data_reaches_the_logs(
+        api: Api, rt: Any, shop: TenantFixture, caplog: pytest.LogCaptureFixture) -> None:
+    form = await make_form(api, shop)
+    body = submission(opened(rt, form), name="Zora Quill", email="zora.quill@example.org")
+    with caplog.at_level(logging.INFO):  # (DEBUG is the ORM's SQL trace, never on in production)
+        assert (await send(api, form, body)).status_code == 200
+        assert (await send(api, form, {**body, "website": "x"})).status_code == 400
+        assert (await send(api, form, {**body, "started_at_token": "1.forged"})).status_code == 400
+    assert caplog.records  # the requests were logged, with none of this
+    assert "zora" not in caplog.text.lower() and "Quill" not in caplog.text
+
+
+async def test_a_reply_on_a_form_ticket_is_not_sent_over_the_form_and_says_so(
+        api: Api, rt: Any, shop: TenantFixture, relay: Any) -> None:
+    form = await make_form(api, shop)
+    assert (await send(api, form, submission(opened(rt, form)))).json()["status"] == "ticket_created"
+    row = await InboundMessage.filter(account__public_id=form.public_id).first()
+    assert row is not None
+    ticket_id = str(gid.GlobalID("Ticket", str(row.ticket_id)))
+    sent = await api.data(REPLY, {"i": {"ticketId": ticket_id, "kind": "outbound", "body": "Thank you!"}},
+                          token=shop.token)
+    assert sent["addTicketMessage"]["errors"] == []
+    assert await drain(rt, shop.id) == []
+    ticket = await ticket_of(api, shop, str(row.id))
+    delivery = ticket["messages"]["nodes"][-1]["delivery"]
+    assert delivery["state"] == "FAILED" and delivery["error"] == "no_outbound", delivery

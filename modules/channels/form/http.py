@@ -4,7 +4,7 @@ GET hands out the signed "form opened at" stamp (form.stamp); POST takes the JSO
 Checked in this order, and nothing is stored until every check passed: an unknown id is 404, a
 switched-off form 503 with Retry-After, past a rate limit 429 with Retry-After (per client
 address and per form, counted in the database like failed logins, every attempt that got that
-far counting), a body past MAX_BYTES 413, bad JSON or fields 400 INVALID_INPUT with each field's
+far counting, a refused one included), a body past MAX_BYTES 413, bad JSON or fields 400 INVALID_INPUT with each field's
 path, a filled honeypot (`website`) 400 too, a stamp too fresh 400 TOO_FAST, a forged or expired
 one 400 FORM_EXPIRED. Then the submission goes through the channels pipeline (`receive`).
 Errors are in the caller's Accept-Language; nothing the sender typed is logged. Answers carry
@@ -99,17 +99,15 @@ def _fields(data: dict[str, Any]) -> tuple[dict[str, str], list[UserFacingError]
 
 
 async def _limited(request: Request, account: ChannelAccount) -> JSONResponse | None:
-    """429 past either limit; otherwise this attempt is counted against both."""
+    """Count this attempt per client address, then per form; 429 past either limit. The count
+    is the one the increment returned, so concurrent submissions cannot slip past a limit."""
     address = client_address(request, request.app.state.rt.settings.trusted_proxies)
-    keys = ((f"form:ip:{address}"[:120], PER_ADDRESS, ADDRESS_WINDOW),
-            (f"form:channel:{account.public_id}", PER_FORM, FORM_WINDOW))
-    for key, limit, _ in keys:
-        if await ratelimit.exceeded(key, limit):
+    for key, limit, window in ((f"form:ip:{address}"[:120], PER_ADDRESS, ADDRESS_WINDOW),
+                               (f"form:channel:{account.public_id}", PER_FORM, FORM_WINDOW)):
+        if await ratelimit.hit(key, window) > limit:
             wait = max(1, await ratelimit.seconds_left(key))
             return _error(request, 429, "RATE_LIMITED", N_("Too many messages: try again in {minutes} minutes."),
                           {"Retry-After": str(wait)}, minutes=-(-wait // 60))
-    for key, _, window in keys:
-        await ratelimit.hit(key, window)
     return None
 
 
