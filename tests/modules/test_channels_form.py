@@ -22,6 +22,7 @@ from tests.conftest import Api, TenantFixture, make_tenant
 from tests.modules.test_channels_email import CREATE_CUSTOMER, REPLY, UPDATE_CHANNEL, drain, ticket_of
 
 PER_ADDRESS = form_http.PER_ADDRESS  # the default, before a fixture raises it
+CREATE_ORDER = """mutation($i: CreateOrderInput!) { createOrder(input: $i) { order { number } errors { code } } }"""
 CREATE_FORM = """mutation($i: CreateChannelInput!) { createChannel(input: $i) {
   channel { id kind formPath credentialsSet } errors { code field message } } }"""
 
@@ -78,6 +79,10 @@ async def test_a_submission_opens_a_ticket_for_the_matching_customer_once_per_su
         api: Api, rt: Any, shop: TenantFixture) -> None:
     customer = (await api.data(CREATE_CUSTOMER, {"i": {"firstName": "Anna", "emails": ["Anna@Example.org"]}},
                                token=shop.token))["createCustomer"]["customer"]
+    order = await api.data(CREATE_ORDER, {"i": {"customerId": customer["id"], "number": "123-1234567-1234567",
+                                                "currency": "EUR", "lines": [{"sku": "SHOE-1", "unitPrice": "10"}]}},
+                           token=shop.token)
+    assert order["createOrder"]["errors"] == []
     form = await make_form(api, shop)
     page = await api.client.get(form.path)
     assert page.status_code == 200 and page.json()["min_seconds"] == 3, page.text
@@ -91,11 +96,19 @@ async def test_a_submission_opens_a_ticket_for_the_matching_customer_once_per_su
     assert ticket["customer"]["id"] == customer["id"] and ticket["channel"] == "web_form"
     assert ticket["subject"] == "Wo ist mein Paket?" and ticket["language"] == "de"
     assert "123-1234567-1234567" in ticket["messages"]["nodes"][0]["body"]
+    linked = await Ticket.get(id=row.ticket_id)
+    assert linked.order_id is not None  # the customer's own order, by the number they typed
 
     again = await send(api, form, body)  # a double click, a retry after a timeout
     assert again.status_code == 200 and again.json() == {"status": "duplicate"}
     assert await Ticket.filter(tenant_id=shop.id, channel="web_form").count() == 1
     assert await stored(form) == 1
+    # Someone else quoting Anna's order number gets a ticket, never her order.
+    stranger = await send(api, form, submission(opened(rt, form), email="eve@example.net",
+                                                 order_number="123-1234567-1234567"))
+    assert stranger.json()["status"] == "ticket_created"
+    theirs = await InboundMessage.filter(account__public_id=form.public_id).order_by("-id").first()
+    assert theirs is not None and (await Ticket.get(id=theirs.ticket_id)).order_id is None
 
 
 async def test_bad_fields_are_refused_with_translated_errors_and_paths(api: Api, rt: Any, shop: TenantFixture) -> None:

@@ -27,13 +27,15 @@ def parse(raw: bytes) -> Inbound:
         raise ParseError("invalid_json") from None
     if not isinstance(data, dict) or not all(isinstance(data.get(f), str) and data[f] for f in FIELDS):
         raise ParseError("missing_fields")
-    body = data["message"]
-    if isinstance(data.get("order_number"), str) and data["order_number"]:
-        body = f"{body}\n\nOrder: {data['order_number']}"
+    body, order = data["message"], data.get("order_number") or None
+    if not isinstance(order, str):
+        order = None
+    if order:
+        body = f"{body}\n\nOrder: {order}"  # kept in the text too: agents see what the buyer typed
     submission = data.get("submission_id")
     return Inbound(provider_id=f"form:{submission}" if isinstance(submission, str) and submission else None,
                    sender=data["email"], sender_name=data["name"], subject=data["subject"], body=body,
-                   language=data.get("language") or None)
+                   language=data.get("language") or None, order_number=order)
 
 
 async def send(account: Account, message: Outbound) -> Sent:
