@@ -59,6 +59,8 @@ class Inbound:
     thread_ids: tuple[str, ...] = ()
     automated: str | None = None
     bounced_ids: tuple[str, ...] = ()  # a bounce: the provider ids of the messages that failed
+    language: str | None = None  # what the sender said they write in (a form's choice), else detected
+    order_number: str | None = field(default=None, repr=False)  # linked when it is the sender's order
 
 
 @dataclass(frozen=True)

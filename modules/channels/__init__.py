@@ -16,6 +16,6 @@ module = Module(
     graphql="modules.channels.graphql.schema:contribution",
     worker="modules.channels.jobs:worker",
     demo="modules.channels.demo:load",
-    channels="modules.channels.mail:kinds",
+    channels="modules.channels.kinds:kinds",
     routes="modules.channels.http:routes",
 )

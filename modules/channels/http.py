@@ -8,69 +8,44 @@ an id exists. A body over MAX_BYTES is 413, read no further. A switched-off acco
 with Retry-After, so the provider keeps the message and tries again. Any other message is taken:
 200 with its outcome (a duplicate, or a message that could not be parsed, is kept too, so the
 provider must not retry it).
+
+The web contact form's public routes (modules.channels.form.http) are mounted beside it.
 """
 
 from __future__ import annotations
-
-import uuid
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from core import channels as kinds
-from core.i18n import N_, negotiate, translate
-from modules.channels.models import ChannelAccount
+from core.i18n import N_
+from modules.channels.form import http as form
 from modules.channels.services import receive, tokens
+from modules.channels.web import NO_STORE, account_at, read_body, refused
 
 MAX_BYTES = 25 * 1024 * 1024  # what the large mail providers accept for one message
 TOKEN_HEADER = "X-Channel-Token"  # noqa: S105 - a header name
 
 
-def _refused(request: Request, status: int, code: str, message: str, headers: dict[str, str] | None = None,
-             **params: object) -> JSONResponse:
-    text = translate("channels", message, negotiate(request.headers.get("accept-language")), **params)
-    return JSONResponse({"code": code, "message": text}, status_code=status,
-                        headers={"Cache-Control": "no-store", **(headers or {})})
-
-
-async def _body(request: Request) -> bytes | None:
-    """The body, or None past MAX_BYTES (checked as it arrives, not only from Content-Length)."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_BYTES:
-        return None
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_BYTES:
-            return None
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
 async def inbound(request: Request) -> JSONResponse:
     token = request.headers.get(TOKEN_HEADER) or request.query_params.get("token") or ""
     if not token:
-        return _refused(request, 401, "TOKEN_REQUIRED", N_("Send the channel's token in the X-Channel-Token header."))
-    try:
-        public_id = uuid.UUID(request.path_params["public_id"])
-    except ValueError:
-        public_id = None
+        return refused(request, 401, "TOKEN_REQUIRED", N_("Send the channel's token in the X-Channel-Token header."))
     # The one look-up not scoped to a tenant: the URL names the account, the token proves it.
-    account = await ChannelAccount.filter(public_id=public_id, kind=request.path_params["kind"]).first() \
-        if public_id else None
+    account = await account_at(request, request.path_params["kind"])
     if account is None or not tokens.matches(token, account.inbound_token_hash) or kinds.kind(account.kind) is None:
         # (a kind whose module was uninstalled included: its account no longer receives)
-        return _refused(request, 403, "FORBIDDEN", N_("This token does not open this channel."))
+        return refused(request, 403, "FORBIDDEN", N_("This token does not open this channel."))
     if not account.enabled:
-        return _refused(request, 503, "CHANNEL_DISABLED", N_("This channel is switched off: try again later."),
+        return refused(request, 503, "CHANNEL_DISABLED", N_("This channel is switched off: try again later."),
                         {"Retry-After": "600"})
-    raw = await _body(request)
+    raw = await read_body(request, MAX_BYTES)
     if raw is None:
-        return _refused(request, 413, "TOO_LARGE", N_("A message is at most {max} MB."), max=MAX_BYTES // 2**20)
+        return refused(request, 413, "TOO_LARGE", N_("A message is at most {max} MB."), max=MAX_BYTES // 2**20)
     outcome = await receive(account, raw)
     return JSONResponse({"status": outcome.status, "id": str(outcome.inbound_id)},
-                        headers={"Cache-Control": "no-store"})
+                        headers=NO_STORE)
 
 
-routes = [Route("/channels/{kind}/{public_id}/inbound", inbound, methods=["POST"])]
+routes = [Route("/channels/{kind}/{public_id}/inbound", inbound, methods=["POST"]), *form.routes]

@@ -12,6 +12,7 @@ from strawberry import relay
 
 from core.graphql.node import ScopedNode
 from modules.channels import models
+from modules.channels.form import KIND as WEB_FORM
 from modules.channels.services import credentials
 
 
@@ -49,6 +50,8 @@ class ChannelAccountType(ScopedNode):
     reply_to: str | None
     enabled: bool
     inbound_path: str = strawberry.field(description="Where the provider posts raw messages (with the token).")
+    form_path: str | None = strawberry.field(description=(
+        "A web contact form's public path: GET it for the form's token, POST the submission (null for other kinds)."))
     credentials_set: list[str] = strawberry.field(description="The names of the stored credentials, never values.")
     health: ChannelHealth
     created_at: datetime
@@ -59,6 +62,7 @@ class ChannelAccountType(ScopedNode):
     def from_row(cls, row: models.ChannelAccount) -> Self:
         return cls(id=row.id, kind=row.kind, name=row.name, address=row.address, reply_to=row.reply_to,
                    enabled=row.enabled, inbound_path=f"/channels/{row.kind}/{row.public_id}/inbound",
+                   form_path=f"/channels/form/{row.public_id}" if row.kind == WEB_FORM else None,
                    credentials_set=credentials.set_names(row),
                    health=ChannelHealth(last_ok_at=row.last_ok_at, last_error_at=row.last_error_at,
                                         last_error=row.last_error),

@@ -21,5 +21,3 @@ EMAIL = ChannelKind(
     send=send,
     new_provider_id=new_message_id,
 )
-
-kinds = (EMAIL,)

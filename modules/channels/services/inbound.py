@@ -95,9 +95,11 @@ async def _process(actor: Principal, account: ChannelAccount, kind: ChannelKind,
         before = TicketPlace.of(await get_ticket(actor.tenant_id, ticket_id))
         _, ticket = await add_message(actor, ticket_id, "inbound", body, publish=False)
         return _Done("threaded", ticket, before)
+    order_id = (await crm.find_customer_order(actor.tenant_id, customer_id, message.order_number)
+                if message.order_number else None)
     ticket = await create_ticket(actor, NewTicket(
         type="inquiry", channel=kind.ticket_channel, subject=message.subject[:MAX_SUBJECT].strip() or NO_SUBJECT,
-        body=body, customer_id=customer_id))
+        body=body, customer_id=customer_id, order_id=order_id, language=message.language))
     await Conversation.create(tenant_id=actor.tenant_id, ticket_id=ticket.id, account_id=account.id,
                               address=message.sender, name=message.sender_name[:200])
     return _Done("ticket_created", ticket)

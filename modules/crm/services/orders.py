@@ -236,3 +236,13 @@ async def update_order(actor: Principal, order_id: int, change: OrderUpdate) -> 
             await events.emit(STATUS_CHANGED, {"order_id": order.id, "customer_id": order.customer_id,
                                                "from": previous, "to": order.status}, tenant_id=tid)
     return order
+
+
+async def find_customer_order(tenant_id: int, customer_id: int, number: str) -> int | None:
+    """The id of this customer's order with this number (as the buyer quotes it, `#` or not), or
+    None: a number alone never links someone else's order."""
+    wanted = number.strip()
+    candidates = {wanted, wanted.lstrip("#"), f"#{wanted.lstrip('#')}"} - {""}
+    row = await (scoped(Order, tenant_id).filter(customer_id=customer_id, number__in=sorted(candidates))
+                 .order_by("-placed_at").first().values("id"))
+    return int(row["id"]) if row else None
