@@ -50,7 +50,10 @@ async def test_relay_enqueues_each_event_once_and_the_worker_runs_it(rt: Any) ->
                 break
             await asyncio.sleep(0.1)
     else:
-        await events.relay(rt.redis)
+        for _ in range(50):  # other tests' events may be owed too: relay until ours went out
+            await events.relay(rt.redis)
+            if await OutboxEvent.filter(id=event.id, relayed_at__isnull=False).exists():
+                break
     row = await OutboxEvent.get(id=event.id)
     assert row.relayed_at is not None
     # Relaying the same event again (a crashed relay) does not enqueue a second job.

@@ -60,5 +60,6 @@ async def test_a_scan_killed_part_way_is_finished_by_the_next_run_exactly_once(
     await sla_scan({"rt": rt})
     assert await EscalationRecord.filter(ticket_id__in=ids).count() == TICKETS
     assert await Ticket.filter(id__in=ids, sla_breached=True, escalation_level=1).count() == TICKETS
-    escalated = await OutboxEvent.filter(tenant_id=tenant.id, topic="aftersales.ticket_escalated").count()
-    assert escalated == TICKETS
+    escalated = OutboxEvent.filter(tenant_id=tenant.id, topic="aftersales.ticket_escalated")
+    assert await escalated.count() == TICKETS
+    await escalated.delete()  # this test's own: no later test should find 600 events owed
