@@ -119,7 +119,9 @@ class PermanentFailure(DeliveryError):
 class ChannelKind:
     """A kind of channel. `name` is unique across modules ("email", "line"); `ticket_channel` is the
     aftersales ticket channel its tickets get ("email", "chat", "whatsapp"...); `new_provider_id`
-    returns the id an outbound message is sent under, chosen once and stored before sending."""
+    returns the id an outbound message is sent under, chosen once and stored before sending.
+    `replies_by` names another kind that answers its conversations when it cannot send itself (a
+    web form's buyer left an e-mail address: replies go out through the tenant's mailbox)."""
 
     name: str
     label: str
@@ -128,6 +130,7 @@ class ChannelKind:
     parse: Callable[[bytes], Inbound]
     send: Callable[[Account, Outbound], Awaitable[Sent]]
     new_provider_id: Callable[[Account], str]
+    replies_by: str | None = None
     module: str = field(default="", compare=False)
 
 

@@ -20,7 +20,16 @@ from modules.channels.form import http as form_http
 from modules.channels.form import stamp
 from modules.channels.models import ChannelAccount, InboundMessage
 from tests.conftest import Api, TenantFixture, make_tenant
-from tests.modules.test_channels_email import CREATE_CUSTOMER, REPLY, UPDATE_CHANNEL, drain, ticket_of
+from tests.modules.test_channels_email import (  # noqa: F401 - smtp is a fixture
+    CREATE_CUSTOMER,
+    REPLY,
+    UPDATE_CHANNEL,
+    Mailbox,
+    drain,
+    make_channel,
+    smtp,
+    ticket_of,
+)
 
 PER_ADDRESS = form_http.PER_ADDRESS  # the default, before a fixture raises it
 CREATE_ORDER = """mutation($i: CreateOrderInput!) { createOrder(input: $i) { order { number } errors { code } } }"""
@@ -228,17 +237,35 @@ async def test_no_contact_data_reaches_the_logs(
     assert "zora" not in caplog.text.lower() and "Quill" not in caplog.text
 
 
-async def test_a_reply_on_a_form_ticket_is_not_sent_over_the_form_and_says_so(
-        api: Api, rt: Any, shop: TenantFixture, relay: Any) -> None:
-    form = await make_form(api, shop)
+async def test_a_reply_on_a_form_ticket_goes_out_by_email_through_the_tenants_mailbox(
+        api: Api, rt: Any, smtp: tuple[Mailbox, int], relay: Any) -> None:  # noqa: F811 - the fixture
+    """A form has no way back of its own: the reply goes to the address the buyer gave, through the
+    tenant's first enabled mailbox; without one, it fails with no_channel and says so."""
+    lone = await make_tenant(api, rt)
+    form = await make_form(api, lone)
     assert (await send(api, form, submission(opened(rt, form)))).json()["status"] == "ticket_created"
     row = await InboundMessage.filter(account__public_id=form.public_id).first()
     assert row is not None
     ticket_id = str(gid.GlobalID("Ticket", str(row.ticket_id)))
     sent = await api.data(REPLY, {"i": {"ticketId": ticket_id, "kind": "outbound", "body": "Thank you!"}},
-                          token=shop.token)
+                          token=lone.token)
     assert sent["addTicketMessage"]["errors"] == []
-    assert await drain(rt, shop.id) == []
-    ticket = await ticket_of(api, shop, str(row.id))
-    delivery = ticket["messages"]["nodes"][-1]["delivery"]
-    assert delivery["state"] == "FAILED" and delivery["error"] == "no_outbound", delivery
+    assert await drain(rt, lone.id) == []
+    delivery = (await ticket_of(api, lone, str(row.id)))["messages"]["nodes"][-1]["delivery"]
+    assert delivery["state"] == "FAILED" and delivery["error"] == "no_channel", delivery
+    box, port = smtp
+    await make_channel(api, lone, port)  # a mailbox now
+    before = len(box.received)
+    again = await api.data(REPLY, {"i": {"ticketId": ticket_id, "kind": "outbound", "body": "Your parcel left."}},
+                           token=lone.token)
+    assert again["addTicketMessage"]["errors"] == []
+    assert await drain(rt, lone.id) == []
+    assert len(box.received) == before + 1
+    out = box.received[-1]
+    assert out["To"].addresses[0].addr_spec == "anna@example.org"  # the address the buyer gave
+    assert out["From"].addresses[0].addr_spec == "support@shop.test" and out.get("In-Reply-To") is None
+    assert out.get_content().strip() == "Your parcel left."
+    delivery = (await ticket_of(api, lone, str(row.id)))["messages"]["nodes"][-1]["delivery"]
+    assert delivery["state"] == "SENT" and delivery["providerMessageId"] == out["Message-ID"]
+
+

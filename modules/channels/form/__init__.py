@@ -3,8 +3,9 @@
 The public route (form.http) validates the submission and hands `receive` a normalised JSON
 document, so a form goes through the same pipeline as a mail: stored first, deduplicated by the
 client's submission id, the sender matched by e-mail, the ticket through aftersales. A form has
-no way back to the customer: replies are not sent over it (the delivery fails with
-`no_outbound`), agents answer by e-mail or phone.
+no way back to the customer of its own: replies go out by e-mail, through the tenant's first
+enabled mailbox, to the address the buyer gave (`replies_by`); without a mailbox the delivery
+fails with `no_channel`.
 """
 
 from __future__ import annotations
@@ -50,4 +51,5 @@ WEB_FORM = ChannelKind(
     parse=parse,
     send=send,
     new_provider_id=lambda account: uuid.uuid4().hex,
+    replies_by="email",
 )

@@ -61,12 +61,21 @@ async def prepare(event: OutboxEvent) -> None:
     if await scoped(Delivery, tid).filter(message_id=message_id).exists():
         return
     account = await _account(tid, ticket_id, str(payload["channel"]))
+    came_in = registry.kind(account.kind) if account is not None else None
+    threaded = True
+    if came_in is not None and came_in.replies_by:  # a form: answered through the tenant's mailbox
+        account = await (scoped(ChannelAccount, tid).filter(kind=came_in.replies_by, enabled=True)
+                         .order_by("created_at", "id").first())
+        threaded = False  # the form's ids are no Message-IDs to thread on
     if account is None:
         await Delivery.create(tenant_id=tid, message_id=message_id, ticket_id=ticket_id, provider_id="",
                               state="failed", error="no_channel")
         return
     kind = registry.kind(account.kind)
     references, in_reply_to = await thread_ids(tid, ticket_id)
+    if not threaded:  # only our earlier replies' Message-IDs thread a mail; the form's ids do not
+        references = [r for r in references if r.startswith("<")]
+        in_reply_to = references[-1] if references else None
     provider_id = kind.new_provider_id(config(account)) if kind else ""
     delivery = await Delivery.create(tenant_id=tid, message_id=message_id, ticket_id=ticket_id,
                                      account_id=account.id, provider_id=provider_id, in_reply_to=in_reply_to,
