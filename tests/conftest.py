@@ -239,3 +239,12 @@ async def job_record(document: dict[str, Any], function: str, *, status: str = "
                             args=json.dumps(args or [document["id"]]), document=document, status=status,
                             attempts=attempts, heartbeat_at=heartbeat_at or datetime.now(UTC),
                             finished_at=finished_at)
+
+
+def process_env(rt: Any, **extra: str) -> dict[str, str]:
+    """The environment of a second process (a worker, a scan) on this suite's database and Redis,
+    with this suite's keys, for tests that kill it."""
+    root = Path(__file__).resolve().parents[1]
+    return {**os.environ, "SELLERCARE_ENV": "test", "SECRET_KEY": rt.settings.secret_key,
+            "SELLERCARE_VAR_DIR": str(rt.settings.var_dir), "DATABASE_URL": rt.settings.database_url,
+            "REDIS_URL": rt.settings.redis_url or "", "PYTHONPATH": str(root), **extra}

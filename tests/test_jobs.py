@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -27,7 +26,7 @@ from core.heartbeat import STALLED_AFTER
 from core.models import Job
 from modules.crm.models import Customer
 from modules.crm.services import exports, imports
-from tests.conftest import Api, TenantFixture, job_record, jobs_held
+from tests.conftest import Api, TenantFixture, job_record, jobs_held, process_env
 from tests.modules.test_crm_export import EXPORT, STATUS
 from tests.modules.test_crm_export import _finished as export_finished
 from tests.modules.test_crm_import_api import IMPORT, JOB, finished, start
@@ -199,12 +198,6 @@ async def test_an_import_sent_with_an_idempotency_key_is_queued_after_its_commit
     assert (done["status"], done["goodRows"], done["badRows"]) == ("DONE", 3, 1), done
 
 
-def _worker_env(rt: Any, **extra: str) -> dict[str, str]:
-    return {**os.environ, "SELLERCARE_ENV": "test", "SECRET_KEY": rt.settings.secret_key,
-            "SELLERCARE_VAR_DIR": str(rt.settings.var_dir), "DATABASE_URL": rt.settings.database_url,
-            "REDIS_URL": rt.settings.redis_url or "", "PYTHONPATH": str(ROOT), **extra}
-
-
 async def _kill_the_worker_mid_job(rt: Any, job_id: str, part_way: Any) -> None:
     """Run the queued job in a real worker process (the jobs queue's, tests/fixtures/jobs_worker.py)
     and kill it with SIGKILL as soon as `part_way(record)` holds; then, once the job has been silent
@@ -212,7 +205,7 @@ async def _kill_the_worker_mid_job(rt: Any, job_id: str, part_way: Any) -> None:
     if rt.settings.embedded:
         pytest.skip("a worker in another process needs the suite's Redis: runs in the PostgreSQL suite")
     worker = subprocess.Popen([sys.executable, "tests/fixtures/jobs_worker.py"], cwd=ROOT,  # noqa: ASYNC220
-                              env=_worker_env(rt))
+                              env=process_env(rt))
     try:
         for _ in range(600):
             record = await Job.get(id=job_id)
@@ -266,7 +259,7 @@ async def test_an_import_whose_worker_is_stopped_with_sigterm_is_handed_back_and
     content = ("email,first_name\n" + "".join(f"t{i}@term.example,T{i}\n" for i in range(rows))).encode()
     job_id = (await start(api, tenant.token, "importCustomers", "term.csv", content))["job"]["id"]
     worker = subprocess.Popen([sys.executable, "tests/fixtures/jobs_worker.py"], cwd=ROOT,  # noqa: ASYNC220
-                              env=_worker_env(rt, GRACE="0"))
+                              env=process_env(rt, GRACE="0"))
     try:
         for _ in range(600):
             record = await Job.get(id=job_id)

@@ -5,7 +5,6 @@ and every ticket's breach fires its rule exactly once."""
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import subprocess
 import sys
@@ -18,7 +17,7 @@ import pytest
 from core.models import OutboxEvent
 from modules.aftersales.jobs.sla import sla_scan
 from modules.aftersales.models import EscalationRecord, Ticket
-from tests.conftest import BACKEND, Api, TenantFixture
+from tests.conftest import BACKEND, Api, TenantFixture, process_env
 from tests.modules.test_aftersales_sla_scan import rule
 
 pytestmark = pytest.mark.skipif(BACKEND != "postgres", reason="a scan in another process on the suite's database: "
@@ -35,9 +34,7 @@ async def test_a_scan_killed_part_way_is_finished_by_the_next_run_exactly_once(
         Ticket(tenant_id=tenant.id, number=n + 1, subject=f"Late {n}", first_response_due=now - timedelta(minutes=5),
                next_sla_due=now - timedelta(minutes=5)) for n in range(TICKETS)], batch_size=500)
     ids = set(await Ticket.filter(tenant_id=tenant.id).values_list("id", flat=True))
-    env = {**os.environ, "SELLERCARE_ENV": "test", "SECRET_KEY": rt.settings.secret_key,
-           "SELLERCARE_VAR_DIR": str(rt.settings.var_dir), "DATABASE_URL": rt.settings.database_url,
-           "REDIS_URL": rt.settings.redis_url or "", "PYTHONPATH": str(ROOT)}
+    env = process_env(rt)
     scan = subprocess.Popen([sys.executable, "tests/fixtures/sla_scan_once.py"], cwd=ROOT, env=env)  # noqa: ASYNC220
     try:
         for _ in range(1200):

@@ -5,7 +5,6 @@ owed, and its next delivery sends the reply once, under the Message-ID stored be
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import subprocess
 import sys
@@ -21,7 +20,7 @@ from strawberry import relay as gid
 from core import events
 from core.models import OutboxEvent
 from modules.channels.models import InboundMessage
-from tests.conftest import BACKEND, Api, TenantFixture, make_tenant
+from tests.conftest import BACKEND, Api, TenantFixture, make_tenant, process_env
 from tests.modules.test_channels_email import REPLY, TICKET, Mailbox, _free_port, mail, make_channel, post
 from workers.settings import compose
 
@@ -66,9 +65,7 @@ async def test_a_worker_killed_mid_send_loses_no_reply_and_sends_it_once(
         deliver = await OutboxEvent.get(tenant_id=shop.id, topic="channels.deliver", handled_at=None)
         job_id = f"event:{deliver.id}"
         await rt.redis.enqueue_job(events.DISPATCH_JOB, str(deliver.id), _job_id=job_id)
-        env = {**os.environ, "SELLERCARE_ENV": "test", "SECRET_KEY": rt.settings.secret_key,
-               "SELLERCARE_VAR_DIR": str(rt.settings.var_dir), "DATABASE_URL": rt.settings.database_url,
-               "REDIS_URL": rt.settings.redis_url or "", "PYTHONPATH": str(ROOT)}
+        env = process_env(rt)
         worker = subprocess.Popen([sys.executable, "tests/fixtures/jobs_worker.py"], cwd=ROOT, env=env)  # noqa: ASYNC220
         try:
             assert await asyncio.to_thread(box.arrived.wait, 60), "the worker never sent the mail"
