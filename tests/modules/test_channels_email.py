@@ -224,6 +224,38 @@ async def test_a_mail_opens_a_ticket_for_the_matching_customer_and_replies_threa
     assert new["customer"]["emails"] == ["eve@example.net"]
 
 
+CREATE_ORDER = """mutation($i: CreateOrderInput!) { createOrder(input: $i) { order { number } errors { code } } }"""
+TICKET_ORDER = "query($id: ID!) { ticket(id: $id) { order { number } } }"
+
+
+async def test_an_order_number_quoted_in_a_mail_links_the_senders_own_order(
+        api: Api, shop: TenantFixture, smtp: tuple[Mailbox, int]) -> None:
+    sender = f"buyer-{uuid.uuid4().hex[:6]}@example.org"
+    customer = (await api.data(CREATE_CUSTOMER, {"i": {"firstName": "Ola", "emails": [sender]}},
+                               token=shop.token))["createCustomer"]["customer"]
+    for number in ("302-1234567-7654321", "#4711"):
+        created = await api.data(CREATE_ORDER, {"i": {"customerId": customer["id"], "number": number, "currency": "EUR",
+                                                      "lines": [{"sku": "MUG-1", "unitPrice": "9"}]}}, token=shop.token)
+        assert created["createOrder"]["errors"] == []
+    channel = await make_channel(api, shop, smtp[1])
+
+    async def linked(subject: str, body: str, frm: str = sender) -> str | None:
+        response = await post(api, channel, mail(subject, sender=frm, body=body))
+        assert response.json()["status"] == "ticket_created", response.text
+        row = await InboundMessage.get(id=int(response.json()["id"]))
+        ticket = await api.data(TICKET_ORDER, {"id": str(gid.GlobalID("Ticket", str(row.ticket_id)))},
+                                token=shop.token)
+        return ticket["ticket"]["order"]["number"] if ticket["ticket"]["order"] else None
+
+    # Amazon's format in the body; a number that is not theirs before it is passed over.
+    assert await linked("Return", "Order 111-0000000-0000000 was my sister's, 302-1234567-7654321 is mine.") \
+        == "302-1234567-7654321"
+    assert await linked("Question about order #4711", "When does it ship?") == "#4711"
+    assert await linked("Question about 4711", "When does it ship?") is None  # a bare number is no order
+    # Someone else quoting the buyer's number links nothing.
+    assert await linked("My order 302-1234567-7654321", "Hi", frm="mallory@example.net") is None
+
+
 async def test_automated_mail_opens_nothing(api: Api, shop: TenantFixture, smtp: tuple[Mailbox, int]) -> None:
     channel = await make_channel(api, shop, smtp[1])
     auto = await post(api, channel, mail("Out of office", Auto_Submitted="auto-replied"))

@@ -95,8 +95,9 @@ async def _process(actor: Principal, account: ChannelAccount, kind: ChannelKind,
         before = TicketPlace.of(await get_ticket(actor.tenant_id, ticket_id))
         _, ticket = await add_message(actor, ticket_id, "inbound", body, publish=False)
         return _Done("threaded", ticket, before)
-    order_id = (await crm.find_customer_order(actor.tenant_id, customer_id, message.order_number)
-                if message.order_number else None)
+    # The number the sender named (a form's field), else those quoted in the subject and body.
+    numbers = [message.order_number] if message.order_number else crm.order_numbers_in(message.subject, body)
+    order_id = await crm.find_customer_order(actor.tenant_id, customer_id, *numbers) if numbers else None
     ticket = await create_ticket(actor, NewTicket(
         type="inquiry", channel=kind.ticket_channel, subject=message.subject[:MAX_SUBJECT].strip() or NO_SUBJECT,
         body=body, customer_id=customer_id, order_id=order_id, language=message.language))

@@ -2,7 +2,8 @@
 
 from modules.crm.services.contacts import find_by_email, primary_email
 from modules.crm.services.customers import CustomerData, create_customer, get_customer
+from modules.crm.services.order_numbers import order_numbers_in
 from modules.crm.services.orders import find_customer_order
 
 __all__ = ["CustomerData", "create_customer", "find_by_email", "find_customer_order", "get_customer",
-           "primary_email"]
+           "order_numbers_in", "primary_email"]

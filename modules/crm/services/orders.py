@@ -238,11 +238,21 @@ async def update_order(actor: Principal, order_id: int, change: OrderUpdate) -> 
     return order
 
 
-async def find_customer_order(tenant_id: int, customer_id: int, number: str) -> int | None:
-    """The id of this customer's order with this number (as the buyer quotes it, `#` or not), or
-    None: a number alone never links someone else's order."""
-    wanted = number.strip()
-    candidates = {wanted, wanted.lstrip("#"), f"#{wanted.lstrip('#')}"} - {""}
-    row = await (scoped(Order, tenant_id).filter(customer_id=customer_id, number__in=sorted(candidates))
-                 .order_by("-placed_at").first().values("id"))
-    return int(row["id"]) if row else None
+async def find_customer_order(tenant_id: int, customer_id: int, *numbers: str) -> int | None:
+    """The id of this customer's order with the first of these numbers that is theirs (as the buyer
+    quotes it, `#` or not), or None: a number alone never links someone else's order. One query."""
+    wanted = [n.strip() for n in numbers if n and n.strip()]
+    variants = {n: [n, n.lstrip("#"), f"#{n.lstrip('#')}"] for n in wanted}
+    candidates = sorted({v for vs in variants.values() for v in vs} - {"", "#"})
+    if not candidates:
+        return None
+    rows = await (scoped(Order, tenant_id).filter(customer_id=customer_id, number__in=candidates)
+                  .order_by("-placed_at", "-id").values_list("number", "id"))
+    ids: dict[str, int] = {}
+    for number, order_id in rows:
+        ids.setdefault(str(number), int(order_id))  # the newest order of a number wins
+    for number in wanted:
+        for variant in variants[number]:
+            if variant in ids:
+                return ids[variant]
+    return None
