@@ -121,7 +121,10 @@ class ChannelKind:
     aftersales ticket channel its tickets get ("email", "chat", "whatsapp"...); `new_provider_id`
     returns the id an outbound message is sent under, chosen once and stored before sending.
     `replies_by` names another kind that answers its conversations when it cannot send itself (a
-    web form's buyer left an e-mail address: replies go out through the tenant's mailbox)."""
+    web form's buyer left an e-mail address: replies go out through the tenant's mailbox).
+    `sender_limit` (messages, seconds) caps what one sender may open on one account in a window:
+    past it, messages are kept as ignored (`loop`), the guard against auto-responders that answer
+    every answer."""
 
     name: str
     label: str
@@ -131,6 +134,7 @@ class ChannelKind:
     send: Callable[[Account, Outbound], Awaitable[Sent]]
     new_provider_id: Callable[[Account], str]
     replies_by: str | None = None
+    sender_limit: tuple[int, int] | None = None
     module: str = field(default="", compare=False)
 
 

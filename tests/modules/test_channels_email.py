@@ -9,7 +9,7 @@ import logging
 import socket
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -305,6 +305,26 @@ async def test_the_webhook_needs_the_channels_own_token(
     assert (await post(api, channel, mail(body="x" * 2000))).status_code == 413
 
 
+async def test_mail_loops_open_nothing_and_are_never_answered(
+        api: Api, shop: TenantFixture, smtp: tuple[Mailbox, int], monkeypatch: pytest.MonkeyPatch) -> None:
+    from core import channels as kinds
+    monkeypatch.setitem(kinds._kinds, "email", replace(kinds._kinds["email"], sender_limit=(3, 3600)))
+    channel = await make_channel(api, shop, smtp[1])
+    own = await post(api, channel, mail("Re: your order", sender="Support <SUPPORT@shop.test>"))
+    assert own.json()["status"] == "ignored"
+    # An auto-responder with no Auto-Submitted header answering every message it gets.
+    robot = f"robot-{uuid.uuid4().hex[:6]}@example.net"
+    statuses = [(await post(api, channel, mail(f"Re: ticket {i}", sender=robot, body="We got your mail."))).json()
+                for i in range(5)]
+    assert [s["status"] for s in statuses] == ["ticket_created", "ticket_created", "ticket_created",
+                                                "ignored", "ignored"], statuses
+    rows = await InboundMessage.filter(id__in=[int(own.json()["id"]), int(statuses[-1]["id"])])
+    assert {r.error for r in rows} == {"own_message", "loop"} and all(r.ticket_id is None for r in rows)
+    # Another sender on the same mailbox is not held back by the robot.
+    person = await post(api, channel, mail("Hello", sender=f"p-{uuid.uuid4().hex[:6]}@example.org"))
+    assert person.json()["status"] == "ticket_created"
+
+
 # --- Outbound -------------------------------------------------------------------------------
 
 async def test_a_reply_goes_out_threaded_from_the_tenants_mailbox(
@@ -342,6 +362,12 @@ async def test_a_reply_goes_out_threaded_from_the_tenants_mailbox(
     answer = await post(api, channel, mail("Re: Wrong size", sender="ben@example.com", body="Thanks!",
                                            In_Reply_To=out["Message-ID"]))
     assert answer.json()["status"] == "threaded"
+    # Our reply coming back (a forwarding rule that keeps the Message-ID) is no new message.
+    del out["From"]
+    out["From"] = "forwarder@example.com"
+    echoed = await post(api, channel, out.as_bytes())
+    assert echoed.json()["status"] == "ignored"
+    assert (await InboundMessage.get(id=int(echoed.json()["id"]))).error == "own_message"
     # Our own logs at every level, and everyone's from INFO up (the test's SMTP server aside).
     logged = "\n".join(r.getMessage() for r in caplog.records if r.name.split(".")[0] in ("core", "modules", "workers")
                        or (r.levelno >= logging.INFO and not r.name.startswith("mail.log")))

@@ -4,8 +4,8 @@ ticket or the reply through aftersales' own services (language, priority, routin
 Nothing that arrives is lost: the raw bytes are committed before parsing; a message that cannot
 be parsed, or whose processing fails, keeps its row with an error code for admins. A provider's
 retry is recognised by the message's id (Message-ID), unique per account: it creates nothing
-twice. Automated mail (auto-replies, lists, bounces) is kept as ignored, and a bounce marks the
-reply it is about.
+twice. Automated mail (auto-replies, lists, bounces) and loops (services.loops) are kept as
+ignored, and a bounce marks the reply it is about.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from modules.aftersales.services import (
 )
 from modules.channels.models import ChannelAccount, Conversation, Delivery, InboundMessage
 from modules.channels.services.accounts import kind_of
+from modules.channels.services.loops import loop_reason
 from modules.channels.services.threads import find_ticket
 from modules.crm import services as crm
 
@@ -81,13 +82,16 @@ class _Done:
     status: str
     ticket: Ticket | None = None
     before: TicketPlace | None = None  # where a threaded ticket was, for the live update
+    reason: str | None = None  # why it was ignored: auto_reply, list, bounce, own_message, loop
 
 
 async def _process(actor: Principal, account: ChannelAccount, kind: ChannelKind, message: Inbound) -> _Done:
     if message.automated:
         if message.automated == "bounce":
             await _bounce(actor.tenant_id, message)
-        return _Done("ignored")
+        return _Done("ignored", reason=message.automated)
+    if (loop := await loop_reason(account, kind, message)) is not None:
+        return _Done("ignored", reason=loop)
     customer_id = await _customer(actor, message)
     body = message.body[:MAX_BODY].strip() or NO_TEXT
     ticket_id = await find_ticket(actor.tenant_id, message, customer_id)
@@ -134,7 +138,7 @@ async def receive(account: ChannelAccount, raw: bytes) -> Outcome:
             done = await _process(actor, account, kind, message)
             ticket_id = done.ticket.id if done.ticket else None
             await InboundMessage.filter(id=row.id).update(
-                status=done.status, ticket_id=ticket_id, error=message.automated if done.status == "ignored" else None)
+                status=done.status, ticket_id=ticket_id, error=done.reason)
     except IntegrityError:
         first = await (scoped(InboundMessage, tid).filter(account_id=account.id, provider_id=message.provider_id)
                        .first())
