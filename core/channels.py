@@ -46,6 +46,16 @@ class Account:
 
 
 @dataclass(frozen=True)
+class InboundFile:
+    """A file that came with a message, as the sender named it; its type is read from the bytes
+    when it is stored (core.storage.kinds), never taken from `claimed_type`."""
+
+    name: str = field(repr=False)
+    claimed_type: str
+    data: bytes = field(repr=False)
+
+
+@dataclass(frozen=True)
 class Inbound:
     """One message as the provider sent it, normalised. `provider_id` dedupes retries (e-mail:
     Message-ID); `thread_ids` are the provider ids it answers, newest last (In-Reply-To,
@@ -61,6 +71,7 @@ class Inbound:
     bounced_ids: tuple[str, ...] = ()  # a bounce: the provider ids of the messages that failed
     language: str | None = None  # what the sender said they write in (a form's choice), else detected
     order_number: str | None = field(default=None, repr=False)  # linked when it is the sender's order
+    files: tuple[InboundFile, ...] = field(default=(), repr=False)  # kept through core.storage
 
 
 @dataclass(frozen=True)

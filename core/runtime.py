@@ -22,6 +22,7 @@ from core.models import ModuleState
 from core.redis import connect
 from core.registry import Module, Permission, Registry
 from core.settings import Settings
+from core.storage import configure as configure_storage
 
 CORE_LOCALE = Path(__file__).parent / "locale"
 
@@ -62,6 +63,7 @@ class Runtime:
         registry = registry or Registry.discover()
         configure_crypto(settings)  # PII encryption keys (raises SettingsError if missing in production)
         configure_passwords(settings)
+        configure_storage(settings)  # where attachments live, and the key of their links
         # Open with the core alone to read which modules are installed, then with them.
         await init_db(settings.database_url, [])
         try:

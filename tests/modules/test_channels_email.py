@@ -256,6 +256,59 @@ async def test_an_order_number_quoted_in_a_mail_links_the_senders_own_order(
     assert await linked("My order 302-1234567-7654321", "Hi", frm="mallory@example.net") is None
 
 
+ATTACHMENTS = """query($id: ID!) { ticket(id: $id) { messages(first: 5) { nodes {
+  attachments { name contentType size url refused } } } } }"""
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(range(256)) * 4
+
+
+async def test_attachments_are_kept_by_their_bytes_and_served_only_through_signed_links(
+        api: Api, shop: TenantFixture, smtp: tuple[Mailbox, int], monkeypatch: pytest.MonkeyPatch) -> None:
+    from core.storage import links
+    from modules.channels.services import attachments
+
+    monkeypatch.setattr(attachments, "MAX_FILE_BYTES", 50_000)
+    channel = await make_channel(api, shop, smtp[1])
+    msg = message_from_bytes(mail("Photos of the damage", body="The mug arrived broken, photos attached."),
+                             policy=policy.default)
+    assert isinstance(msg, EmailMessage)
+    msg.add_attachment(PNG, maintype="image", subtype="png", filename="broken mug.png")
+    msg.add_attachment(b"%PDF-1.4\n% the invoice\n", maintype="application", subtype="pdf", filename="invoice.pdf")
+    msg.add_attachment(b"MZ\x90\x00" + b"\x00" * 200, maintype="application", subtype="pdf", filename="label.pdf")
+    msg.add_attachment(b"<html><script>alert(1)</script></html>", maintype="image", subtype="png",
+                       filename="photo.png")  # a page that claims to be a picture
+    msg.add_attachment(b"x" * 60_000, maintype="text", subtype="plain", filename="log.txt")
+    response = await post(api, channel, msg.as_bytes())
+    assert response.json()["status"] == "ticket_created", response.text
+    row = await InboundMessage.get(id=int(response.json()["id"]))
+    ticket_id = str(gid.GlobalID("Ticket", str(row.ticket_id)))
+    nodes = (await api.data(ATTACHMENTS, {"id": ticket_id}, token=shop.token))["ticket"]["messages"]["nodes"]
+    files = {a["name"]: a for a in nodes[0]["attachments"]}
+    assert {n: (a["contentType"], a["refused"]) for n, a in files.items()} == {
+        "broken mug.png": ("image/png", None), "invoice.pdf": ("application/pdf", None),
+        "label.pdf": ("application/x-msdownload", "executable"), "photo.png": ("text/plain", None),
+        "log.txt": ("text/plain", "too_large")}
+    assert files["label.pdf"]["url"] == "" and files["log.txt"]["url"] == ""
+    assert files["broken mug.png"]["size"] == len(PNG)
+
+    picture = await api.client.get(files["broken mug.png"]["url"])  # no bearer token: the link is the credential
+    assert picture.status_code == 200 and picture.content == PNG
+    assert picture.headers["content-type"] == "image/png" and picture.headers["x-content-type-options"] == "nosniff"
+    assert picture.headers["content-disposition"] == "attachment; filename*=UTF-8''broken%20mug.png"
+    page = await api.client.get(files["photo.png"]["url"])
+    assert page.headers["content-type"].startswith("text/plain") and "sandbox" in page.headers["content-security-policy"]
+    # A link cannot be altered into another file, nor used once expired.
+    token = files["invoice.pdf"]["url"].removeprefix(links.PATH)
+    body, _, mac = token.partition(".")
+    other = files["broken mug.png"]["url"].removeprefix(links.PATH).partition(".")[0]
+    for bad in (f"{other}.{mac}", f"{body}.{mac[:-2]}xx", "nothing"):
+        refused = await api.client.get(links.PATH + bad, headers={"Accept-Language": "de"})
+        assert refused.status_code == 403 and refused.text != "This download link is invalid or has expired: ask for a new one."
+    linked = links.verify(token)
+    assert linked is not None
+    expired = links.url_for(linked.key, linked.name, linked.content_type, expires=int(datetime.now(UTC).timestamp()) - 1)
+    assert (await api.client.get(expired)).status_code == 403
+
+
 async def test_automated_mail_opens_nothing(api: Api, shop: TenantFixture, smtp: tuple[Mailbox, int]) -> None:
     channel = await make_channel(api, shop, smtp[1])
     auto = await post(api, channel, mail("Out of office", Auto_Submitted="auto-replied"))

@@ -9,7 +9,7 @@ are crm's own types, shown only to callers who may read customers.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Self, cast
+from typing import Any, Self, cast
 
 import strawberry
 from strawberry import relay
@@ -21,6 +21,7 @@ from core.graphql.money import Money
 from core.graphql.nested_pages import nested_connection
 from core.graphql.node import ScopedNode
 from core.graphql.pagination import Connection, Ordering, page_size
+from core.storage import links as storage_links
 from modules.aftersales import models
 from modules.aftersales.graphql import dataloaders
 from modules.aftersales.services.tickets.lifecycle import sla_state
@@ -34,7 +35,18 @@ class Attachment:
     name: str
     content_type: str
     size: int
-    url: str
+    url: str = strawberry.field(description=(
+        "Where to fetch it: the link the client gave, or for a file that came in with the message a "
+        "signed link (a path on this API) that works for 15 minutes; empty when the file was refused."))
+    refused: str | None = strawberry.field(default=None, description=(
+        "Why a file that came in was not kept (executable, too_large, too_many); null when it was."))
+
+    @classmethod
+    def of(cls, data: dict[str, Any]) -> Attachment:
+        name, content_type, key = data.get("name", ""), data.get("contentType", ""), data.get("key", "")
+        url = storage_links.url_for(key, name, content_type) if key else data.get("url", "")
+        return cls(name=name, content_type=content_type, size=data.get("size", 0), url=url,
+                   refused=data.get("refused") or None)
 
 
 # Event data is stored with row ids (workers and the outbox read it); the API shows global IDs.
@@ -88,8 +100,7 @@ class TicketMessageType(ScopedNode):
 
     @strawberry.field
     def attachments(self) -> list[Attachment]:
-        return [Attachment(name=a.get("name", ""), content_type=a.get("contentType", ""), size=a.get("size", 0),
-                           url=a.get("url", "")) for a in self.row.attachments or []]
+        return [Attachment.of(a) for a in self.row.attachments or []]
 
     @strawberry.field(description="The agent who wrote it; null for the customer's messages.")
     async def author(self, info: Info) -> UserType | None:

@@ -32,6 +32,7 @@ from modules.aftersales.services import (
     ticket_changed,
 )
 from modules.channels.models import ChannelAccount, Conversation, Delivery, InboundMessage
+from modules.channels.services import attachments
 from modules.channels.services.accounts import kind_of
 from modules.channels.services.loops import loop_reason
 from modules.channels.services.threads import find_ticket
@@ -85,7 +86,8 @@ class _Done:
     reason: str | None = None  # why it was ignored: auto_reply, list, bounce, own_message, loop
 
 
-async def _process(actor: Principal, account: ChannelAccount, kind: ChannelKind, message: Inbound) -> _Done:
+async def _process(actor: Principal, account: ChannelAccount, kind: ChannelKind, message: Inbound,
+                   kept: list[str]) -> _Done:
     if message.automated:
         if message.automated == "bounce":
             await _bounce(actor.tenant_id, message)
@@ -94,17 +96,18 @@ async def _process(actor: Principal, account: ChannelAccount, kind: ChannelKind,
         return _Done("ignored", reason=loop)
     customer_id = await _customer(actor, message)
     body = message.body[:MAX_BODY].strip() or NO_TEXT
+    files = await attachments.keep(actor.tenant_id, message.files, kept)
     ticket_id = await find_ticket(actor.tenant_id, message, customer_id)
     if ticket_id is not None:
         before = TicketPlace.of(await get_ticket(actor.tenant_id, ticket_id))
-        _, ticket = await add_message(actor, ticket_id, "inbound", body, publish=False)
+        _, ticket = await add_message(actor, ticket_id, "inbound", body, files, publish=False)
         return _Done("threaded", ticket, before)
     # The number the sender named (a form's field), else those quoted in the subject and body.
     numbers = [message.order_number] if message.order_number else crm.order_numbers_in(message.subject, body)
     order_id = await crm.find_customer_order(actor.tenant_id, customer_id, *numbers) if numbers else None
     ticket = await create_ticket(actor, NewTicket(
         type="inquiry", channel=kind.ticket_channel, subject=message.subject[:MAX_SUBJECT].strip() or NO_SUBJECT,
-        body=body, customer_id=customer_id, order_id=order_id, language=message.language))
+        body=body, customer_id=customer_id, order_id=order_id, language=message.language, attachments=files))
     await Conversation.create(tenant_id=actor.tenant_id, ticket_id=ticket.id, account_id=account.id,
                               address=message.sender, name=message.sender_name[:200])
     return _Done("ticket_created", ticket)
@@ -131,15 +134,17 @@ async def receive(account: ChannelAccount, raw: bytes) -> Outcome:
         log.warning("inbound %s on channel %s: not parsed (%s)", row.id, account.id, exc.code)
         return Outcome("failed", row.id)
     actor = await system_actor(tid)
+    kept: list[str] = []  # files stored for this message: forgotten again unless it commits
     try:
         async with in_transaction():
             if message.provider_id:
                 await InboundMessage.filter(id=row.id).update(provider_id=message.provider_id[:255])
-            done = await _process(actor, account, kind, message)
+            done = await _process(actor, account, kind, message, kept)
             ticket_id = done.ticket.id if done.ticket else None
             await InboundMessage.filter(id=row.id).update(
                 status=done.status, ticket_id=ticket_id, error=done.reason)
     except IntegrityError:
+        await attachments.discard(kept)
         first = await (scoped(InboundMessage, tid).filter(account_id=account.id, provider_id=message.provider_id)
                        .first())
         if first is not None:
@@ -147,6 +152,7 @@ async def receive(account: ChannelAccount, raw: bytes) -> Outcome:
             return Outcome("duplicate", first.id, first.ticket_id)
         return await _failed(row, account, IntegrityError())
     except Exception as exc:  # noqa: BLE001 - kept with its code for admins, never lost
+        await attachments.discard(kept)
         return await _failed(row, account, exc)
     if done.ticket is not None:  # live inboxes, told once the ticket is committed
         await ticket_changed(done.ticket, "message_added" if done.before else "created", done.before)

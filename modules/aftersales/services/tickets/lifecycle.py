@@ -72,15 +72,26 @@ def body(errors: list[UserFacingError], value: str, path: Sequence[str] = ("body
 
 @dataclass
 class Attachment:
-    """An attachment's metadata: the file itself lives in the mail or storage system."""
+    """An attachment's metadata. The file lives elsewhere: behind `url` (a link the client gave),
+    or in core.storage under `key` (a file that came in with a message; shown through a signed
+    link). `refused` says why a file that came in was not kept (`executable`, `too_large`).
+    Only the services set `key` and `refused`: no API input names a storage key."""
 
     name: str
     content_type: str
     size: int
-    url: str
+    url: str = ""
+    key: str = ""
+    refused: str = ""
 
     def as_json(self) -> dict[str, Any]:
-        return {"name": self.name, "contentType": self.content_type, "size": self.size, "url": self.url}
+        data: dict[str, Any] = {"name": self.name, "contentType": self.content_type, "size": self.size,
+                                "url": self.url}
+        if self.key:
+            data["key"] = self.key
+        if self.refused:
+            data["refused"] = self.refused
+        return data
 
 
 def attachments(errors: list[UserFacingError], items: Sequence[Attachment]) -> list[dict[str, Any]]:
@@ -97,9 +108,11 @@ def attachments(errors: list[UserFacingError], items: Sequence[Attachment]) -> l
             errors.append(err("INVALID_ATTACHMENT", N_("A content type looks like image/png."), [*path, "contentType"]))
         if a.size < 0:
             errors.append(err("INVALID_ATTACHMENT", N_("A size cannot be negative."), [*path, "size"]))
-        if url.scheme not in ("http", "https") or not url.netloc or len(a.url) > 2000:
+        stored = bool(a.key or a.refused)  # a file that came in (services only), not a link
+        if not stored and (url.scheme not in ("http", "https") or not url.netloc or len(a.url) > 2000):
             errors.append(err("INVALID_ATTACHMENT", N_("An attachment URL starts with https://."), [*path, "url"]))
-        result.append(Attachment(a.name.strip(), a.content_type.strip().lower(), a.size, a.url.strip()).as_json())
+        result.append(Attachment(a.name.strip(), a.content_type.strip().lower(), a.size, a.url.strip(),
+                                 a.key, a.refused).as_json())
     return result
 
 
