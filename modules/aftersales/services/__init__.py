@@ -34,6 +34,7 @@ from modules.aftersales.services.macros.macros import (
     update_macro,
 )
 from modules.aftersales.services.macros.templates import register_provider, unregister_provider
+from modules.aftersales.services.privacy import ticket_ids_of
 from modules.aftersales.services.returns.exchanges import ReplacementInput, create_exchange
 from modules.aftersales.services.returns.refunds import RefundInput, create_refund, latest_refund, refundable
 from modules.aftersales.services.returns.repairs import advance_repair, start_repair
@@ -83,7 +84,7 @@ __all__ = [
     # tickets
     "Attachment", "NewTicket", "TicketChanges", "create_ticket", "update_ticket", "change_status", "reopen",
     "get_ticket", "find_by_number", "sla_state", "add_message", "get_message", "REPLY_ADDED",
-    "MAX_BATCH", "batch_update", "TicketFilter", "filter_tickets",
+    "MAX_BATCH", "batch_update", "TicketFilter", "filter_tickets", "ticket_ids_of",
     # sla
     "ClockEvent", "Clocks", "Targets", "TicketState", "advance", "next_due", "refresh_clocks", "policy_for",
     "set_calendar", "BATCH", "ScanResult", "due_batch", "ticket_escalations",
