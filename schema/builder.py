@@ -31,6 +31,7 @@ from strawberry.types.base import StrawberryObjectDefinition
 from strawberry.types.field import StrawberryField
 
 from core.errors import is_client_error
+from core.graphql.executor import FastLeafExecutor
 from core.graphql.node import ScopedNode
 from core.graphql.permissions import SellercarePermission
 from core.outage import UNAVAILABLE, is_outage
@@ -202,6 +203,7 @@ def build_schema(modules: Sequence[Module], settings: Settings) -> strawberry.Sc
         subscription=_merge_root("Subscription", subscriptions),
         types=[cls for _, cls in types.values()],
         extensions=extensions,
+        execution_context_class=FastLeafExecutor,
     )
     guard_nested_fields(schema._schema)
     return schema
