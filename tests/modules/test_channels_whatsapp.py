@@ -227,11 +227,13 @@ async def test_one_notification_with_several_senders_and_an_unknown_sender_becom
     body = meta.notification(number.phone_number_id, number.display,
                              contacts=[meta.contact(a, "Ana Ruiz"), meta.contact(b, "Bo Chen")],
                              messages=[meta.message(a, wamid(), body="¿Dónde está mi pedido?"),
-                                       meta.message(b, wamid(), body="我的包裹在哪里?")])
+                                       meta.message(b, wamid(), body="我的包裹在哪里?"),
+                                       meta.message(b, wamid(), "system", body="Bo changed their number",
+                                                    type="user_changed_number")])
     response = await notify(api, number, body)
     statuses = [r["status"] for r in response.json()["received"]]
-    assert statuses == ["ticket_created", "ticket_created"]
-    tickets = [(await ticket_of(api, shop, r["id"]))[1] for r in response.json()["received"]]
+    assert statuses == ["ticket_created", "ticket_created", "ignored"]  # a system notice asks nothing
+    tickets = [(await ticket_of(api, shop, r["id"]))[1] for r in response.json()["received"][:2]]
     assert tickets[0]["customer"]["phones"] == [f"+{a}"] and tickets[1]["customer"]["phones"] == [f"+{b}"]
     assert tickets[0]["customer"]["id"] != tickets[1]["customer"]["id"]
 

@@ -78,7 +78,8 @@ class InboundMessageType:
     read_permission = ("channels.account", "read")
     id: strawberry.ID
     status: InboundStatus
-    error: str | None = strawberry.field(description="failed: why (a code); ignored: auto_reply, list or bounce.")
+    error: str | None = strawberry.field(description="failed: why (a code); ignored: auto_reply, list, bounce, "
+                                                     "receipt (a delivery report) or system.")
     size: int
     received_at: datetime
     ticket_id: strawberry.ID | None = strawberry.field(description="The ticket it opened or joined (global ID).")

@@ -23,10 +23,21 @@ async def last_inbound_at(tenant_id: int, ticket_id: int, account_id: int) -> da
     return last if isinstance(last, datetime) else None
 
 
+def _may_refuse(ticket_channel: str) -> bool:
+    """Whether a kind that could carry a reply on this channel checks replies (else: no query)."""
+    for kind in registry.kinds():
+        if kind.ticket_channel != ticket_channel:
+            continue
+        answers = registry.kind(kind.replies_by) if kind.replies_by else kind
+        if answers is not None and answers.check_reply is not None:
+            return True
+    return False
+
+
 async def check_reply(tenant_id: int, ticket_id: int, ticket_channel: str) -> None:
     """Raise the kind's error when a free-form reply on this ticket may not go out now."""
-    if not any(k.check_reply for k in registry.kinds()):
-        return  # no installed kind checks replies: no query
+    if not _may_refuse(ticket_channel):
+        return
     account, _ = await reply_account(tenant_id, ticket_id, ticket_channel)
     kind = registry.kind(account.kind) if account is not None else None
     if account is None or kind is None or kind.check_reply is None:

@@ -18,6 +18,7 @@ from core.channels import Inbound, MediaRef, ParseError, Receipt
 from modules.channels.whatsapp.content import describe, dicts, media_of
 
 MAX_SUBJECT = 80
+NOBODY_WROTE = ("system", "request_welcome")  # a changed number, a chat opened: no question to answer
 RECEIPT_STATES = ("sent", "delivered", "read", "failed")
 
 
@@ -93,4 +94,5 @@ def parse(raw: bytes) -> Inbound:
     return Inbound(provider_id=message["id"], sender=f"+{wa_id.lstrip('+')}", sender_name=str(profile.get("name", "")),
                    subject=" ".join(body.split())[:MAX_SUBJECT], body=body,
                    thread_ids=(answers,) if isinstance(answers, str) and answers else (),
-                   conversation_id=wa_id, sender_type="phone", media=media)
+                   conversation_id=wa_id, sender_type="phone", media=media,
+                   automated="system" if message.get("type") in NOBODY_WROTE else None)
