@@ -276,7 +276,7 @@ async def test_a_reply_goes_out_and_its_receipts_move_it_to_delivered_then_read_
         ticket_id = await conversation(api, shop, number, sender)
         assert (await reply(api, shop, ticket_id, "Ihr Paket kommt morgen an."))["errors"] == []
         assert await drain(rt, shop.id) == []
-        [sent] = graph.sent_to(number.phone_number_id)
+        [sent] = graph.sent_to(number.phone_number_id)  # the Graph API's request, as Meta documents it
         assert sent == {"messaging_product": "whatsapp", "recipient_type": "individual", "to": sender, "type": "text",
                         "text": {"body": "Ihr Paket kommt morgen an.", "preview_url": False},
                         "biz_opaque_callback_data": sent["biz_opaque_callback_data"]}
@@ -287,21 +287,31 @@ async def test_a_reply_goes_out_and_its_receipts_move_it_to_delivered_then_read_
 
         url = f"{app_url}{number.path}"
 
-        async def receipt(state: str) -> None:
+        async def receipt(state: str, of: str, expected: str = "ignored") -> None:
             body = meta.notification(number.phone_number_id, number.display,
-                                     statuses=[meta.status(sent_id, state, sender)])
+                                     statuses=[meta.status(of, state, sender)])
             response = await meta.post_webhook(url, body, number.app_secret)
-            assert response.status_code == 200 and response.json()["received"][0]["status"] in ("ignored", "duplicate")
+            assert response.status_code == 200 and response.json()["received"][0]["status"] == expected
 
-        await receipt("delivered")
+        await receipt("delivered", sent_id)
         delivered = await last_delivery(api, shop, ticket_id)
         assert delivered["state"] == "DELIVERED" and delivered["deliveredAt"] and delivered["readAt"] is None
-        await receipt("read")
+        await receipt("read", sent_id)
         assert (await last_delivery(api, shop, ticket_id))["state"] == "READ"
-        await receipt("delivered")  # late, out of order: read stays read
-        await receipt("failed")
+        await receipt("read", sent_id, "duplicate")  # Meta's retry of the same status
+        await receipt("sent", sent_id)  # late, out of order: read stays read
+        await receipt("failed", sent_id)
         final = await last_delivery(api, shop, ticket_id)
         assert final["state"] == "READ" and final["error"] is None and final["readAt"]
+
+        # Statuses of a second reply arriving in the wrong order: read first, then delivered.
+        assert (await reply(api, shop, ticket_id, "Und hier ist die Sendungsnummer."))["errors"] == []
+        assert await drain(rt, shop.id) == []
+        second = (await last_delivery(api, shop, ticket_id))["providerMessageId"]
+        await receipt("read", second)
+        await receipt("delivered", second)
+        overtaken = await last_delivery(api, shop, ticket_id)
+        assert overtaken["state"] == "READ" and overtaken["deliveredAt"] and overtaken["readAt"]
     logged = "\n".join(r.getMessage() for r in caplog.records if r.levelno >= logging.INFO
                        or r.name.split(".")[0] in ("core", "modules", "workers"))
     for secret in (sender, "morgen", "Bestellung", ACCESS_TOKEN, number.app_secret):
