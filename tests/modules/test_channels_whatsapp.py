@@ -352,10 +352,13 @@ async def drain_until_queued(rt: Any, tenant_id: int) -> None:
 
 
 async def test_a_temporary_failure_is_retried_and_a_permanent_one_is_shown_failed(
-        api: Api, rt: Any, shop: TenantFixture, graph: FakeGraph, relay: Any) -> None:
+        api: Api, rt: Any, shop: TenantFixture, graph: FakeGraph, relay: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from modules.channels.whatsapp import graph as client
+
+    monkeypatch.setattr(client, "TIMEOUT", 0.3)  # the fake's SLOW answer comes too late
     number = await connect(api, shop, graph)
 
-    async def retried(failure: int | tuple[int, int]) -> None:
+    async def retried(failure: int | tuple[int, int] | str) -> None:
         ticket_id = await conversation(api, shop, number, wa_id())
         graph.fail_next(failure)
         assert (await reply(api, shop, ticket_id, "Bitte haben Sie etwas Geduld."))["errors"] == []
@@ -367,7 +370,7 @@ async def test_a_temporary_failure_is_retried_and_a_permanent_one_is_shown_faile
         assert await drain(rt, shop.id) == []
         assert (await last_delivery(api, shop, ticket_id))["state"] == "SENT"
 
-    for failure in (429, 500, (130429, 400), (131056, 400)):
+    for failure in (429, 500, (130429, 400), (131056, 400), meta.SLOW):
         await retried(failure)
 
     for code, status in ((131026, 400), (190, 401)):
