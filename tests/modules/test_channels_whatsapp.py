@@ -448,3 +448,17 @@ async def test_a_template_on_a_channel_without_templates_is_refused(
     data = (await api.data(TEMPLATE, {"i": {"ticketId": ticket["createTicket"]["ticket"]["id"], "name": "hello",
                                             "language": "en"}}, token=shop.token))["sendTicketTemplate"]
     assert [(e["code"], e["field"]) for e in data["errors"]] == [("TEMPLATES_UNSUPPORTED", ["ticketId"])]
+
+
+async def test_a_signed_body_that_is_no_notification_is_kept_failed_and_an_unknown_status_moves_nothing(
+        api: Api, shop: TenantFixture, graph: FakeGraph) -> None:
+    number = await connect(api, shop, graph)
+    raw = b'{"object": "page", "entry": []}'
+    response = await api.client.post(number.path, content=raw, headers=meta.signature(raw, number.app_secret))
+    [kept] = response.json()["received"]
+    assert response.status_code == 200 and kept["status"] == "failed"
+    row = await InboundMessage.get(id=int(kept["id"]))
+    assert row.error == "not_whatsapp" and row.size == len(raw)
+    body = meta.notification(number.phone_number_id, number.display,
+                             statuses=[meta.status("wamid.UNKNOWN", "deleted", wa_id())])
+    assert (await notify(api, number, body)).json()["received"][0]["status"] == "ignored"

@@ -12,9 +12,9 @@ or `{"metadata", "status"}`, so the pipeline stores, dedupes (by wamid) and hand
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, cast
 
-from core.channels import Inbound, MediaRef, ParseError, Receipt
+from core.channels import Inbound, ParseError, Receipt, ReceiptState
 from modules.channels.whatsapp.content import describe, dicts, media_of
 
 MAX_SUBJECT = 80
@@ -63,17 +63,19 @@ def split(raw: bytes, phone_number_id: str) -> tuple[list[bytes], int]:
 
 
 def _receipt(status: dict[str, Any]) -> Inbound:
+    """A status of one of our messages; one we do not track (Meta's `deleted`, `warning`) is kept
+    and ignored like the others, moving nothing."""
     wamid, state = status.get("id"), status.get("status")
-    if not isinstance(wamid, str) or not wamid or state not in RECEIPT_STATES:
+    if not isinstance(wamid, str) or not wamid or not isinstance(state, str):
         raise ParseError("invalid_status")
     errors = dicts(status.get("errors"))
     code = f"whatsapp_{errors[0].get('code')}" if errors else ("whatsapp_failed" if state == "failed" else None)
     title = str(errors[0].get("title", ""))[:255] if errors else None
     ref = status.get("biz_opaque_callback_data")
-    return Inbound(provider_id=f"status:{wamid}:{state}", sender="", sender_name="", subject="", body="",
-                   automated="receipt", receipts=(Receipt(
-                       provider_id=wamid, state=state, ref=ref if isinstance(ref, str) and ref else None,
-                       error=code, response=title),))
+    receipts = (Receipt(provider_id=wamid, state=cast(ReceiptState, state), error=code, response=title,
+                        ref=ref if isinstance(ref, str) and ref else None),) if state in RECEIPT_STATES else ()
+    return Inbound(provider_id=f"status:{wamid}:{state[:32]}", sender="", sender_name="", subject="", body="",
+                   automated="receipt", receipts=receipts)
 
 
 def parse(raw: bytes) -> Inbound:
@@ -86,13 +88,12 @@ def parse(raw: bytes) -> Inbound:
     message = item.get("message")
     if not isinstance(message, dict) or not isinstance(message.get("id"), str) or not message.get("from"):
         raise ParseError("invalid_message")
-    wa_id = str(message["from"])
+    wa_id = str(message["from"]).lstrip("+")  # the number's digits: the conversation's id
     profile = _dict(_dict(item.get("contact")).get("profile"))
     body = describe(message)
-    answers = _dict(message.get("context")).get("id")
-    media: tuple[MediaRef, ...] = media_of(message)
-    return Inbound(provider_id=message["id"], sender=f"+{wa_id.lstrip('+')}", sender_name=str(profile.get("name", "")),
+    answers = _dict(message.get("context")).get("id")  # the message of ours it quotes, if any
+    return Inbound(provider_id=message["id"], sender=f"+{wa_id}", sender_name=str(profile.get("name", "")),
                    subject=" ".join(body.split())[:MAX_SUBJECT], body=body,
                    thread_ids=(answers,) if isinstance(answers, str) and answers else (),
-                   conversation_id=wa_id, sender_type="phone", media=media,
+                   conversation_id=wa_id, sender_type="phone", media=media_of(message),
                    automated="system" if message.get("type") in NOBODY_WROTE else None)
