@@ -16,11 +16,14 @@ from modules.channels.form import KIND as WEB_FORM
 from modules.channels.services import credentials
 
 
-@strawberry.enum(description="queued: waiting for its (next) attempt; sent: the provider took it; failed: it "
-                             "will not go (see error); bounced: the recipient's server returned it.")
+@strawberry.enum(description="queued: waiting for its (next) attempt; sent: the provider took it; delivered, "
+                             "read: the provider's receipts (WhatsApp); failed: it will not go (see error); "
+                             "bounced: the recipient's server returned it.")
 class DeliveryState(Enum):
     QUEUED = "queued"
     SENT = "sent"
+    DELIVERED = "delivered"
+    READ = "read"
     FAILED = "failed"
     BOUNCED = "bounced"
 
@@ -46,10 +49,11 @@ class ChannelAccountType(ScopedNode):
     id: relay.NodeID[int]
     kind: str
     name: str
-    address: str = strawberry.field(description="The mailbox: the From of replies.")
+    address: str = strawberry.field(description="The mailbox (the From of replies), or the WhatsApp number.")
     reply_to: str | None
     enabled: bool
-    inbound_path: str = strawberry.field(description="Where the provider posts raw messages (with the token).")
+    inbound_path: str = strawberry.field(description="Where the provider posts raw messages (with the token; "
+                                                     "WhatsApp: the callback URL, signed by Meta).")
     form_path: str | None = strawberry.field(description=(
         "A web contact form's public path: GET it for the form's token, POST the submission (null for other kinds)."))
     credentials_set: list[str] = strawberry.field(description="The names of the stored credentials, never values.")
@@ -74,7 +78,8 @@ class InboundMessageType:
     read_permission = ("channels.account", "read")
     id: strawberry.ID
     status: InboundStatus
-    error: str | None = strawberry.field(description="failed: why (a code); ignored: auto_reply, list or bounce.")
+    error: str | None = strawberry.field(description="failed: why (a code); ignored: auto_reply, list, bounce, "
+                                                     "receipt (a delivery report) or system.")
     size: int
     received_at: datetime
     ticket_id: strawberry.ID | None = strawberry.field(description="The ticket it opened or joined (global ID).")
@@ -90,12 +95,16 @@ class InboundMessageType:
 class DeliveryType:
     read_permission = ("aftersales.ticket", "read")
     state: DeliveryState
-    provider_message_id: str | None = strawberry.field(description="e-mail: the Message-ID it was sent under.")
+    provider_message_id: str | None = strawberry.field(
+        description="e-mail: the Message-ID it was sent under; WhatsApp: the wamid Meta gave it.")
     response: str | None = strawberry.field(description="The provider's answer (an SMTP reply line).")
-    error: str | None = strawberry.field(description="A code: smtp_550, connection_failed, no_recipient...")
+    error: str | None = strawberry.field(description="A code: smtp_550, whatsapp_131026, no_recipient...")
     sent_at: datetime | None
+    delivered_at: datetime | None
+    read_at: datetime | None
 
     @classmethod
     def from_row(cls, row: models.Delivery) -> Self:
         return cls(state=DeliveryState(row.state), provider_message_id=row.provider_id or None,
-                   response=row.response, error=row.error, sent_at=row.sent_at)
+                   response=row.response, error=row.error, sent_at=row.sent_at, delivered_at=row.delivered_at,
+                   read_at=row.read_at)

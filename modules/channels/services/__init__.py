@@ -2,7 +2,8 @@
 
 from modules.channels.services.accounts import AccountInput, create_account, get_account, update_account
 from modules.channels.services.inbound import Outcome, receive
+from modules.channels.services.media import media_refs
 from modules.channels.services.outbound import DELIVER, deliver, prepare
 
-__all__ = ["DELIVER", "AccountInput", "Outcome", "create_account", "deliver", "get_account", "prepare", "receive",
-           "update_account"]
+__all__ = ["DELIVER", "AccountInput", "Outcome", "create_account", "deliver", "get_account", "media_refs", "prepare",
+           "receive", "update_account"]

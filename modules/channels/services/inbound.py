@@ -3,9 +3,10 @@ ticket or the reply through aftersales' own services (language, priority, routin
 
 Nothing that arrives is lost: the raw bytes are committed before parsing; a message that cannot
 be parsed, or whose processing fails, keeps its row with an error code for admins. A provider's
-retry is recognised by the message's id (Message-ID), unique per account: it creates nothing
-twice. Automated mail (auto-replies, lists, bounces) and loops (services.loops) are kept as
-ignored, and a bounce marks the reply it is about.
+retry is recognised by the message's id (Message-ID, wamid), unique per account: it creates
+nothing twice. Automated mail (auto-replies, lists, bounces), delivery receipts and loops
+(services.loops) are kept as ignored; a bounce or a receipt moves the delivery of the reply it is
+about.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 import base64
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
@@ -35,7 +36,8 @@ from modules.channels.models import ChannelAccount, Conversation, Delivery, Inbo
 from modules.channels.services import attachments
 from modules.channels.services.accounts import kind_of
 from modules.channels.services.loops import loop_reason
-from modules.channels.services.threads import find_ticket
+from modules.channels.services.receipts import apply_receipts
+from modules.channels.services.threads import conversation_key, find_ticket
 from modules.crm import services as crm
 
 if TYPE_CHECKING:
@@ -63,12 +65,14 @@ async def system_actor(tenant_id: int) -> Principal:
 
 
 async def _customer(actor: Principal, message: Inbound) -> int:
-    found = await crm.find_by_email(actor.tenant_id, message.sender)
+    """The customer the sender's address (e-mail or phone) belongs to, else a new one with it."""
+    found = await crm.find_by_contact(actor.tenant_id, message.sender_type, message.sender)
     if found is not None:
         return found
     first, _, last = message.sender_name.strip().partition(" ")
+    contact: dict[str, Any] = {f"{message.sender_type}s": [message.sender]}  # emails=[...] or phones=[...]
     customer = await crm.create_customer(actor, crm.CustomerData(
-        first_name=first[:100], last_name=last.strip()[:100], emails=[message.sender]))
+        first_name=first[:100], last_name=last.strip()[:100], **contact))
     return customer.id
 
 
@@ -91,13 +95,14 @@ async def _process(actor: Principal, account: ChannelAccount, kind: ChannelKind,
     if message.automated:
         if message.automated == "bounce":
             await _bounce(actor.tenant_id, message)
+        await apply_receipts(actor.tenant_id, account.id, message.receipts)
         return _Done("ignored", reason=message.automated)
     if (loop := await loop_reason(account, kind, message)) is not None:
         return _Done("ignored", reason=loop)
     customer_id = await _customer(actor, message)
     body = message.body[:MAX_BODY].strip() or NO_TEXT
     files = await attachments.keep(actor.tenant_id, message.files, kept)
-    ticket_id = await find_ticket(actor.tenant_id, message, customer_id)
+    ticket_id = await find_ticket(actor.tenant_id, account.id, message, customer_id)
     if ticket_id is not None:
         before = TicketPlace.of(await get_ticket(actor.tenant_id, ticket_id))
         _, ticket = await add_message(actor, ticket_id, "inbound", body, files, publish=False)
@@ -109,7 +114,8 @@ async def _process(actor: Principal, account: ChannelAccount, kind: ChannelKind,
         type="inquiry", channel=kind.ticket_channel, subject=message.subject[:MAX_SUBJECT].strip() or NO_SUBJECT,
         body=body, customer_id=customer_id, order_id=order_id, language=message.language, attachments=files))
     await Conversation.create(tenant_id=actor.tenant_id, ticket_id=ticket.id, account_id=account.id,
-                              address=message.sender, name=message.sender_name[:200])
+                              address=message.sender, name=message.sender_name[:200],
+                              key=conversation_key(message.conversation_id))
     return _Done("ticket_created", ticket)
 
 
@@ -121,18 +127,20 @@ def _error_code(exc: Exception) -> str:
     return f"error_{type(exc).__name__}"[:64]
 
 
+async def _store(account: ChannelAccount, raw: bytes) -> InboundMessage:
+    return await InboundMessage.create(tenant_id=account.tenant_id, account_id=account.id, size=len(raw),
+                                       content=base64.b64encode(raw).decode("ascii"))
+
+
 async def receive(account: ChannelAccount, raw: bytes) -> Outcome:
     """Store, then process one raw message of `account`. Logs ids and codes only."""
     tid = account.tenant_id
-    row = await InboundMessage.create(tenant_id=tid, account_id=account.id, size=len(raw),
-                                      content=base64.b64encode(raw).decode("ascii"))
+    row = await _store(account, raw)
     kind = kind_of(account.kind)
     try:
         message = kind.parse(raw)
     except ParseError as exc:
-        await InboundMessage.filter(id=row.id).update(status="failed", error=exc.code[:64])
-        log.warning("inbound %s on channel %s: not parsed (%s)", row.id, account.id, exc.code)
-        return Outcome("failed", row.id)
+        return await _not_parsed(row, account, exc.code)
     actor = await system_actor(tid)
     kept: list[str] = []  # files stored for this message: forgotten again unless it commits
     try:
@@ -157,6 +165,17 @@ async def receive(account: ChannelAccount, raw: bytes) -> Outcome:
     if done.ticket is not None:  # live inboxes, told once the ticket is committed
         await ticket_changed(done.ticket, "message_added" if done.before else "created", done.before)
     return Outcome(done.status, row.id, ticket_id)
+
+
+async def _not_parsed(row: InboundMessage, account: ChannelAccount, code: str) -> Outcome:
+    await InboundMessage.filter(id=row.id).update(status="failed", error=code[:64])
+    log.warning("inbound %s on channel %s: not parsed (%s)", row.id, account.id, code)
+    return Outcome("failed", row.id)
+
+
+async def keep_failed(account: ChannelAccount, raw: bytes, code: str) -> Outcome:
+    """Keep bytes a kind's own route could not read at all (not even to split them), for admins."""
+    return await _not_parsed(await _store(account, raw), account, code)
 
 
 async def _failed(row: InboundMessage, account: ChannelAccount, exc: Exception) -> Outcome:

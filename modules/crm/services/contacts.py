@@ -53,14 +53,14 @@ def search_hashes(term: str, region: str | None) -> list[str]:
     return hashes
 
 
-async def find_by_email(tenant_id: int, address: str) -> int | None:
-    """The customer an e-mail address belongs to (the surviving one of a merge), through the blind
-    index; None when no customer has it, or it is not an e-mail address."""
+async def find_by_contact(tenant_id: int, kind: str, value: str) -> int | None:
+    """The customer an e-mail address or phone number (`kind`) belongs to (the surviving one of a
+    merge), through the blind index; None when no customer has it, or it is not one."""
     try:
-        normalised = normalise("email", address, None, [])
+        normalised = normalise(kind, value, None, [])
     except UserFacingError:
         return None
-    rows = await (scoped(CustomerContact, tenant_id).filter(kind="email", value_hash=contact_hash("email", normalised))
+    rows = await (scoped(CustomerContact, tenant_id).filter(kind=kind, value_hash=contact_hash(kind, normalised))
                   .order_by("-is_primary", "id").values_list("customer_id", flat=True))
     for customer_id in rows:
         customer = await scoped(Customer, tenant_id).filter(id=customer_id).first().values("merged_into_id", "stage")
@@ -70,8 +70,17 @@ async def find_by_email(tenant_id: int, address: str) -> int | None:
     return None
 
 
-async def primary_email(tenant_id: int, customer_id: int) -> str | None:
-    """The customer's primary e-mail address (decrypted: for delivering a reply, never for logs)."""
-    row = await (scoped(CustomerContact, tenant_id).filter(customer_id=customer_id, kind="email")
+async def find_by_email(tenant_id: int, address: str) -> int | None:
+    return await find_by_contact(tenant_id, "email", address)
+
+
+async def primary_contact(tenant_id: int, customer_id: int, kind: str) -> str | None:
+    """The customer's primary e-mail address or phone number (decrypted: for delivering a reply,
+    never for logs)."""
+    row = await (scoped(CustomerContact, tenant_id).filter(customer_id=customer_id, kind=kind)
                  .order_by("-is_primary", "id").first())
     return row.value if row else None
+
+
+async def primary_email(tenant_id: int, customer_id: int) -> str | None:
+    return await primary_contact(tenant_id, customer_id, "email")

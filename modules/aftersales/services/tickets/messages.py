@@ -6,7 +6,8 @@ keeps the language it was written in (a reply from a German macro variant, or ty
 is `de` whatever the tenant's language). Machine translation runs before the transaction (a
 provider may be slow), and only between different languages: inbound into the tenant's language
 for the agents, outbound into the ticket's language for the customer. A reply is an outbox event
-(`REPLY_ADDED`): whichever module delivers over the ticket's channel reacts to it.
+(`REPLY_ADDED`): whichever module delivers over the ticket's channel reacts to it, and may refuse
+a free-form reply beforehand (`core.channels.check_reply`: WhatsApp's 24-hour window).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from datetime import UTC, datetime
 
 from tortoise.transactions import in_transaction
 
-from core import events
+from core import channels, events
 from core.auth.principal import Principal
 from core.errors import UserFacingError, UserFacingErrors
 from core.i18n import N_
@@ -61,12 +62,13 @@ async def written_language(actor: Principal, ticket: Ticket, kind: str, text: st
 
 async def add_message(actor: Principal, ticket_id: int, kind: str, text: str,
                       files: Sequence[Attachment] = (), *, language: str | None = None,
-                      publish: bool = True) -> tuple[TicketMessage, Ticket]:
+                      publish: bool = True, free_form: bool = True) -> tuple[TicketMessage, Ticket]:
     """Store a message and move the ticket and its clocks. `language` is the one it is written in
     (a BCP 47 tag; see `written_language` when it is None). A reply is machine-translated into the
     ticket's language, and the customer's message into the tenant's, only when the languages
     differ. `publish=False` when the caller runs it inside its own transaction: a live update sent
-    before that commits would show the old ticket."""
+    before that commits would show the old ticket. `free_form=False` for a reply that is a
+    channel's pre-approved template, which the channel's rules for typed replies do not hold back."""
     tid = actor.tenant_id
     errors: list[UserFacingError] = []
     choice(errors, kind, MESSAGE_KINDS, ["kind"])
@@ -78,6 +80,8 @@ async def add_message(actor: Principal, ticket_id: int, kind: str, text: str,
     ticket = await get_ticket(tid, ticket_id)
     if ticket.status == "closed" and kind != "note":
         raise err("TICKET_CLOSED", N_("This ticket is closed: reopen it first."), ["ticketId"])
+    if kind == "outbound" and free_form:
+        await channels.check_reply(tid, ticket.id, ticket.channel)
     if kind == "note":
         source, translation, translated_language = "", None, None
     else:
