@@ -201,7 +201,9 @@ class ChannelKind:
     `address` is what an account's address is (a mailbox, or a phone number). `check_reply`
     returns the error that refuses a free-form reply now (None: it may go), before it is stored.
     `templates`: `send` takes an `Outbound.template` (sendTicketTemplate). `inbound_token` False:
-    the kind's own routes authenticate its webhook (a signature), the token route refuses it."""
+    the kind's own routes authenticate its webhook (a signature), the token route refuses it.
+    `fetch_media(account, ref, max_bytes)` downloads the bytes of a message's `media` (raising
+    TemporaryFailure or PermanentFailure as `send` does): they are then kept as its attachments."""
 
     name: str
     label: str
@@ -216,6 +218,7 @@ class ChannelKind:
     check_reply: Callable[[Account, ReplyContext], UserFacingError | None] | None = None
     templates: bool = False
     inbound_token: bool = True
+    fetch_media: Callable[[Account, MediaRef, int], Awaitable[bytes]] | None = None
     module: str = field(default="", compare=False)
 
 

@@ -265,6 +265,39 @@ async def test_media_is_kept_as_references_and_named_in_the_message(
     assert await media_refs(shop.id + 10_000, int(received[0]["id"])) == []  # another tenant's: nothing
 
 
+async def test_media_is_downloaded_into_the_file_store_and_attached(
+        api: Api, rt: Any, shop: TenantFixture, graph: FakeGraph, relay: Any) -> None:
+    from tests.modules.test_channels_email import PNG
+
+    number = await connect(api, shop, graph)
+    sender = wa_id()
+    photo, invoice, voice = (f"media-{uuid.uuid4().hex[:8]}" for _ in range(3))
+    graph.add_media(photo, PNG, "image/jpeg")  # the type Meta names is not the type the bytes are
+    graph.add_media(invoice, b"%PDF-1.4 tampered", "application/pdf", sha256="0" * 64)
+    graph.add_media(voice, b"OggS" + bytes(60), "audio/ogg")
+    body = meta.notification(number.phone_number_id, number.display, contacts=[meta.contact(sender, "Kim")], messages=[
+        meta.message(sender, wamid(), "image", id=photo, mime_type="image/jpeg", caption="Kaputt"),
+        meta.message(sender, wamid(), "document", id=invoice, mime_type="application/pdf", filename="rechnung.pdf"),
+        meta.message(sender, wamid(), "audio", id=voice, mime_type="audio/ogg")])
+    received = (await notify(api, number, body)).json()["received"]
+    graph.media_failures.append(503)  # Meta's media service down once: retried by the outbox
+    errors = await drain(rt, shop.id)
+    assert errors == ["TemporaryFailure"], errors
+    await OutboxEvent.filter(tenant_id=shop.id, handled_at=None).update(next_attempt_at=None)
+    assert await drain(rt, shop.id) == []
+    ticket_id, _ = await ticket_of(api, shop, received[0]["id"])
+    view = await api.data("""query($id: ID!) { ticket(id: $id) { messages(first: 5) { nodes {
+        attachments { name contentType size url refused } } } } }""", {"id": ticket_id}, token=shop.token)
+    [image], [pdf], [audio] = (m["attachments"] for m in view["ticket"]["messages"]["nodes"])
+    assert (image["name"], image["contentType"], image["size"], image["refused"]) == ("image", "image/png", len(PNG),
+                                                                                        None)
+    downloaded = await api.client.get(image["url"])
+    assert downloaded.status_code == 200 and downloaded.content == PNG
+    assert (pdf["name"], pdf["refused"], pdf["url"]) == ("rechnung.pdf", "checksum_mismatch", "")
+    assert audio["contentType"] == "audio/ogg" and audio["refused"] is None
+    assert ACCESS_TOKEN not in str(view)
+
+
 # --- Outbound ---------------------------------------------------------------------------------
 
 async def test_a_reply_goes_out_and_its_receipts_move_it_to_delivered_then_read_never_back(

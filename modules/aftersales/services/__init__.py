@@ -75,7 +75,13 @@ from modules.aftersales.services.tickets.lifecycle import (
     sla_state,
     update_ticket,
 )
-from modules.aftersales.services.tickets.messages import REPLY_ADDED, add_message, get_message
+from modules.aftersales.services.tickets.messages import (
+    REPLY_ADDED,
+    add_message,
+    attach_files,
+    first_message_id,
+    get_message,
+)
 
 __all__ = [
     # shared
@@ -84,6 +90,7 @@ __all__ = [
     # tickets
     "Attachment", "NewTicket", "TicketChanges", "create_ticket", "update_ticket", "change_status", "reopen",
     "get_ticket", "find_by_number", "sla_state", "add_message", "get_message", "REPLY_ADDED",
+    "attach_files", "first_message_id",
     "MAX_BATCH", "batch_update", "TicketFilter", "filter_tickets", "ticket_ids_of",
     # sla
     "ClockEvent", "Clocks", "Targets", "TicketState", "advance", "next_due", "refresh_clocks", "policy_for",

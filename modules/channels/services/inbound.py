@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from core import events
 from core.auth.principal import Principal
 from core.channels import ChannelKind, Inbound, ParseError
 from core.errors import UserFacingError, UserFacingErrors
@@ -29,6 +30,7 @@ from modules.aftersales.services import (
     TicketPlace,
     add_message,
     create_ticket,
+    first_message_id,
     get_ticket,
     ticket_changed,
 )
@@ -36,6 +38,7 @@ from modules.channels.models import ChannelAccount, Conversation, Delivery, Inbo
 from modules.channels.services import attachments
 from modules.channels.services.accounts import kind_of
 from modules.channels.services.loops import loop_reason
+from modules.channels.services.media import FETCH_MEDIA
 from modules.channels.services.receipts import apply_receipts
 from modules.channels.services.threads import conversation_key, find_ticket
 from modules.crm import services as crm
@@ -88,6 +91,7 @@ class _Done:
     ticket: Ticket | None = None
     before: TicketPlace | None = None  # where a threaded ticket was, for the live update
     reason: str | None = None  # why it was ignored: auto_reply, list, bounce, own_message, loop
+    message_id: int | None = None  # the ticket message it became
 
 
 async def _process(actor: Principal, account: ChannelAccount, kind: ChannelKind, message: Inbound,
@@ -105,8 +109,8 @@ async def _process(actor: Principal, account: ChannelAccount, kind: ChannelKind,
     ticket_id = await find_ticket(actor.tenant_id, account.id, message, customer_id)
     if ticket_id is not None:
         before = TicketPlace.of(await get_ticket(actor.tenant_id, ticket_id))
-        _, ticket = await add_message(actor, ticket_id, "inbound", body, files, publish=False)
-        return _Done("threaded", ticket, before)
+        added, ticket = await add_message(actor, ticket_id, "inbound", body, files, publish=False)
+        return _Done("threaded", ticket, before, message_id=added.id)
     # The number the sender named (a form's field), else those quoted in the subject and body.
     numbers = [message.order_number] if message.order_number else crm.order_numbers_in(message.subject, body)
     order_id = await crm.find_customer_order(actor.tenant_id, customer_id, *numbers) if numbers else None
@@ -116,7 +120,7 @@ async def _process(actor: Principal, account: ChannelAccount, kind: ChannelKind,
     await Conversation.create(tenant_id=actor.tenant_id, ticket_id=ticket.id, account_id=account.id,
                               address=message.sender, name=message.sender_name[:200],
                               key=conversation_key(message.conversation_id))
-    return _Done("ticket_created", ticket)
+    return _Done("ticket_created", ticket, message_id=await first_message_id(actor.tenant_id, ticket.id))
 
 
 def _error_code(exc: Exception) -> str:
@@ -151,6 +155,8 @@ async def receive(account: ChannelAccount, raw: bytes) -> Outcome:
             ticket_id = done.ticket.id if done.ticket else None
             await InboundMessage.filter(id=row.id).update(
                 status=done.status, ticket_id=ticket_id, error=done.reason)
+            if message.media and kind.fetch_media is not None and done.message_id is not None:
+                await events.emit(FETCH_MEDIA, {"inbound_id": row.id, "message_id": done.message_id}, tid)
     except IntegrityError:
         await attachments.discard(kept)
         first = await (scoped(InboundMessage, tid).filter(account_id=account.id, provider_id=message.provider_id)

@@ -11,6 +11,7 @@ import uuid
 from core.channels import ChannelKind, CredentialField
 from core.i18n import N_
 from modules.channels.whatsapp.graph import send
+from modules.channels.whatsapp.media import fetch_media
 from modules.channels.whatsapp.webhook import parse
 from modules.channels.whatsapp.window import check_reply
 
@@ -34,4 +35,5 @@ WHATSAPP = ChannelKind(
     check_reply=check_reply,
     inbound_token=False,
     templates=True,
+    fetch_media=fetch_media,
 )

@@ -53,7 +53,7 @@ def request_body(message: Outbound) -> dict[str, Any]:
             **content, "biz_opaque_callback_data": message.provider_id}
 
 
-def _failure(response: httpx.Response) -> TemporaryFailure | PermanentFailure:
+def failure(response: httpx.Response) -> TemporaryFailure | PermanentFailure:
     try:
         error = response.json().get("error") or {}
     except (ValueError, AttributeError):
@@ -79,7 +79,7 @@ async def send(account: Account, message: Outbound) -> Sent:
     except httpx.TransportError:
         raise TemporaryFailure("connection_failed") from None
     if not response.is_success:
-        raise _failure(response)
+        raise failure(response)
     try:
         answer = response.json()["messages"][0]
         wamid = str(answer["id"])

@@ -29,6 +29,7 @@ from modules.aftersales.services import live
 from modules.aftersales.services.errors import aftersales_error as err
 from modules.aftersales.services.sla import clocks as sla
 from modules.aftersales.services.tickets.lifecycle import (
+    MAX_ATTACHMENTS,
     Attachment,
     attachments,
     body,
@@ -114,3 +115,25 @@ async def add_message(actor: Principal, ticket_id: int, kind: str, text: str,
     if publish:
         await live.ticket_changed(ticket, "message_added", before)
     return message, ticket
+
+
+async def first_message_id(tenant_id: int, ticket_id: int) -> int | None:
+    """The id of a ticket's first message (what createTicket stored with it)."""
+    row = await (scoped(TicketMessage, tenant_id).filter(ticket_id=ticket_id).order_by("id").first()
+                 .values("id"))
+    return int(row["id"]) if row else None
+
+
+async def attach_files(tenant_id: int, message_id: int, files: Sequence[Attachment]) -> None:
+    """Files that arrive after their message (a chat's media, downloaded by a worker) join it, up
+    to the message's limit; checked as any attachment is."""
+    errors: list[UserFacingError] = []
+    stored = attachments(errors, files)
+    if errors:
+        raise UserFacingErrors(errors)
+    async with in_transaction():
+        message = await scoped(TicketMessage, tenant_id).filter(id=message_id).select_for_update().first()
+        if message is None:
+            raise err("NOT_FOUND", N_("No such message."), ["messageId"])
+        message.attachments = [*(message.attachments or []), *stored][:MAX_ATTACHMENTS]
+        await message.save(update_fields=["attachments"])
