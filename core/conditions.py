@@ -18,6 +18,7 @@ Every mistake is returned at once, each with its path (`["conditions", "all", "1
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -50,26 +51,47 @@ def error(code: str, message: str, path: Sequence[str], **params: object) -> Use
     return UserFacingError(code, message, field=list(path), params=params)
 
 
-# --- Groups: the shape every condition tree shares ------------------------------------------------
+# --- Groups: the shape every condition tree shares (these rules, crm's segment rules) -------------
 
 Leaf = Callable[[dict[str, Any], list[str]], list[UserFacingError]]
 
 
-def check_tree(node: Any, leaf: Leaf, path: Sequence[str]) -> list[UserFacingError]:
+@dataclass(frozen=True)
+class Vocabulary:
+    """The codes and msgids a tree's shape errors are reported with, in `domain`: a module whose API
+    already names them otherwise (crm's segment rules: INVALID_RULE, RULE_TOO_DEEP) keeps its own."""
+
+    invalid: str = "INVALID_CONDITION"
+    not_an_object: str = N_("A condition is an object: all, any, not, or a field test.")
+    one_key: str = N_("A group has exactly one key: all, any or not.")
+    empty: str = N_("List one or more conditions.")
+    too_deep: str = "CONDITIONS_TOO_DEEP"
+    too_deep_message: str = N_("Groups nest at most {max} deep.")
+    too_large: str = "CONDITIONS_TOO_LARGE"
+    too_large_message: str = N_("At most {max} conditions.")
+    domain: str = "core"
+
+    def error(self, code: str, message: str, path: Sequence[str], **params: object) -> UserFacingError:
+        return UserFacingError(code, message, field=list(path), params=params, domain=self.domain)
+
+
+CONDITIONS = Vocabulary()
+
+
+def check_tree(node: Any, leaf: Leaf, path: Sequence[str], words: Vocabulary = CONDITIONS) -> list[UserFacingError]:
     """Every mistake in a tree of groups, each leaf checked by `leaf(node, path)`."""
     errors: list[UserFacingError] = []
     count = [0]
-    _walk(node, leaf, list(path), 0, errors, count)
+    _walk(node, leaf, list(path), 0, errors, count, words)
     if count[0] > MAX_CONDITIONS:
-        errors.append(error("CONDITIONS_TOO_LARGE", N_("At most {max} conditions."), path, max=MAX_CONDITIONS))
+        errors.append(words.error(words.too_large, words.too_large_message, path, max=MAX_CONDITIONS))
     return errors
 
 
 def _walk(node: Any, leaf: Leaf, path: list[str], depth: int, errors: list[UserFacingError],
-          count: list[int]) -> None:
+          count: list[int], words: Vocabulary) -> None:
     if not isinstance(node, dict):
-        errors.append(error("INVALID_CONDITION", N_("A condition is an object: all, any, not, or a field test."),
-                            path))
+        errors.append(words.error(words.invalid, words.not_an_object, path))
         return
     groups = [k for k in GROUPS if k in node]
     if not groups:
@@ -77,24 +99,39 @@ def _walk(node: Any, leaf: Leaf, path: list[str], depth: int, errors: list[UserF
         errors.extend(leaf(node, path))
         return
     if len(node) != 1:
-        errors.append(error("INVALID_CONDITION", N_("A group has exactly one key: all, any or not."), path))
+        errors.append(words.error(words.invalid, words.one_key, path))
         return
     key = groups[0]
     if depth >= MAX_DEPTH:
-        errors.append(error("CONDITIONS_TOO_DEEP", N_("Groups nest at most {max} deep."), [*path, key],
-                            max=MAX_DEPTH))
+        errors.append(words.error(words.too_deep, words.too_deep_message, [*path, key], max=MAX_DEPTH))
         return
     if key == "not":
-        _walk(node["not"], leaf, [*path, "not"], depth + 1, errors, count)
+        _walk(node["not"], leaf, [*path, "not"], depth + 1, errors, count, words)
         return
     items = node[key]
     if not isinstance(items, list) or not items:
-        errors.append(error("INVALID_CONDITION", N_("List one or more conditions."), [*path, key]))
+        errors.append(words.error(words.invalid, words.empty, [*path, key]))
         return
     for i, item in enumerate(items):
         if count[0] > MAX_CONDITIONS:
             return
-        _walk(item, leaf, [*path, key, str(i)], depth + 1, errors, count)
+        _walk(item, leaf, [*path, key, str(i)], depth + 1, errors, count, words)
+
+
+def leaves(node: Any) -> list[dict[str, Any]]:
+    """Every leaf of a tree, in order (a malformed part is skipped: check the tree first)."""
+    if not isinstance(node, dict):
+        return []
+    if not any(k in node for k in GROUPS):
+        return [node]
+    found: list[dict[str, Any]] = []
+    for key in ("all", "any"):
+        items = node.get(key)
+        for item in items if isinstance(items, list) else []:
+            found += leaves(item)
+    if "not" in node:
+        found += leaves(node["not"])
+    return found
 
 
 def evaluate_tree(node: dict[str, Any], leaf: Callable[[dict[str, Any]], bool]) -> bool:
