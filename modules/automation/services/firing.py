@@ -72,14 +72,14 @@ async def _fire(rule: Rule, event: OutboxEvent, verdict: Plan, depth: int) -> No
             await RuleFiring.create(**row, result="done", actions=[_state(n, "done") for n in done])
     except IntegrityError:
         raise  # another delivery of this event fired the rule meanwhile: the outbox sorts it out
-    except Exception as exc:
+    except Exception as exc:  # an action's own failure must not hold the event, nor the other rules
         if is_outage(exc):
             raise
         code = error_code(exc)
         log.warning("rule %s failed on event %s with %s", rule.id, event.id, code[:100])
-        names = [s.action.name for s in verdict.steps]
-        states = ([_state(n, "undone") for n in done] + [_state(names[len(done)], "failed")]
-                  + [_state(n, "skipped") for n in names[len(done) + 1:]])
+        failed = len(done)  # the step that raised (past the last: recording the firing failed)
+        states = [_state(s.action.name, "undone" if i < failed else "failed" if i == failed else "skipped")
+                  for i, s in enumerate(verdict.steps)]
         await RuleFiring.create(**row, result="failed", error=code[:100], actions=states)
 
 

@@ -74,7 +74,7 @@ async def checked(tenant_id: int, change: RuleChange, current: Rule | None = Non
         if not isinstance(change.position, int) or not 0 <= change.position <= MAX_POSITION:
             errors.append(err("INVALID_POSITION", N_("A position from 0 to {max}."), ["position"], max=MAX_POSITION))
         values["position"] = change.position
-    if change.enabled is not UNSET:
+    if change.enabled is not UNSET and change.enabled is not None:
         values["enabled"] = bool(change.enabled)
     if errors:
         raise UserFacingErrors(errors)
