@@ -84,6 +84,7 @@ class Action:
     params: Sequence[Field]
     run: Runner
     check: ParamCheck | None = None
+    subject_type: str = ""  # the Node type of its subject ("Customer"): the API shows it by global ID
     module: str = field(default="", compare=False)
 
 

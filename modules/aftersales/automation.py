@@ -11,7 +11,7 @@ from typing import Any
 from tortoise.transactions import in_transaction
 
 from core.auth.principal import Principal
-from core.automation import Action, ActionRun, AutomationContribution, Field, Trigger
+from core.automation import Action, ActionRun, AutomationContribution, Field, ParamCheck, Trigger
 from core.errors import UserFacingError
 from core.graphql.node import node_id_of
 from core.i18n import N_
@@ -23,6 +23,7 @@ from modules.aftersales.services.tickets import lifecycle
 from modules.aftersales.services.tickets.messages import add_message
 
 VIA = "automation"
+TICKET = "ticket"
 TICKET_FIELDS = (
     Field("type", "enum", N_("Ticket type"), TICKET_TYPES),
     Field("channel", "enum", N_("Channel"), TICKET_CHANNELS),
@@ -82,11 +83,15 @@ def _tagging(added: bool) -> Run:
     return change
 
 
+def ticket_action(name: str, label: str, params: Sequence[Field], run: Run, check: ParamCheck | None = None) -> Action:
+    """An action on the event's ticket, run as the system (`on_ticket`), shown by the ticket's global ID."""
+    return Action(name, label, TICKET, params, on_ticket(run), check, subject_type="Ticket")
+
+
 def _changes(**values: Any) -> lifecycle.TicketChanges:
     return lifecycle.TicketChanges(**values)
 
 
-TICKET = "ticket"
 contribution = AutomationContribution(
     triggers=[
         Trigger(lifecycle.CREATED, N_("Ticket created"), (
@@ -112,26 +117,26 @@ contribution = AutomationContribution(
             Field("last_movement_at", "datetime", N_("Last movement"))), {"return": "return_id"}),
     ],
     actions=[
-        Action("aftersales.set_ticket_priority", N_("Set the ticket's priority"), TICKET,
-               (Field("priority", "enum", N_("Priority"), PRIORITIES),),
-               on_ticket(lambda a, t, p: lifecycle.update_ticket(a, t, _changes(priority=p["priority"])))),
-        Action("aftersales.set_ticket_status", N_("Set the ticket's status"), TICKET,
-               (Field("status", "enum", N_("Status"), TICKET_STATUSES),),
-               on_ticket(lambda a, t, p: lifecycle.change_status(a, t, p["status"]))),
-        Action("aftersales.assign_ticket", N_("Assign the ticket to a user"), TICKET,
-               (Field("user", "node", N_("User"), node_type="User"),),
-               on_ticket(lambda a, t, p: lifecycle.update_ticket(a, t, _changes(
-                   assignee_id=_id(p, "user", "User")))), _check_member),
-        Action("aftersales.assign_ticket_team", N_("Give the ticket to a team"), TICKET,
-               (Field("team", "node", N_("Team"), node_type="Team"),),
-               on_ticket(lambda a, t, p: lifecycle.update_ticket(a, t, _changes(team_id=_id(p, "team", "Team")))),
-               _check_team),
-        Action("aftersales.add_ticket_tag", N_("Add a tag to the ticket"), TICKET,
-               (Field("tag", "string", N_("Tag")),), on_ticket(_tagging(True)), _check_tag),
-        Action("aftersales.remove_ticket_tag", N_("Remove a tag from the ticket"), TICKET,
-               (Field("tag", "string", N_("Tag")),), on_ticket(_tagging(False)), _check_tag),
-        Action("aftersales.add_internal_note", N_("Add an internal note to the ticket"), TICKET,
-               (Field("body", "string", N_("Note")),),
-               on_ticket(lambda a, t, p: add_message(a, t, "note", p["body"]))),
+        ticket_action("aftersales.set_ticket_priority", N_("Set the ticket's priority"),
+                      (Field("priority", "enum", N_("Priority"), PRIORITIES),),
+                      lambda a, t, p: lifecycle.update_ticket(a, t, _changes(priority=p["priority"]))),
+        ticket_action("aftersales.set_ticket_status", N_("Set the ticket's status"),
+                      (Field("status", "enum", N_("Status"), TICKET_STATUSES),),
+                      lambda a, t, p: lifecycle.change_status(a, t, p["status"])),
+        ticket_action("aftersales.assign_ticket", N_("Assign the ticket to a user"),
+                      (Field("user", "node", N_("User"), node_type="User"),),
+                      lambda a, t, p: lifecycle.update_ticket(a, t, _changes(assignee_id=_id(p, "user", "User"))),
+                      _check_member),
+        ticket_action("aftersales.assign_ticket_team", N_("Give the ticket to a team"),
+                      (Field("team", "node", N_("Team"), node_type="Team"),),
+                      lambda a, t, p: lifecycle.update_ticket(a, t, _changes(team_id=_id(p, "team", "Team"))),
+                      _check_team),
+        ticket_action("aftersales.add_ticket_tag", N_("Add a tag to the ticket"),
+                      (Field("tag", "string", N_("Tag")),), _tagging(True), _check_tag),
+        ticket_action("aftersales.remove_ticket_tag", N_("Remove a tag from the ticket"),
+                      (Field("tag", "string", N_("Tag")),), _tagging(False), _check_tag),
+        ticket_action("aftersales.add_internal_note", N_("Add an internal note to the ticket"),
+                      (Field("body", "string", N_("Note")),),
+                      lambda a, t, p: add_message(a, t, "note", p["body"])),
     ],
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from core import automation
 from core.tenancy import scoped
 from modules.automation.models import Rule, RuleFiring
 
@@ -18,7 +19,9 @@ VIP_RULE: dict[str, Any] = {
 
 
 async def load(tenant_id: int) -> None:
-    if await scoped(Rule, tenant_id).exists():
+    """Only where crm declares what the rule uses (automation itself depends on no module)."""
+    declared = automation.trigger(VIP_RULE["trigger"]) and automation.action("crm.add_tag")
+    if not declared or await scoped(Rule, tenant_id).exists():
         return
     rule = await Rule.create(tenant_id=tenant_id, position=0, **VIP_RULE)
     await RuleFiring.create(tenant_id=tenant_id, rule_id=rule.id, cause="demo", cause_key="demo:1", result="done",

@@ -59,8 +59,8 @@ contribution = AutomationContribution(
     ],
     actions=[
         Action("crm.add_tag", N_("Add a tag to the customer"), "customer",
-               (Field("tag", "string", N_("Tag name")),), _tagging(True), _check_tag),
+               (Field("tag", "string", N_("Tag name")),), _tagging(True), _check_tag, "Customer"),
         Action("crm.remove_tag", N_("Remove a tag from the customer"), "customer",
-               (Field("tag", "string", N_("Tag name")),), _tagging(False), _check_tag),
+               (Field("tag", "string", N_("Tag name")),), _tagging(False), _check_tag, "Customer"),
     ],
 )

@@ -185,7 +185,7 @@ async def test_the_dry_run_shows_what_a_rule_would_do_and_changes_nothing(
     assert saved["errors"] == []
     assert [r["matches"] for r in saved["results"]] == [False, True]  # newest first
     (step,) = saved["results"][1]["wouldRun"]
-    assert step["action"] == "crm.add_tag" and step["params"] == {"tag": "vip"} and step["subjectId"]
+    assert step == {"action": "crm.add_tag", "params": {"tag": "vip"}, "subjectId": big}
     inline = (await api.data(TEST_RULE, {"i": {"trigger": "crm.order.status_changed", "last": 1,
                                                "conditions": {"field": "total", "op": "lt",
                                                               "value": {"amount": "60", "currency": "EUR"}},

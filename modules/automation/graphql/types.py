@@ -13,7 +13,7 @@ from core.automation import Action, Field, Trigger
 from core.graphql.node import ScopedNode
 from core.i18n import translate
 from modules.automation import models
-from modules.automation.services.plan import Plan
+from modules.automation.services.plan import Plan, Step
 
 READ = ("automation.rule", "read")
 CONDITIONS_HELP = ('{"all"|"any": [c, ...]} | {"not": c} | {"field", "op", "value"} over the trigger\'s fields; '
@@ -116,8 +116,9 @@ class ActionType:
 class StepType:
     action: str
     params: JSON
-    subject_id: int | None = strawberry.field(description="The database id of what it would act on; null when "
-                                                          "the event names none (it would fail).")
+    subject_id: strawberry.ID | None = strawberry.field(
+        description="What it would act on (a Customer's, a Ticket's global ID); null when the event names none "
+                    "(it would fail with NO_SUBJECT).")
 
 
 @strawberry.type(name="RuleTry", description="What a rule would have done with one past event.")
@@ -130,5 +131,11 @@ class TryType:
 
 
 def steps(verdict: Plan) -> list[StepType]:
-    return [StepType(action=s.action.name, params=cast(JSON, dict(s.params)), subject_id=s.subject_id)
+    return [StepType(action=s.action.name, params=cast(JSON, dict(s.params)), subject_id=_global_id(s))
             for s in verdict.steps]
+
+
+def _global_id(step: Step) -> strawberry.ID | None:
+    if step.subject_id is None or not step.action.subject_type:
+        return None
+    return strawberry.ID(str(relay.GlobalID(step.action.subject_type, str(step.subject_id))))
