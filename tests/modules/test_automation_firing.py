@@ -218,3 +218,37 @@ async def test_a_rule_never_sees_another_tenants_events(api: Api, rt: Any, tenan
     foreign = await api.post("query($id: ID!) { ruleFirings(ruleId: $id) { edges { node { id } } } }",
                              {"id": rule["id"]}, token=other_tenant.token)
     assert foreign["data"]["ruleFirings"]["edges"] == []
+
+
+async def test_ticket_actions_change_the_events_ticket_as_the_system(api: Api, rt: Any, tenant: TenantFixture,
+                                                                    relay: Any) -> None:
+    from core.graphql.node import to_global_id
+    from modules.team.graphql.types import UserType
+
+    team = (await api.data('mutation { createTeam(input: {name: "Escalations"}) { team { id } } }',
+                           token=tenant.token))["createTeam"]["team"]["id"]
+    me = to_global_id(UserType, tenant.admin_id)
+    await create_rule(api, tenant, trigger="aftersales.ticket.created", conditions={"all": [
+        {"field": "channel", "op": "eq", "value": "email"}, {"field": "tags", "op": "contains", "value": "URGENT"}]},
+        actions=[{"action": "aftersales.set_ticket_priority", "params": {"priority": "urgent"}},
+                 {"action": "aftersales.assign_ticket_team", "params": {"team": team}},
+                 {"action": "aftersales.assign_ticket", "params": {"user": me}},
+                 {"action": "aftersales.add_ticket_tag", "params": {"tag": "Auto"}},
+                 {"action": "aftersales.remove_ticket_tag", "params": {"tag": "urgent"}},
+                 {"action": "aftersales.add_internal_note", "params": {"body": "Escalated by a rule."}}])
+    made = []
+    for channel, tags in (("email", ["urgent"]), ("chat", ["urgent"]), ("email", [])):
+        made.append((await api.data(TICKET, {"i": {"type": "inquiry", "channel": channel, "subject": "Help",
+                                                   "body": "Where is my parcel, please?", "language": "en",
+                                                   "tags": tags}}, token=tenant.token))["createTicket"]["ticket"])
+    await deliver(rt, tenant.id)
+    view = """query($id: ID!) { ticket(id: $id) { priority tags team { id } assignee { id }
+      messages(first: 10) { nodes { kind body author { id } } } } }"""
+    acted = (await api.data(view, {"id": made[0]["id"]}, token=tenant.token))["ticket"]
+    assert (acted["priority"], acted["tags"], acted["team"], acted["assignee"]) == \
+        ("urgent", ["auto"], {"id": team}, {"id": me})
+    assert {"kind": "note", "body": "Escalated by a rule.", "author": None} in acted["messages"]["nodes"]
+    for untouched in made[1:]:  # chat, or no urgent tag: the conditions do not hold
+        other = (await api.data(view, {"id": untouched["id"]}, token=tenant.token))["ticket"]
+        assert other["priority"] != "urgent" and "auto" not in other["tags"]
+        assert [m["kind"] for m in other["messages"]["nodes"]] == ["inbound"]
