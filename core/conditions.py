@@ -17,6 +17,7 @@ Every mistake is returned at once, each with its path (`["conditions", "all", "1
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -203,7 +204,9 @@ def check_value(f: Field, value: Any, path: Sequence[str]) -> Any:
 # --- Leaves over declared fields ------------------------------------------------------------------
 
 def check(rule: Any, fields: Sequence[Field], path: Sequence[str] = ("conditions",)) -> list[UserFacingError]:
-    """Every mistake of a condition tree over these fields (empty: the rule can be saved)."""
+    """Every mistake of a condition tree over these fields (empty: the rule can be saved); {} always holds."""
+    if rule == {}:
+        return []
     by_name = {f.name: f for f in fields}
 
     def leaf(node: dict[str, Any], at: list[str]) -> list[UserFacingError]:
@@ -283,11 +286,12 @@ def _holds(f: Field, op: str, wanted: Any, data: Mapping[str, Any]) -> bool:
     return _compare(op, actual, wanted)
 
 
+COMPARE: dict[str, Callable[[Any, Any], Any]] = {"eq": operator.eq, "gt": operator.gt, "gte": operator.ge,
+                                                 "lt": operator.lt, "lte": operator.le}
+
+
 def _compare(op: str, actual: Any, wanted: Any) -> bool:
     try:
-        if op == "eq":
-            return bool(actual == wanted)
-        return bool({"gt": actual > wanted, "gte": actual >= wanted, "lt": actual < wanted,
-                     "lte": actual <= wanted}[op])
+        return bool(COMPARE[op](actual, wanted))
     except TypeError:  # a payload value of another type than declared: it does not match
         return False

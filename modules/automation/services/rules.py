@@ -60,7 +60,7 @@ async def checked(tenant_id: int, change: RuleChange, current: Rule | None = Non
     if trigger is not None:
         rule = current.conditions if change.conditions is UNSET and current else change.conditions
         rule = {} if rule is UNSET or rule is None else rule
-        errors += conditions.check(rule, trigger.fields) if rule != {} else []
+        errors += conditions.check(rule, trigger.fields)
         values["conditions"] = rule
         given = current.actions if change.actions is UNSET and current else change.actions
         values["actions"], more = await check_actions(tenant_id, trigger, None if given is UNSET else given)
