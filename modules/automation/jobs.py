@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any
 
 from core import automation
+from core.events import Handler
 from core.registry import WorkerContribution
 from modules.automation.services.firing import fire
 
 
-class TriggerTopics(Mapping[str, Sequence[Any]]):
+class TriggerTopics(Mapping[str, Sequence[Handler]]):
     """`fire` for each trigger's event, read when the worker is composed: the triggers are those the
     installed modules declared (core.automation, installed by Runtime.start before the worker)."""
 
-    def __getitem__(self, topic: str) -> Sequence[Any]:
+    def __getitem__(self, topic: str) -> Sequence[Handler]:
         if topic not in automation.catalog().triggers:
             raise KeyError(topic)
         return [fire]

@@ -51,7 +51,7 @@ class ActionStateType:
 class RuleFiringType(ScopedNode):
     id: relay.NodeID[int]
     rule_id: strawberry.Private[int]
-    cause: str = strawberry.field(description="What made it fire: event.")
+    cause: str = strawberry.field(description="What made it fire: event (demo: the example data's).")
     event_id: str | None
     result: str = strawberry.field(description="done, failed (its effects undone) or stopped (chain too deep).")
     error: str | None = strawberry.field(description="A code when it failed or stopped.")

@@ -7,7 +7,7 @@ from tortoise import fields
 from tortoise.indexes import Index
 
 class Migration(migrations.Migration):
-    dependencies = [('core', '0007_jobs')]
+    dependencies = [('core', '0008_outbox_tenant_topic_index')]
 
     initial = True
 
@@ -44,7 +44,7 @@ class Migration(migrations.Migration):
                 ('depth', fields.IntField(default=0)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
             ],
-            options={'table': 'automation_rule_firing', 'app': 'automation', 'unique_together': (('rule', 'cause_key'),), 'indexes': [Index(fields=['rule_id', 'created_at'])], 'pk_attr': 'id'},
+            options={'table': 'automation_rule_firing', 'app': 'automation', 'unique_together': (('rule', 'cause_key'),), 'indexes': [Index(fields=['rule_id', 'id'])], 'pk_attr': 'id'},
             bases=['TenantModel'],
         ),
     ]

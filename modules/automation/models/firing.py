@@ -32,4 +32,4 @@ class RuleFiring(TenantModel):
     class Meta:
         table = "automation_rule_firing"
         unique_together = (("rule", "cause_key"),)
-        indexes = (("rule_id", "created_at"),)
+        indexes = (("rule_id", "id"),)  # a rule's firings, newest first (ruleFirings)
