@@ -13,7 +13,10 @@ from graphlib import CycleError, TopologicalSorter
 from importlib.metadata import entry_points
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # core.automation imports this module
+    from core.automation import AutomationContribution
 
 ENTRY_POINT_GROUP = "sellercare.modules"
 
@@ -130,7 +133,7 @@ class Module:
     def load_channels(self) -> Sequence[Any]:
         return _load(self.channels) if self.channels else ()
 
-    def load_automation(self) -> Any:
+    def load_automation(self) -> AutomationContribution | None:
         """The module's `core.automation.AutomationContribution` (None when it declares none)."""
         return _load(self.automation) if self.automation else None
 
