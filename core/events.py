@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -39,7 +41,31 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(10 * 2 ** max(attempts - 1, 0), 3600))
 
 
+# How many rule firings led to the events emitted now: an automation rule's actions run with the
+# depth of the event that fired it plus one, and every event they emit carries it in its payload, so
+# rules that keep triggering one another are stopped at a depth (modules/automation).
+CHAIN_DEPTH = "chain_depth"
+_chain_depth: ContextVar[int] = ContextVar("chain_depth", default=0)
+
+
+@contextmanager
+def chained(depth: int) -> Iterator[None]:
+    """Events emitted inside carry `chain_depth: depth` (what a firing's actions cause)."""
+    token = _chain_depth.set(depth)
+    try:
+        yield
+    finally:
+        _chain_depth.reset(token)
+
+
+def chain_depth(event: OutboxEvent) -> int:
+    depth = event.payload.get(CHAIN_DEPTH, 0) if isinstance(event.payload, dict) else 0
+    return depth if isinstance(depth, int) and not isinstance(depth, bool) else 0
+
+
 async def emit(topic: str, payload: dict[str, Any], tenant_id: int | None = None) -> OutboxEvent:
+    if depth := _chain_depth.get():
+        payload = {**payload, CHAIN_DEPTH: depth}
     return await OutboxEvent.create(id=uuid.uuid4(), topic=topic, payload=payload, tenant_id=tenant_id)
 
 

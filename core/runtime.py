@@ -10,7 +10,7 @@ from pathlib import Path
 
 from arq.connections import ArqRedis
 
-from core import channels, pubsub, translation
+from core import automation, channels, pubsub, translation
 from core.access import AccessControl
 from core.access.watcher import PolicyWatcher
 from core.after_commit import after_commit
@@ -80,6 +80,7 @@ class Runtime:
         await watcher.start()
         permissions = {p.key: p for m in modules for p in m.permissions}
         channels.install(channels.collect(modules))
+        automation.install(automation.collect(modules))
         live = pubsub.install(pubsub.Hub(redis))
         translator = translation.install(translation.build(settings))
         return cls(settings, registry, modules, redis, access, watcher, permissions, live, translator)

@@ -24,7 +24,8 @@ class OutboxEvent(Model):
 
     class Meta:
         table = "core_outbox"
-        indexes = (("handled_at", "failed_at", "next_attempt_at"),)
+        # The second: a tenant's newest events of a topic (automation's dry run of a rule).
+        indexes = (("handled_at", "failed_at", "next_attempt_at"), ("tenant_id", "topic", "created_at"))
 
 
 class EventReceipt(Model):

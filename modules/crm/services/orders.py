@@ -119,7 +119,18 @@ async def create_order(actor: Principal, data: OrderData) -> Order:
                                    unit_price=money.to_minor(line.unit_price, currency), currency=currency)
         await audit.record(actor, tid, "order.create", "Order", order.id, None,
                            {"number": number, "currency": currency, "total": total, "lines": len(data.lines)})
+        await events.emit(CREATED, order_facts(order), tenant_id=tid)
     return order
+
+
+CREATED = "crm.order.created"
+
+
+def order_facts(order: Order) -> dict[str, Any]:
+    """What an order's events carry (the fields its automation triggers declare): ids, amounts and
+    codes, no contact data."""
+    return {"order_id": order.id, "customer_id": order.customer_id, "status": order.status, "total": order.total,
+            "currency": order.currency, "channel_id": order.channel_id}
 
 
 # --- updates: status, shipping details and the times of each step ---------------------------------
@@ -233,8 +244,8 @@ async def update_order(actor: Principal, order_id: int, change: OrderUpdate) -> 
         await order.save(update_fields=changed)
         await audit.record(actor, tid, "order.update", "Order", order.id, before, _audited(order, changed))
         if order.status != previous:
-            await events.emit(STATUS_CHANGED, {"order_id": order.id, "customer_id": order.customer_id,
-                                               "from": previous, "to": order.status}, tenant_id=tid)
+            await events.emit(STATUS_CHANGED, {**order_facts(order), "from": previous, "to": order.status},
+                              tenant_id=tid)
     return order
 
 

@@ -33,6 +33,8 @@ from modules.aftersales.services.returns.policies import PolicyBook, Terms
 from modules.crm.models import Address, Customer, Order, OrderLine, Product
 
 MAX_LINES = 100
+RETURN_CREATED = "aftersales.return_created"
+RETURN_STATUS_CHANGED = "aftersales.return_status_changed"
 MAX_PHOTOS = 10
 MAX_PHOTO_BYTES = 25 * 1024 * 1024
 MAX_NOTE = 5000
@@ -261,7 +263,8 @@ async def create_return(actor: Principal, data: ReturnInput, can_override: bool)
                  "lines": [[line.order_line_id, line.quantity] for line in data.lines],
                  "windowOverridden": bool(verdict.expired)}
         await audit.record(actor, tid, "return.create", "ReturnRequest", request.id, None, after)
-        await events.emit("aftersales.return_created", {"return_id": request.id, **after}, tid)
+        await events.emit(RETURN_CREATED, {"return_id": request.id, "customer_id": request.customer_id,
+                                           "ticket_id": request.ticket_id, **after}, tid)
     return request
 
 
@@ -294,7 +297,7 @@ async def move(actor: Principal, request: ReturnRequest, target: str, reason: st
     await request.save()
     await audit.record(actor, actor.tenant_id, f"return.{target}", "ReturnRequest", request.id,
                        {"status": before}, {"status": target, **({"reason": reason} if reason else {})})
-    await events.emit("aftersales.return_status_changed",
+    await events.emit(RETURN_STATUS_CHANGED,
                       {"return_id": request.id, "from": before, "to": target}, actor.tenant_id)
 
 

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
-from core import audit, validation
+from core import audit, events, validation
 from core.auth.principal import Principal
 from core.errors import UserFacingError, UserFacingErrors
 from core.i18n import N_
@@ -223,6 +223,19 @@ async def next_number(tenant_id: int) -> int:
 
 # --- Changes ---------------------------------------------------------------------------------
 
+CREATED = "aftersales.ticket.created"
+STATUS_CHANGED = "aftersales.ticket.status_changed"
+
+
+def ticket_facts(ticket: Ticket) -> dict[str, Any]:
+    """What a ticket's outbox events carry (the fields its automation triggers declare): ids and
+    codes, never the subject, the messages or contact data."""
+    return {"ticket_id": ticket.id, "customer_id": ticket.customer_id, "order_id": ticket.order_id,
+            "number": ticket.number, "type": ticket.type, "channel": ticket.channel, "status": ticket.status,
+            "priority": ticket.priority, "language": ticket.language, "team_id": ticket.team_id,
+            "assignee_id": ticket.assignee_id}
+
+
 async def event(actor: Principal | None, ticket: Ticket, kind: str, data: dict[str, Any]) -> None:
     await TicketEvent.create(tenant_id=ticket.tenant_id, ticket_id=ticket.id,
                              actor_id=actor.user_id if actor else None, kind=kind, data=data)
@@ -246,6 +259,7 @@ async def set_status(actor: Principal | None, ticket: Ticket, target: str, now: 
     if target == "closed":
         ticket.closed_at = now
     await event(actor, ticket, "status_changed", {"from": current, "to": target})
+    await events.emit(STATUS_CHANGED, {**ticket_facts(ticket), "from": current, "to": target}, ticket.tenant_id)
     await audit.record(actor, ticket.tenant_id, "ticket.status", "Ticket", ticket.id,
                        {"status": current}, {"status": target})
     await sla.refresh_clocks(ticket, "status_changed", now)
@@ -379,6 +393,7 @@ async def create_ticket(actor: Principal, data: NewTicket) -> Ticket:
         await audit.record(actor, tid, "ticket.create", "Ticket", ticket.id, None,
                            {"number": ticket.number, "type": ticket.type, "channel": ticket.channel,
                             "priority": ticket.priority, "team": ticket.team_id, "assignee": ticket.assignee_id})
+        await events.emit(CREATED, {**ticket_facts(ticket), "tags": tags}, tid)
     await live.ticket_changed(ticket, "created")
     return ticket
 
