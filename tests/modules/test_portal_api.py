@@ -4,12 +4,18 @@ introspection in production, and the shop's contact forms for the page to embed.
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
+from graphql import parse, validate
 
 from modules.portal.graphql.schema import LIMITS, build_schema
 from tests.conftest import Api, TenantFixture
 from tests.modules.portal_client import clear_counters, path, portal, portal_data, portal_post
 from tests.modules.test_channels_form import CREATE_FORM
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "portal.md"
 
 
 @pytest.fixture(autouse=True)
@@ -73,3 +79,10 @@ async def test_the_shops_contact_forms_are_listed_for_the_page(api: Api, tenant:
     assert (await api.client.get(form_path)).status_code == 200  # the channels module's form itself
     assert (await portal_data(api, other_tenant.slug, "{ contactForms { path } }"))["contactForms"] == []
 
+
+def test_the_examples_of_docs_portal_md_are_valid_portal_queries(api: Api) -> None:
+    blocks = re.findall(r"```graphql\n(.*?)```", DOC.read_text(encoding="utf-8"), flags=re.S)
+    schema = build_schema(production=False)._schema
+    assert len(blocks) >= 7
+    for block in blocks:
+        assert validate(schema, parse(block)) == [], block
