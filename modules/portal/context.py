@@ -34,7 +34,9 @@ class PortalContext:
     shop: Shop
     locale: str  # the interface language (core.i18n.negotiate)
     format_locale: str  # numbers, dates and money
-    reader_language: str | None  # what Accept-Language asked for, when it was sent
+    # The language Accept-Language asks for first, when it was sent: any babel knows (articles may be
+    # written in languages the interface does not speak).
+    reader_language: str | None
     client_ip: str
 
     def buyer(self, token: str | None) -> tokens.Buyer:

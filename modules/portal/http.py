@@ -54,8 +54,9 @@ class PortalGraphQL(GraphQL[PortalContext, None]):
         self, request: Request, response: TemporalResponse | Response | None
     ) -> PortalContext:
         header = request.headers.get("accept-language")
+        formats = format_locale(header)
         return PortalContext(request=request, rt=self.rt, shop=request.scope[SHOP], locale=negotiate(header),
-                             format_locale=format_locale(header), reader_language=header and negotiate(header),
+                             format_locale=formats, reader_language=formats if header else None,
                              client_ip=client_address(request, self.rt.settings.trusted_proxies))
 
     async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:

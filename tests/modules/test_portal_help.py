@@ -69,6 +69,11 @@ async def test_articles_come_in_the_readers_language_else_another_published_one_
     one = await portal_data(api, tenant.slug, ARTICLE, {"id": ids["both"], "lang": "de"})
     assert one["helpArticle"] == {"id": ids["both"], "title": "Artikel zurücksenden", "language": "de"}
     assert (await portal_data(api, tenant.slug, ARTICLE, {"id": ids["draft"]}))["helpArticle"] is None
+    # Articles may be in languages the interface does not speak: Italian is asked for, and found.
+    italian = await create(api, tenant, tr("it", "Resi", "Come restituire un articolo.", True),
+                           tr("en", "Returns", "How to return an item.", True))
+    shown_it = await portal_data(api, tenant.slug, ARTICLE, {"id": str(pk(italian["id"]))}, lang="it-IT,en;q=0.5")
+    assert shown_it["helpArticle"]["language"] == "it"
     bad = await portal(api, tenant.slug, ARTICLES, {"lang": "xx-nolang"}, lang="de")
     assert bad["errors"][0]["extensions"]["code"] == "INVALID_LANGUAGE"
     assert bad["errors"][0]["message"] != "Unknown language xx-nolang."
