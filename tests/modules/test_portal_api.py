@@ -6,11 +6,15 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 from graphql import parse, validate
+from starlette.responses import PlainTextResponse
 
 from modules.portal.graphql.schema import LIMITS, build_schema
+from schema.app import CoreCORS
 from tests.conftest import Api, TenantFixture
 from tests.modules.portal_client import clear_counters, path, portal, portal_data, portal_post
 from tests.modules.test_channels_form import CREATE_FORM
@@ -60,6 +64,27 @@ async def test_storefronts_on_other_origins_may_call_it(api: Api, tenant: Tenant
     assert "Authorization" in asked.headers["access-control-allow-headers"]
     answer = await portal_post(api, tenant.slug, "{ contactForms { path } }")
     assert answer.status_code == 200 and answer.headers["access-control-allow-origin"] == "*"
+
+
+async def test_the_staff_apis_cors_origins_never_refuse_a_storefronts_preflight(app: Any) -> None:
+    """With CORS_ORIGINS set for the staff frontend, a module's own routes still answer any origin."""
+    reached: list[str] = []
+
+    async def routes(scope: Any, receive: Any, send: Any) -> None:
+        reached.append(scope["path"])
+        await PlainTextResponse("", status_code=204)(scope, receive, send)
+
+    cors = CoreCORS(routes, allow_origins=["https://admin.example.com"], allow_methods=["GET", "POST"])
+
+    async def in_app(scope: Any, receive: Any, send: Any) -> None:
+        scope["app"] = app  # as Starlette sets it before its middleware runs
+        await cors(scope, receive, send)
+
+    preflight = {"Origin": "https://shop.example", "Access-Control-Request-Method": "POST"}
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=in_app), base_url="http://api") as client:
+        assert (await client.options("/portal/some-shop/graphql", headers=preflight)).status_code == 204
+        assert (await client.options("/graphql", headers=preflight)).status_code == 400  # the staff API's rule
+    assert reached == ["/portal/some-shop/graphql"]
 
 
 async def test_no_introspection_in_production(api: Api) -> None:  # (api: the counters' database is open)
