@@ -15,6 +15,7 @@ ARTICLES = """query($lang: String, $cat: ID, $first: Int, $after: String) {
   helpArticles(language: $lang, categoryId: $cat, first: $first, after: $after) {
     nodes { id title body language languages categoryId } endCursor hasNextPage } }"""
 ARTICLE = """query($id: ID!, $lang: String) { helpArticle(id: $id, language: $lang) { id title language } }"""
+BY_SLUG = """query($slug: String!, $lang: String) { helpArticle(slug: $slug, language: $lang) { id slug title } }"""
 SEARCH = """query($q: String!, $lang: String) { searchHelp(query: $q, language: $lang) { id title language } }"""
 
 
@@ -69,6 +70,17 @@ async def test_articles_come_in_the_readers_language_else_another_published_one_
     one = await portal_data(api, tenant.slug, ARTICLE, {"id": ids["both"], "lang": "de"})
     assert one["helpArticle"] == {"id": ids["both"], "title": "Artikel zurücksenden", "language": "de"}
     assert (await portal_data(api, tenant.slug, ARTICLE, {"id": ids["draft"]}))["helpArticle"] is None
+    # A slug names the article in the reader's language; only its id counts when read back.
+    german = (await portal_data(api, tenant.slug, BY_SLUG, {"slug": f"{ids['both']}-anything", "lang": "de"}))
+    assert german["helpArticle"] == {"id": ids["both"], "slug": f"{ids['both']}-artikel-zurücksenden",
+                                     "title": "Artikel zurücksenden"}
+    english = await portal_data(api, tenant.slug, BY_SLUG, {"slug": german["helpArticle"]["slug"], "lang": "en"})
+    assert english["helpArticle"]["slug"] == f"{ids['both']}-how-to-return-an-item"
+    assert (await portal_data(api, tenant.slug, BY_SLUG, {"slug": f"{ids['draft']}-neue-preise"}))["helpArticle"] is None
+    assert (await portal_data(api, tenant.slug, BY_SLUG, {"slug": "no-id-here"}))["helpArticle"] is None
+    neither = await portal(api, tenant.slug, "{ helpArticle { id } }", lang="ja")
+    assert neither["errors"][0]["extensions"]["code"] == "INVALID_ARGUMENTS"
+    assert neither["errors"][0]["message"] != "Give the article's id or its slug."
     # Articles may be in languages the interface does not speak: Italian is asked for, and found.
     italian = await create(api, tenant, tr("it", "Resi", "Come restituire un articolo.", True),
                            tr("en", "Returns", "How to return an item.", True))

@@ -16,6 +16,7 @@ from strawberry.types import Info
 from core import validation
 from core.errors import UserFacingError
 from core.graphql.pagination import page_size
+from core.i18n import N_
 from modules.aftersales.services import (
     Published,
     list_categories,
@@ -25,10 +26,12 @@ from modules.aftersales.services import (
     search_published,
 )
 from modules.portal.context import PortalContext
-from modules.portal.errors import query_error
+from modules.portal.errors import client_error, query_error
+from modules.portal.graphql import slugs
 from modules.portal.graphql.ids import query_id
 
 MAX_PAGE = 20
+ONE_OF_ID_OR_SLUG = N_("Give the article's id or its slug.")
 
 
 @strawberry.type(description="A knowledge base category; parentId and children give the tree.")
@@ -47,6 +50,7 @@ class HelpCategory:
 @strawberry.type(description="A published article, in one language.")
 class HelpArticle:
     id: strawberry.ID
+    slug: str = strawberry.field(description="For the page's URL: `<id>-<title words>`; helpArticle(slug:) reads it.")
     category_id: strawberry.ID | None
     tags: list[str]
     language: str = strawberry.field(description="The language shown (BCP 47 primary tag).")
@@ -60,8 +64,8 @@ class HelpArticle:
     def of(cls, found: Published) -> Self:
         a, t = found.article, found.translation
         category = strawberry.ID(str(a.category_id)) if a.category_id else None
-        return cls(id=strawberry.ID(str(a.id)), category_id=category, tags=list(a.tags), language=t.language,
-                   languages=found.languages, title=t.title, body=t.body,
+        return cls(id=strawberry.ID(str(a.id)), slug=slugs.slug(a.id, t.title), category_id=category,
+                   tags=list(a.tags), language=t.language, languages=found.languages, title=t.title, body=t.body,
                    published_at=t.published_at, updated_at=max(a.updated_at, t.updated_at))
 
 
@@ -104,11 +108,14 @@ class HelpQuery:
         return HelpArticlePage(nodes=[HelpArticle.of(f) for f in found], has_next_page=more,
                                end_cursor=str(found[-1].article.id) if found else None)
 
-    @strawberry.field(description="One published article by id; null when there is none.")
-    async def help_article(self, info: Info, id: strawberry.ID, language: str | None = None  # noqa: A002
-                           ) -> HelpArticle | None:
-        found = await published_article(info.context.shop.id, query_id(id, info.context.locale),
-                                        _languages(info, language))
+    @strawberry.field(description="One published article by id or by slug; null when there is none.")
+    async def help_article(self, info: Info, id: strawberry.ID | None = None, slug: str | None = None,  # noqa: A002
+                           language: str | None = None) -> HelpArticle | None:
+        ctx: PortalContext = info.context
+        if (id is None) == (slug is None):
+            raise client_error("INVALID_ARGUMENTS", ONE_OF_ID_OR_SLUG, ctx.locale)
+        pk = query_id(id, ctx.locale) if id is not None else slugs.article_id(slug or "")
+        found = await published_article(ctx.shop.id, pk, _languages(info, language)) if pk is not None else None
         return HelpArticle.of(found) if found else None
 
     @strawberry.field(description=(
