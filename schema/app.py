@@ -15,6 +15,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Mount, Route, Router, WebSocketRoute
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketClose
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
@@ -221,7 +222,7 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
     if settings.cors_origins:
         # Browser front-ends on other origins; tokens travel in the Authorization header.
         middleware.append(Middleware(
-            CORSMiddleware, allow_origins=list(settings.cors_origins), allow_methods=["GET", "POST"],
+            CoreCORS, allow_origins=list(settings.cors_origins), allow_methods=["GET", "POST"],
             allow_headers=["Authorization", "Content-Type", "Accept-Language", "Idempotency-Key"],
             expose_headers=[REPLAYED_HEADER], max_age=600))
     routes: list[BaseRoute] = [
@@ -241,6 +242,21 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
         middleware=middleware,
         lifespan=lifespan,
     )
+
+
+class CoreCORS(CORSMiddleware):
+    """CORS_ORIGINS for the API's own routes. A module's routes (under `/<module name>/`) answer
+    browsers themselves: the contact form and the buyers' portal take any origin (they hold no
+    cookie credential), and their preflight from a storefront must not be refused here."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        rt = getattr(getattr(scope.get("app"), "state", None), "rt", None)
+        if scope["type"] == "http" and rt is not None:
+            first = scope["path"].split("/", 2)[1] if scope["path"].count("/") > 1 else ""
+            if first in {m.name for m in rt.modules}:
+                await self.app(scope, receive, send)
+                return
+        await super().__call__(scope, receive, send)
 
 
 class _ModuleRoutes:

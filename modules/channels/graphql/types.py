@@ -11,7 +11,7 @@ import strawberry
 from strawberry import relay
 
 from core.graphql.node import ScopedNode
-from modules.channels import models
+from modules.channels import form, models
 from modules.channels.form import KIND as WEB_FORM
 from modules.channels.services import credentials
 
@@ -66,7 +66,7 @@ class ChannelAccountType(ScopedNode):
     def from_row(cls, row: models.ChannelAccount) -> Self:
         return cls(id=row.id, kind=row.kind, name=row.name, address=row.address, reply_to=row.reply_to,
                    enabled=row.enabled, inbound_path=f"/channels/{row.kind}/{row.public_id}/inbound",
-                   form_path=f"/channels/form/{row.public_id}" if row.kind == WEB_FORM else None,
+                   form_path=form.path(row.public_id) if row.kind == WEB_FORM else None,
                    credentials_set=credentials.set_names(row),
                    health=ChannelHealth(last_ok_at=row.last_ok_at, last_error_at=row.last_error_at,
                                         last_error=row.last_error),
