@@ -37,6 +37,8 @@ INBOUND = """query($c: ID!, $s: InboundStatus) { channelInboundMessages(channelI
 TICKET = """query($id: ID!) { ticket(id: $id) { number subject channel language customer { id emails }
   messages(first: 20) { nodes { id kind body delivery { state providerMessageId response error sentAt } } } } }"""
 CREATE_CUSTOMER = """mutation($i: CustomerInput!) { createCustomer(input: $i) { customer { id } errors { code } } }"""
+RETRIES = """query($id: ID!) { ticket(id: $id) { messages(first: 5) { nodes {
+  delivery { state attempts nextAttemptAt lastAttemptError } } } } }"""
 REPLY = """mutation($i: AddTicketMessageInput!) { addTicketMessage(input: $i) {
   message { id delivery { state } } errors { code field } } }"""
 
@@ -428,6 +430,34 @@ async def test_a_reply_goes_out_threaded_from_the_tenants_mailbox(
         assert secret not in logged
 
 
+async def test_live_inboxes_hear_when_a_replys_delivery_moves(
+        api: Api, rt: Any, shop: TenantFixture, smtp: tuple[Mailbox, int], relay: Any) -> None:
+    import asyncio
+
+    from modules.aftersales.services import ticket_changes
+
+    box, port = smtp
+    channel = await make_channel(api, shop, port)
+    first = await post(api, channel, mail(sender=f"live-{uuid.uuid4().hex[:6]}@example.com"))
+    pk = (await InboundMessage.get(id=int(first.json()["id"]))).ticket_id
+    sent = await api.data(REPLY, {"i": {"ticketId": str(gid.GlobalID("Ticket", str(pk))), "kind": "outbound",
+                                        "body": "On its way."}}, token=shop.token)
+    assert sent["addTicketMessage"]["errors"] == []
+    async with ticket_changes(rt.live, shop.id) as changes:
+        assert await drain(rt, shop.id) == []
+
+        async def delivery_news() -> list[tuple[int, str]]:
+            seen = []
+            async for change in changes:
+                seen.append((change.ticket_id, change.kind))
+                if change.kind == "delivery_changed":
+                    return seen
+            return seen
+
+        heard = await asyncio.wait_for(delivery_news(), timeout=10)
+    assert heard[-1] == (pk, "delivery_changed")
+
+
 async def test_a_permanent_smtp_failure_fails_and_a_temporary_one_retries(
         api: Api, rt: Any, shop: TenantFixture, smtp: tuple[Mailbox, int], relay: Any) -> None:
     box, port = smtp
@@ -457,11 +487,17 @@ async def test_a_permanent_smtp_failure_fails_and_a_temporary_one_retries(
     temporary = await reply("This one arrives on the second attempt.")
     before = len(box.received)
     assert await drain(rt, shop.id) == ["TemporaryFailure"]
-    assert (await delivery(temporary))["state"] == "QUEUED"
+    retrying = await api.data(RETRIES, {"id": temporary}, token=shop.token)
+    [state] = [m["delivery"] for m in retrying["ticket"]["messages"]["nodes"] if m["delivery"]]
+    assert (state["state"], state["attempts"], state["lastAttemptError"]) == ("QUEUED", 1, "smtp_451")
     owed = await OutboxEvent.filter(tenant_id=shop.id, topic="channels.deliver", handled_at=None).first()
     assert owed is not None and owed.attempts == 1 and owed.next_attempt_at is not None
+    assert datetime.fromisoformat(state["nextAttemptAt"]) == owed.next_attempt_at  # what the agent is told
     await OutboxEvent.filter(id=owed.id).update(next_attempt_at=datetime.now(UTC) - timedelta(seconds=1))
     assert await drain(rt, shop.id) == []
+    sent = [m["delivery"] for m in (await api.data(RETRIES, {"id": temporary}, token=shop.token))["ticket"][
+        "messages"]["nodes"] if m["delivery"]][0]
+    assert (sent["state"], sent["attempts"], sent["nextAttemptAt"], sent["lastAttemptError"]) == ("SENT", 1, None, None)
     assert (await delivery(temporary))["state"] == "SENT" and len(box.received) == before + 1
     assert box.received[-1]["Message-ID"] == (await delivery(temporary))["providerMessageId"]
 

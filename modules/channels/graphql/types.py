@@ -9,10 +9,13 @@ from typing import Self
 
 import strawberry
 from strawberry import relay
+from strawberry.types import Info
 
 from core.graphql.node import ScopedNode
+from core.models import OutboxEvent
 from modules.channels import form, models
 from modules.channels.form import KIND as WEB_FORM
+from modules.channels.graphql import dataloaders
 from modules.channels.services import credentials
 
 
@@ -102,9 +105,36 @@ class DeliveryType:
     sent_at: datetime | None
     delivered_at: datetime | None
     read_at: datetime | None
+    delivery_id: strawberry.Private[int]
 
     @classmethod
     def from_row(cls, row: models.Delivery) -> Self:
         return cls(state=DeliveryState(row.state), provider_message_id=row.provider_id or None,
                    response=row.response, error=row.error, sent_at=row.sent_at, delivered_at=row.delivered_at,
-                   read_at=row.read_at)
+                   read_at=row.read_at, delivery_id=row.id)
+
+    async def _retrying(self, info: Info) -> OutboxEvent | None:
+        """The sending event while it is still owed (QUEUED after a temporary failure)."""
+        event = await dataloaders.deliver_events(info).load(self.delivery_id)
+        owed = event is not None and event.handled_at is None and event.failed_at is None
+        return event if owed and self.state is DeliveryState.QUEUED else None
+
+    @strawberry.field(description="Attempts that failed for a temporary reason (the channel's server away, a 4xx "
+                                  "answer); it is tried again with back-off, about five hours in all.")
+    async def attempts(self, info: Info) -> int:
+        event = await dataloaders.deliver_events(info).load(self.delivery_id)
+        return event.attempts if event is not None else 0
+
+    @strawberry.field(description="When it is tried again; null unless QUEUED after a temporary failure.")
+    async def next_attempt_at(self, info: Info) -> datetime | None:
+        event = await self._retrying(info)
+        return event.next_attempt_at if event is not None and event.attempts else None
+
+    @strawberry.field(description="The last temporary failure's code (smtp_421, timeout, http_503), while it is "
+                                  "tried again; `error` holds the final one.")
+    async def last_attempt_error(self, info: Info) -> str | None:
+        event = await self._retrying(info)
+        if event is None or not event.attempts:
+            return None
+        _, _, code = event.last_error.partition(": ")
+        return code or None

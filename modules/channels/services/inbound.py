@@ -37,6 +37,7 @@ from modules.aftersales.services import (
 from modules.channels.models import ChannelAccount, Conversation, Delivery, InboundMessage
 from modules.channels.services import attachments
 from modules.channels.services.accounts import kind_of
+from modules.channels.services.live import delivery_changed
 from modules.channels.services.loops import loop_reason
 from modules.channels.services.media import FETCH_MEDIA
 from modules.channels.services.receipts import apply_receipts
@@ -79,10 +80,14 @@ async def _customer(actor: Principal, message: Inbound) -> int:
     return customer.id
 
 
-async def _bounce(tenant_id: int, message: Inbound) -> None:
-    if message.bounced_ids:
-        await scoped(Delivery, tenant_id).filter(provider_id__in=list(message.bounced_ids)).update(
-            state="bounced", error="bounced")
+async def _bounce(tenant_id: int, message: Inbound) -> list[int]:
+    """Mark the replies a bounce is about; their tickets."""
+    if not message.bounced_ids:
+        return []
+    bounced = scoped(Delivery, tenant_id).filter(provider_id__in=list(message.bounced_ids))
+    tickets = [int(row["ticket_id"]) for row in await bounced.values("ticket_id")]
+    await bounced.update(state="bounced", error="bounced")
+    return tickets
 
 
 @dataclass(frozen=True)
@@ -92,15 +97,15 @@ class _Done:
     before: TicketPlace | None = None  # where a threaded ticket was, for the live update
     reason: str | None = None  # why it was ignored: auto_reply, list, bounce, own_message, loop
     message_id: int | None = None  # the ticket message it became
+    deliveries_moved: tuple[int, ...] = ()  # tickets whose replies a bounce or receipt moved
 
 
 async def _process(actor: Principal, account: ChannelAccount, kind: ChannelKind, message: Inbound,
                    kept: list[str]) -> _Done:
     if message.automated:
-        if message.automated == "bounce":
-            await _bounce(actor.tenant_id, message)
-        await apply_receipts(actor.tenant_id, account.id, message.receipts)
-        return _Done("ignored", reason=message.automated)
+        moved = await _bounce(actor.tenant_id, message) if message.automated == "bounce" else []
+        moved += await apply_receipts(actor.tenant_id, account.id, message.receipts)
+        return _Done("ignored", reason=message.automated, deliveries_moved=tuple(moved))
     if (loop := await loop_reason(account, kind, message)) is not None:
         return _Done("ignored", reason=loop)
     customer_id = await _customer(actor, message)
@@ -168,6 +173,7 @@ async def receive(account: ChannelAccount, raw: bytes) -> Outcome:
     except Exception as exc:  # noqa: BLE001 - kept with its code for admins, never lost
         await attachments.discard(kept)
         return await _failed(row, account, exc)
+    await delivery_changed(tid, done.deliveries_moved)
     if done.ticket is not None:  # live inboxes, told once the ticket is committed
         await ticket_changed(done.ticket, "message_added" if done.before else "created", done.before)
     return Outcome(done.status, row.id, ticket_id)

@@ -11,6 +11,7 @@ delivery failed and stops.
 from __future__ import annotations
 
 import logging
+import uuid
 from datetime import UTC, datetime
 
 from core import channels as registry
@@ -21,6 +22,7 @@ from core.tenancy import scoped
 from modules.aftersales.services import get_message, get_ticket
 from modules.channels.models import ChannelAccount, Conversation, Delivery, InboundMessage
 from modules.channels.services.accounts import config, record_health
+from modules.channels.services.live import delivery_changed
 from modules.channels.services.threads import thread_subject
 from modules.crm import services as crm
 
@@ -81,7 +83,7 @@ async def queue(tenant_id: int, message_id: int, ticket_id: int, account: Channe
         provider_id=provider_id, in_reply_to=in_reply_to, references=references,
         template={"name": template.name, "language": template.language, "parameters": list(template.parameters)}
         if template else None)
-    await events.emit(DELIVER, {"delivery_id": delivery.id}, tenant_id)
+    await events.emit(DELIVER, {"delivery_id": delivery.id}, tenant_id, event_id=deliver_event_id(delivery.id))
     return delivery
 
 
@@ -97,9 +99,15 @@ async def prepare(event: OutboxEvent) -> None:
     await queue(tid, message_id, ticket_id, account, threaded=threaded)
 
 
+def deliver_event_id(delivery_id: int) -> uuid.UUID:
+    """The id of the outbox event that sends a delivery: its attempts are the delivery's."""
+    return events.stable_id(DELIVER, str(delivery_id))
+
+
 async def _fail(delivery: Delivery, code: str, response: str | None = None) -> None:
     delivery.state, delivery.error, delivery.response = "failed", code[:64], (response or None)
     await delivery.save(update_fields=["state", "error", "response"])
+    await delivery_changed(delivery.tenant_id, [delivery.ticket_id])
 
 
 async def _recipient(tid: int, ticket_id: int, customer_id: int | None, kind: ChannelKind) -> tuple[str, str] | None:
@@ -158,3 +166,4 @@ async def deliver(event: OutboxEvent) -> None:
     await Delivery.filter(id=delivery.id).update(response=sent.response, sent_at=datetime.now(UTC),
                                                  provider_id=(sent.provider_id or delivery.provider_id)[:255])
     await record_health(account.id, None)
+    await delivery_changed(tid, [delivery.ticket_id])
