@@ -117,7 +117,8 @@ async def _process(actor: Principal, account: ChannelAccount, kind: ChannelKind,
         added, ticket = await add_message(actor, ticket_id, "inbound", body, files, publish=False)
         return _Done("threaded", ticket, before, message_id=added.id)
     # The number the sender named (a form's field), else those quoted in the subject and body.
-    numbers = [message.order_number] if message.order_number else crm.order_numbers_in(message.subject, body)
+    numbers = [message.order_number] if message.order_number else crm.order_numbers_in(
+        message.subject, body, formats=await crm.tenant_formats(actor.tenant_id))
     order_id = await crm.find_customer_order(actor.tenant_id, customer_id, *numbers) if numbers else None
     ticket = await create_ticket(actor, NewTicket(
         type="inquiry", channel=kind.ticket_channel, subject=message.subject[:MAX_SUBJECT].strip() or NO_SUBJECT,
