@@ -355,6 +355,33 @@ async def test_automated_mail_opens_nothing(api: Api, shop: TenantFixture, smtp:
     assert {r.error for r in rows} == {"auto_reply", "list", "bounce"} and all(r.ticket_id is None for r in rows)
 
 
+async def test_a_channel_for_known_customers_only_opens_nothing_for_strangers(
+        api: Api, shop: TenantFixture, smtp: tuple[Mailbox, int]) -> None:
+    from modules.crm.models import Customer
+
+    channel = await make_channel(api, shop, smtp[1], acceptFrom="KNOWN_CUSTOMERS")
+    listed = await api.data("{ channels(first: 50) { edges { node { id acceptFrom } } } }", token=shop.token)
+    assert {e["node"]["id"]: e["node"]["acceptFrom"] for e in listed["channels"]["edges"]}[channel.id] == \
+        "KNOWN_CUSTOMERS"
+    known = f"known-{uuid.uuid4().hex[:6]}@example.org"
+    await api.data(CREATE_CUSTOMER, {"i": {"firstName": "Known", "emails": [known]}}, token=shop.token)
+    customers = await Customer.filter(tenant_id=shop.id).count()
+    stranger = await post(api, channel, mail("Hello", sender=f"stranger-{uuid.uuid4().hex[:6]}@example.net"))
+    assert stranger.status_code == 200 and stranger.json()["status"] == "ignored", stranger.text
+    assert stranger.json()["reason"] == "unknown_sender"
+    row = await InboundMessage.get(id=int(stranger.json()["id"]))
+    assert (row.status, row.error, row.ticket_id) == ("ignored", "unknown_sender", None)  # kept for admins
+    assert await Customer.filter(tenant_id=shop.id).count() == customers  # nobody was created
+    customer = await post(api, channel, mail("Hello", sender=known))
+    assert customer.json()["status"] == "ticket_created"
+    # Back to anyone: the next stranger opens a ticket.
+    opened = await api.data(UPDATE_CHANNEL, {"i": {"channelId": channel.id, "acceptFrom": "ANYONE"}},
+                            token=shop.token)
+    assert opened["updateChannel"]["errors"] == []
+    again = await post(api, channel, mail("Hello", sender=f"new-{uuid.uuid4().hex[:6]}@example.net"))
+    assert again.json()["status"] == "ticket_created"
+
+
 async def test_malformed_mail_is_kept_with_its_error_for_admins(
         api: Api, shop: TenantFixture, smtp: tuple[Mailbox, int]) -> None:
     channel = await make_channel(api, shop, smtp[1])
