@@ -3,8 +3,9 @@
 Every query first takes its cost from the shop's bucket (modules.sync.services.limiter, in Redis,
 shared by every worker); each answer's `extensions.cost.throttleStatus` sets the bucket to what
 Shopify reports. A THROTTLED answer (HTTP 200 with `errors[].extensions.code`, or a 429) waits
-what the bucket needs to hold the query's cost, then asks again. A 5xx, a timeout or a body that
-is no JSON (an HTML error page) is retried after a backoff, RETRIES times; 401/403 fails the run.
+what the bucket needs to hold the query's cost, then asks again; a plain 429 waits its Retry-After.
+A 5xx, a timeout or a body that is no JSON (an HTML error page) is retried after a backoff, as many
+times as BACKOFF has pauses; 401/403 fails the run.
 The access token travels only in the `X-Shopify-Access-Token` header and is never logged.
 """
 
@@ -26,6 +27,14 @@ BACKOFF = (0.5, 1.0, 2.0, 4.0)  # seconds before each retry of a failed call
 MAX_THROTTLED = 50  # throttled answers in a row before the run gives up
 DEFAULT_COST = 50.0  # a query's cost before Shopify told us
 CAPACITY, RESTORE_RATE = 2000.0, 100.0  # until the first throttleStatus says otherwise
+
+
+def _retry_after(response: httpx.Response) -> float:
+    """Retry-After in seconds (at most a minute), or a second when it says nothing usable."""
+    try:
+        return min(60.0, max(0.0, float(response.headers.get("retry-after", "1"))))
+    except ValueError:
+        return 1.0
 
 
 class ShopifyClient:
@@ -83,6 +92,10 @@ class ShopifyClient:
                                                               for e in errors if isinstance(e, dict)])
                     raise SyncError("PLATFORM_ERROR")
                 return dict(body["data"])
+            if response is not None and response.status_code == 429 and throttled < MAX_THROTTLED:
+                throttled += 1  # a plain 429 (from whatever sits in front of the API): its Retry-After
+                await asyncio.sleep(_retry_after(response))
+                continue
             failures += 1
             if failures > len(BACKOFF):
                 raise SyncError("PLATFORM_UNAVAILABLE")

@@ -41,11 +41,11 @@ class ShopifyConnector:
             while True:
                 found = (await client.query(query, variables)).get(field) or {}
                 try:
-                    nodes = found.get("nodes") or []
-                    yield [r for node in nodes for r in (
+                    page = [r for node in found.get("nodes") or [] for r in (
                         mapping.order_records(node) if field == "orders" else [mapping.customer_record(node)])]
-                except (ValueError, TypeError, AttributeError, KeyError):
+                except (ValueError, TypeError, AttributeError, KeyError):  # not the shape Shopify answers
                     raise SyncError("PLATFORM_ERROR") from None
+                yield page
                 info = found.get("pageInfo") or {}
                 if not info.get("hasNextPage") or not info.get("endCursor"):
                     return

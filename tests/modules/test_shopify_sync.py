@@ -4,6 +4,7 @@ re-running changes nothing, throttling is waited out, a 500 is retried, and sync
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -12,7 +13,17 @@ from modules.crm.models import Customer, CustomerIdentity, Order
 from modules.sync.models import Watermark
 from tests.conftest import Api, TenantFixture, make_tenant
 from tests.fixtures.shopify_server import HTML, THROTTLED, FakeShopify
-from tests.modules.shopify_helpers import RUNS, assert_mirrored, connect, counts, fake_shop, start, sync
+from tests.modules.shopify_helpers import (
+    RUNS,
+    assert_mirrored,
+    connect,
+    counts,
+    fake_shop,
+    finished,
+    runs,
+    start,
+    sync,
+)
 
 shop_fixture = pytest.fixture(scope="module", name="fake")(fake_shop)
 
@@ -163,3 +174,36 @@ async def test_sync_runs_are_permission_checked_tenant_scoped_and_validated(
                             {"i": {"channelId": shop.channel_id, "resource": "refunds"}}, token=tenant.token,
                             lang="fr")
     assert french["data"]["startSyncRun"]["errors"][0]["message"].startswith("Choisissez")
+
+
+async def test_sync_runs_show_a_run_s_progress_while_it_runs(
+        api: Api, rt: Any, tenant: TenantFixture, fake: FakeShopify) -> None:
+    fake.orders.clear()
+    shop_data(fake, orders=70)
+    shop = await connect(api, tenant, fake)
+    fake.requests.clear()
+    fake.hold, fake.hold_call = asyncio.Event(), 2  # the second page waits
+    worker = None
+    try:
+        started = await start(api, shop)
+        busy = await start(api, shop)
+        assert busy["errors"][0]["code"] == "RUN_IN_PROGRESS"
+        if not rt.settings.embedded:
+            from workers.embedded import build_worker
+
+            worker = asyncio.create_task(build_worker(rt, handle_signals=False, burst=True).main())
+        run: dict[str, Any] = {}
+        for _ in range(100):
+            run = (await runs(api, shop))[0]
+            if run["pages"] == 1:
+                break
+            await asyncio.sleep(0.05)
+        assert (run["id"], run["status"], run["pages"], run["records"]) == (started["run"]["id"], "RUNNING", 1, 100)
+        assert counts(run, "orders")["created"] == 50 and run["finishedAt"] is None
+    finally:
+        fake.hold.set()
+        fake.hold = None
+    if worker is not None:
+        await worker
+    done = await finished(api, rt, shop, started["run"]["id"])
+    assert (done["status"], done["pages"], counts(done, "orders")["created"]) == ("DONE", 2, 70)
