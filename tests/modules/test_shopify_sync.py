@@ -207,3 +207,24 @@ async def test_sync_runs_show_a_run_s_progress_while_it_runs(
         await worker
     done = await finished(api, rt, shop, started["run"]["id"])
     assert (done["status"], done["pages"], counts(done, "orders")["created"]) == ("DONE", 2, 70)
+
+
+async def test_an_order_crm_refuses_is_counted_failed_and_the_rest_is_written(
+        api: Api, rt: Any, tenant: TenantFixture, fake: FakeShopify) -> None:
+    fake.orders.clear()
+    made = shop_data(fake, orders=4)
+    fake.update_order(made[1], customer=None, email="guest@example.fr")  # a guest nobody knows
+    fake.update_order(made[2], currencyCode="XXQ")  # not a currency
+    shop = await connect(api, tenant, fake)
+    run = await sync(api, rt, shop)
+    assert run["status"] == "DONE"
+    assert counts(run, "orders") == {"created": 2, "updated": 0, "unchanged": 0, "failed": 2, "stale": 0}
+    assert {o.external_id for o in await Order.filter(tenant_id=tenant.id)} == {
+        made[i]["id"].rsplit("/", 1)[-1] for i in (0, 3)}
+    # Once the shop fixes them, the next run writes them: a refused record was not marked applied.
+    made[1]["customer"] = made[0]["customer"]
+    fake.update_order(made[1])
+    fake.update_order(made[2], currencyCode="EUR")
+    run = await sync(api, rt, shop, "INCREMENTAL")
+    assert counts(run, "orders")["created"] == 2
+    await assert_mirrored(shop, fake)
