@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -13,6 +14,7 @@ import pytest
 
 from modules.crm.models import Order, OrderLine
 from modules.sync.models import WebhookEvent
+from modules.sync.services import webhooks
 from tests.conftest import Api, TenantFixture, make_tenant
 from tests.fixtures.live_server import serve
 from tests.fixtures.shopify_server import FakeShopify, post_webhook, rest_order, webhook_headers
@@ -119,3 +121,16 @@ async def test_webhook_addresses_are_permission_checked(
     assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     other = await api.data(WEBHOOKS, {"i": {"channelId": shop.channel_id}}, token=other_tenant.token)
     assert other["enableSyncWebhooks"] == {"path": None, "errors": [{"code": "NOT_FOUND"}]}
+
+
+async def test_processed_events_are_purged_after_a_week(
+        api: Api, tenant: TenantFixture, fake: FakeShopify, app_url: str) -> None:
+    shop = await connect(api, tenant, fake)
+    url = await address(api, shop, app_url)
+    node = fake.add_order(fake.add_customer("Ivo", "Horvat", "ivo@example.hr"), [("MUG-1", "Mug", 1, "9.95")])
+    assert (await post_webhook(url, "orders/create", rest_order(node), SECRET, "ev-p")).status_code == 200
+    await webhooks.purge(datetime.now(UTC) + timedelta(days=6))
+    assert await events(shop) == 1
+    await webhooks.purge(datetime.now(UTC) + timedelta(days=8))
+    assert await events(shop) == 0
+    assert await Order.filter(tenant_id=tenant.id).count() == 1  # the order stays

@@ -85,7 +85,7 @@ class Migration(migrations.Migration):
                 ('error', fields.CharField(default='', max_length=64)),
                 ('received_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
             ],
-            options={'table': 'sync_event', 'app': 'sync', 'unique_together': (('channel', 'event_id'),), 'indexes': [Index(fields=['tenant_id', 'status', 'received_at'])], 'pk_attr': 'id'},
+            options={'table': 'sync_event', 'app': 'sync', 'unique_together': (('channel', 'event_id'),), 'indexes': [Index(fields=['status', 'received_at'])], 'pk_attr': 'id'},
             bases=['TenantModel'],
         ),
     ]

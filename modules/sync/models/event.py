@@ -29,4 +29,4 @@ class WebhookEvent(TenantModel):
     class Meta:
         table = "sync_event"
         unique_together = (("channel", "event_id"),)
-        indexes = (("tenant_id", "status", "received_at"),)
+        indexes = (("status", "received_at"),)  # the purge

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from arq.connections import ArqRedis
 from tortoise.transactions import in_transaction
@@ -140,7 +139,7 @@ def error_message(code: str) -> tuple[str, str]:
     return "sync", ERRORS.get(code, ERRORS["SYNC_FAILED"])
 
 
-ERRORS: dict[str, Any] = {
+ERRORS: dict[str, str] = {
     "SYNC_FAILED": N_("The run failed; start it again."),
     jobs.WORKER_LOST: N_("The worker running this sync stopped before it finished. Start it again."),
     "UNSUPPORTED_PLATFORM": N_("No installed connector syncs this channel's platform."),

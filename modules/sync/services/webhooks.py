@@ -1,6 +1,7 @@
 """Webhooks: the channel a public address names, the event stored once, then applied.
 
-The caller (modules.sync.http) has verified the signature over the raw bytes before calling
+Processed events are purged after KEEP (`sync.purge_events`, hourly). The caller (modules.sync.http)
+has verified the signature over the raw bytes before calling
 `store`: nothing unsigned is ever stored. The platform's event id is unique per channel, so a
 delivery retried is acknowledged as a duplicate and not applied again; applying goes through the
 stale-record rule, so an older event arriving after a newer one changes nothing either.
@@ -12,6 +13,7 @@ import json
 import logging
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from tortoise.exceptions import IntegrityError
 
@@ -22,6 +24,7 @@ from modules.sync.services import connectors
 from modules.sync.services.apply import Counts, apply
 
 log = logging.getLogger(__name__)
+KEEP = timedelta(days=7)  # a processed event (its payload holds contact data), then purged
 
 
 @dataclass(frozen=True)
@@ -87,3 +90,9 @@ async def process(connector: connectors.Connector, event: WebhookEvent) -> Count
     event.status, event.error = "processed", ""
     await event.save(update_fields=["status", "error"])
     return counts
+
+
+async def purge(now: datetime | None = None) -> int:
+    """Delete processed events older than KEEP; failed ones stay for a look until they succeed."""
+    cutoff = (now or datetime.now(UTC)) - KEEP
+    return await WebhookEvent.filter(status="processed", received_at__lt=cutoff).delete()
