@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from modules.crm.models import Customer, CustomerIdentity, Order
+from modules.shopify import client
 from modules.sync.models import Watermark
 from tests.conftest import Api, TenantFixture, make_tenant
 from tests.fixtures.shopify_server import HTML, THROTTLED, FakeShopify
@@ -227,4 +228,24 @@ async def test_an_order_crm_refuses_is_counted_failed_and_the_rest_is_written(
     fake.update_order(made[2], currencyCode="EUR")
     run = await sync(api, rt, shop, "INCREMENTAL")
     assert counts(run, "orders")["created"] == 2
+    await assert_mirrored(shop, fake)
+
+
+async def test_a_run_that_fails_half_way_keeps_what_committed_and_the_next_run_goes_on_from_there(
+        api: Api, rt: Any, tenant: TenantFixture, fake: FakeShopify, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(client, "BACKOFF", (0.01, 0.01, 0.01, 0.01))
+    fake.orders.clear()
+    made = shop_data(fake, orders=75)
+    shop = await connect(api, tenant, fake)
+    fake.requests.clear()
+    fake.after_page[1] = lambda: fake.faults.extend([500] * 5)  # page 2 fails past every retry
+    run = await sync(api, rt, shop)
+    assert (run["status"], run["pages"], run["errors"][0]["code"]) == ("FAILED", 1, "PLATFORM_UNAVAILABLE")
+    assert run["errors"][0]["message"] == "The platform did not answer properly, even after retries."
+    assert [r["answer"] for r in fake.requests] == [200, 500, 500, 500, 500, 500]
+    assert await Order.filter(tenant_id=tenant.id).count() == 50
+    mark = await Watermark.get(tenant_id=tenant.id, channel_id=shop.pk, resource="orders")
+    assert mark.updated_at.strftime("%Y-%m-%dT%H:%M:%SZ") == sorted(n["updatedAt"] for n in made)[49]
+    run = await sync(api, rt, shop, "INCREMENTAL")
+    assert run["status"] == "DONE" and counts(run, "orders")["created"] == 25
     await assert_mirrored(shop, fake)
