@@ -4,6 +4,7 @@ older version after a newer one changing nothing, and every refusal storing noth
 
 from __future__ import annotations
 
+import asyncio
 import copy
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -12,9 +13,11 @@ from typing import Any
 import httpx
 import pytest
 
-from modules.crm.models import Order, OrderLine
+from modules.crm.models import CustomerIdentity, Order, OrderLine
+from modules.shopify.connector import CONNECTOR
 from modules.sync.models import WebhookEvent
 from modules.sync.services import webhooks
+from modules.sync.services.apply import apply
 from tests.conftest import Api, TenantFixture, make_tenant
 from tests.fixtures.live_server import serve
 from tests.fixtures.shopify_server import FakeShopify, post_webhook, rest_order, webhook_headers
@@ -134,3 +137,24 @@ async def test_processed_events_are_purged_after_a_week(
     await webhooks.purge(datetime.now(UTC) + timedelta(days=8))
     assert await events(shop) == 0
     assert await Order.filter(tenant_id=tenant.id).count() == 1  # the order stays
+
+
+async def test_two_writers_of_one_order_at_once_leave_the_newest_version(
+        api: Api, tenant: TenantFixture, fake: FakeShopify) -> None:
+    """A run's page and a webhook applying versions of the same order at the same moment (two database
+    connections on PostgreSQL): whichever goes first, the newer version is what stays."""
+    shop = await connect(api, tenant, fake)
+    buyer = fake.add_customer("Noa", "Levi", "noa@example.il")
+    for attempt in range(4):
+        node = fake.add_order(buyer, [("MUG-1", "Mug", 1, "9.95")])
+        old = copy.deepcopy(node)
+        fake.update_order(node, displayFinancialStatus="REFUNDED")
+        versions = [rest_order(node), rest_order(old)]
+        if attempt % 2:
+            versions.reverse()
+        results = await asyncio.gather(*(apply(tenant.id, shop.pk, CONNECTOR.records("orders/updated", v))
+                                         for v in versions))
+        order = await Order.get(tenant_id=tenant.id, external_id=node["id"].rsplit("/", 1)[-1])
+        assert order.status == "refunded", (attempt, results)
+    assert await Order.filter(tenant_id=tenant.id).count() == 4
+    assert await CustomerIdentity.filter(tenant_id=tenant.id).count() == 1
