@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from core.models import AuditEntry
 from modules.crm.models import Customer, CustomerIdentity, Order
 from modules.shopify import client
 from modules.sync.models import Watermark
@@ -189,6 +190,8 @@ async def test_sync_runs_show_a_run_s_progress_while_it_runs(
         started = await start(api, shop)
         busy = await start(api, shop)
         assert busy["errors"][0]["code"] == "RUN_IN_PROGRESS"
+        audited = await AuditEntry.filter(tenant_id=tenant.id, action="sync.run.start")
+        assert [a.after for a in audited] == [{"resource": "orders", "mode": "backfill", "run": started["run"]["id"]}]
         if not rt.settings.embedded:
             from workers.embedded import build_worker
 

@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
+from core.models import AuditEntry
 from modules.crm.models import CustomerIdentity, Order, OrderLine
 from modules.shopify.connector import CONNECTOR
 from modules.sync.models import WebhookEvent
@@ -124,6 +125,10 @@ async def test_webhook_addresses_are_permission_checked(
     assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     other = await api.data(WEBHOOKS, {"i": {"channelId": shop.channel_id}}, token=other_tenant.token)
     assert other["enableSyncWebhooks"] == {"path": None, "errors": [{"code": "NOT_FOUND"}]}
+    for _ in range(2):
+        await api.data(WEBHOOKS, {"i": {"channelId": shop.channel_id}}, token=tenant.token)
+    audited = await AuditEntry.filter(tenant_id=tenant.id, action="sync.webhooks.enable")
+    assert [(a.object_id, a.actor_id) for a in audited] == [(str(shop.pk), tenant.admin_id)]
 
 
 async def test_processed_events_are_purged_after_a_week(

@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from arq.connections import ArqRedis
 from tortoise.transactions import in_transaction
 
-from core import after_commit, jobs
+from core import after_commit, audit, jobs
 from core.auth.principal import Principal
 from core.heartbeat import beating
 from core.i18n import N_
@@ -65,6 +65,8 @@ async def start_run(redis: ArqRedis, actor: Principal, channel_id: int, resource
             run = await SyncRun.create(tenant_id=tid, job_id=job_id, channel_id=channel_id, resource=resource,
                                        mode=mode)
             await jobs.submit(redis, tid, JOB_NAME, [job_id], {"run_id": run.id}, job_id=job_id)
+            await audit.record(actor, tid, "sync.run.start", "SalesChannel", channel_id, None,
+                               {"resource": resource, "mode": mode, "run": job_id})
         return run
 
     if after_commit.pending():  # inside an outer transaction: the job is queued when it commits

@@ -16,7 +16,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
 
+from core import audit
+from core.auth.principal import Principal
 from core.tenancy import scoped
 from modules.crm.models import SalesChannel
 from modules.sync.models import WebhookEndpoint, WebhookEvent
@@ -49,15 +52,20 @@ async def target(platform: str, public_id: str) -> Target | None:
     return Target(endpoint, channel)
 
 
-async def endpoint_for(tenant_id: int, channel_id: int) -> WebhookEndpoint:
-    """The channel's webhook address, created the first time it is asked for."""
-    found = await scoped(WebhookEndpoint, tenant_id).filter(channel_id=channel_id).first()
+async def endpoint_for(actor: Principal, channel_id: int) -> WebhookEndpoint:
+    """The channel's webhook address, created (and audited) the first time it is asked for."""
+    tid = actor.tenant_id
+    found = await scoped(WebhookEndpoint, tid).filter(channel_id=channel_id).first()
     if found is not None:
         return found
     try:
-        return await WebhookEndpoint.create(tenant_id=tenant_id, channel_id=channel_id, public_id=uuid.uuid4())
+        async with in_transaction():
+            endpoint = await WebhookEndpoint.create(tenant_id=tid, channel_id=channel_id, public_id=uuid.uuid4())
+            await audit.record(actor, tid, "sync.webhooks.enable", "SalesChannel", channel_id, None,
+                               {"endpoint": endpoint.id})
     except IntegrityError:  # asked twice at once
-        return await scoped(WebhookEndpoint, tenant_id).get(channel_id=channel_id)
+        return await scoped(WebhookEndpoint, tid).get(channel_id=channel_id)
+    return endpoint
 
 
 async def store(channel: SalesChannel, hook: connectors.Webhook, raw: bytes) -> tuple[WebhookEvent, bool]:

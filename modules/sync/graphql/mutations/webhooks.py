@@ -35,8 +35,9 @@ class SyncWebhookMutations:
         ctx = info.context
 
         async def enable() -> str:
-            channel = await get_channel(ctx.tenant_id, decode_id(input.channel_id, SalesChannelType, "channelId"))
-            endpoint = await webhooks.endpoint_for(ctx.tenant_id, channel.id)
+            actor = ctx.require_principal()
+            channel = await get_channel(actor.tenant_id, decode_id(input.channel_id, SalesChannelType, "channelId"))
+            endpoint = await webhooks.endpoint_for(actor, channel.id)
             return f"/sync/webhooks/{channel.platform}/{endpoint.public_id}"
         path, errors = await attempt(info, enable())
         return EnableSyncWebhooksPayload(path=path, errors=errors)
