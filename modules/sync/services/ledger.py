@@ -45,8 +45,9 @@ class Ledger:
         if not external_ids:
             return set()
         ids = await w.next_ids("sync_record", len(external_ids))
+        # In key order: two batches claiming the same records lock them in the same order (no deadlock).
         await w.insert("sync_record", COLUMNS, [(i, *self.key, ext, None) for i, ext in zip(
-            ids, external_ids, strict=True)], conflict=CONFLICT)
+            ids, sorted(external_ids), strict=True)], conflict=CONFLICT)
         rows = await w.fetch(SELECT + (" FOR UPDATE" if w.pg else ""), *self.key, external_ids)
         stored = {str(ext): _utc(at) for ext, at in rows}
         return {ext for ext in external_ids
