@@ -1,0 +1,91 @@
+"""Customer.loyalty: balance, pending, lifetime, next expiry, tier and progress, and the history."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import strawberry
+from strawberry.types import Info
+
+from core.graphql.pagination import Connection, Ordering, page_size, paginate
+from core.graphql.permissions import check
+from core.tenancy import scoped
+from modules.crm.graphql.types import CustomerType
+from modules.loyalty.graphql.types import POINTS_READ, LoyaltyEntryType, LoyaltyTierType, threshold
+from modules.loyalty.models import LedgerEntry, Program
+from modules.loyalty.services import balance_of, get_program
+from modules.loyalty.services.accounts import find_account
+from modules.loyalty.services.standing import progress
+
+
+@strawberry.type(name="LoyaltyExpiry")
+class ExpiryType:
+    at: datetime
+    points: int
+
+
+@strawberry.type(name="LoyaltyTierProgress")
+class ProgressType:
+    total: Decimal = strawberry.field(description="What counts in the window: points earned or money spent.")
+    next_tier: LoyaltyTierType | None
+    to_next_tier: Decimal | None = strawberry.field(description="Missing to enter the next tier.")
+    to_retain: Decimal | None = strawberry.field(description="Missing to keep the current tier (0: kept).")
+    period_end: datetime | None = strawberry.field(description="Calendar year: its end. Rolling 12 months: when "
+                                                               "the oldest counted purchase leaves the window.")
+    read_permission = POINTS_READ
+
+
+@strawberry.type(name="CustomerLoyalty")
+class CustomerLoyaltyType:
+    customer_id: strawberry.Private[int]
+    program: strawberry.Private[Program]
+    balance: int = strawberry.field(description="The sum of the ledger, pending points included.")
+    available: int = strawberry.field(description="What can be redeemed now: below zero while a debt is owed.")
+    pending: int = strawberry.field(description="Earned, usable once the pending days have passed.")
+    lifetime: int = strawberry.field(description="Every point earned.")
+    next_expiry: ExpiryType | None
+    tier: LoyaltyTierType | None
+    progress: ProgressType
+    read_permission = POINTS_READ
+
+    @strawberry.field(description="The ledger, newest first.")
+    async def history(self, info: Info, first: int | None = None, after: str | None = None
+                      ) -> Connection[LoyaltyEntryType]:
+        ctx = info.context
+        s = ctx.rt.settings
+        query = scoped(LedgerEntry, ctx.tenant_id).filter(program_id=self.program.id, customer_id=self.customer_id)
+        return await paginate(query, first=page_size(first, s.default_page_size, s.max_page_size, ctx.locale),
+                              after=after, ordering=Ordering("id", descending=True),
+                              to_node=LoyaltyEntryType.from_row, locale=ctx.locale)
+
+
+def _amount(program: Program, value: int | None) -> Decimal | None:
+    return None if value is None else threshold(value, program.currency if program.tier_basis == "spend" else None)
+
+
+@strawberry.type
+class CustomerLoyaltyFields:
+    @strawberry.field(description="Points, tier and history; null without a program. Needs loyalty.points:read.")
+    async def loyalty(self, info: Info) -> CustomerLoyaltyType | None:
+        await check(info, *POINTS_READ)
+        customer: CustomerType = self  # type: ignore[assignment]
+        program = await get_program(info.context.tenant_id)
+        if program is None:
+            return None
+        now = datetime.now(UTC)
+        account = await find_account(program, customer.id)
+        held = await balance_of(program, account, customer.id, now)
+        standing = await progress(program, account, customer.id, now)
+        spend = program.currency if program.tier_basis == "spend" else None
+        return CustomerLoyaltyType(
+            customer_id=customer.id, program=program, balance=held.balance, available=held.available,
+            pending=held.pending, lifetime=held.lifetime,
+            next_expiry=ExpiryType(at=held.next_expiry_at, points=held.next_expiry_points)
+            if held.next_expiry_at else None,
+            tier=LoyaltyTierType.from_row(standing.tier, spend) if standing.tier else None,
+            progress=ProgressType(
+                total=_amount(program, standing.total) or Decimal(0),
+                next_tier=LoyaltyTierType.from_row(standing.next_tier, spend) if standing.next_tier else None,
+                to_next_tier=_amount(program, standing.to_next), to_retain=_amount(program, standing.to_retain),
+                period_end=standing.period_end))
