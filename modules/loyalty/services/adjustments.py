@@ -56,8 +56,8 @@ async def adjust_points(actor: Principal, customer_id: int, points: int, reason:
             usable = await open_lots(account, usable_at=now)
             floor = sum(lot.remaining for lot in usable)
             if -points > floor:
-                raise loyalty_error("BELOW_FLOOR", N_("At most {points} points can be taken: that is what the "
-                                                      "customer can use now."), ["points"], points=floor)
+                message = N_("At most {points} points can be taken: what the customer can use now.")
+                raise loyalty_error("BELOW_FLOOR", message, ["points"], points=floor)
             entry = await debit(account, "ADJUST", -points, "adjustment", key, now, usable, reason=text,
                                 actor_id=actor.user_id)
         await audit.record(actor, tid, "loyalty.adjust", "Customer", customer_id, None,
