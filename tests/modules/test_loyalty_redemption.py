@@ -3,6 +3,7 @@ reserve then confirm with a manual code or release back to the same lots; adjust
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from core.models import AuditEntry
@@ -87,3 +88,14 @@ async def test_adjustments_take_no_more_than_the_floor_and_are_audited(api: Api,
     assert [(a.after["points"], a.after["reason"], a.actor_id) for a in audit] == [
         (5, "Goodwill", tenant.admin_id), (-5, "Mistake", tenant.admin_id)]
     assert (await loyalty(api, tenant, cid))["balance"] == 0
+
+
+async def test_redemptions_at_once_never_spend_a_lot_twice(api: Api, tenant: TenantFixture) -> None:
+    await program(api, tenant)
+    cid = await customer(api, tenant)
+    await ok(api, tenant, ADJUST, {"customerId": cid, "points": 100, "reason": "Gift"})
+    results = await asyncio.gather(*(call(api, tenant, REDEEM, {"customerId": cid, "points": 60}) for _ in range(4)))
+    assert sorted(bool(r["redemption"]) for r in results) == [False, False, False, True]
+    assert {r["errors"][0]["code"] for r in results if r["errors"]} == {"INSUFFICIENT_POINTS"}
+    assert (await loyalty(api, tenant, cid))["available"] == 40
+    await assert_ledger_holds(tenant.id, pk(cid))

@@ -77,15 +77,14 @@ class CustomerLoyaltyFields:
         account = await find_account(program, customer.id)
         held = await balance_of(program, account, customer.id, now)
         standing = await progress(program, account, customer.id, now)
-        spend = program.currency if program.tier_basis == "spend" else None
         return CustomerLoyaltyType(
             customer_id=customer.id, program=program, balance=held.balance, available=held.available,
             pending=held.pending, lifetime=held.lifetime,
             next_expiry=ExpiryType(at=held.next_expiry_at, points=held.next_expiry_points)
             if held.next_expiry_at else None,
-            tier=LoyaltyTierType.from_row(standing.tier, spend) if standing.tier else None,
+            tier=LoyaltyTierType.of(standing.tier, program) if standing.tier else None,
             progress=ProgressType(
                 total=_amount(program, standing.total) or Decimal(0),
-                next_tier=LoyaltyTierType.from_row(standing.next_tier, spend) if standing.next_tier else None,
+                next_tier=LoyaltyTierType.of(standing.next_tier, program) if standing.next_tier else None,
                 to_next_tier=_amount(program, standing.to_next), to_retain=_amount(program, standing.to_retain),
                 period_end=standing.period_end))

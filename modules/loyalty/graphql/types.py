@@ -2,23 +2,46 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
-from typing import Self
+from typing import Any, Self
 
 import strawberry
 from strawberry import relay
+from strawberry.types import Info
 
 from core.graphql.node import ScopedNode
+from core.graphql.permissions import check
 from core.money import to_decimal
+from core.tenancy import scoped
 from modules.loyalty import models
 
 PROGRAM_READ = ("loyalty.program", "read")
 POINTS_READ = ("loyalty.points", "read")
 
 
+class ProgramNode(ScopedNode):
+    """A node whose amounts read in the program's currency: `node(id:)` loads the program once for all."""
+
+    @classmethod
+    def of(cls, row: Any, program: models.Program | None) -> Self:
+        raise NotImplementedError
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Self | None]:
+        await check(info, *cls.read_permission)
+        wanted = [str(i) for i in node_ids]
+        program = await scoped(models.Program, info.context.tenant_id).filter(kind="points").first()
+        rows = {r.id: r for r in await cls.scope(info.context.tenant_id).filter(
+            id__in=[int(i) for i in wanted if i.isdigit()])}
+        return [cls.of(rows[int(i)], program) if i.isdigit() and int(i) in rows else None for i in wanted]
+
+
 @strawberry.type(name="LoyaltyRule", description="Points on an event: per order, per money unit or per unit.")
-class LoyaltyRuleType(ScopedNode):
+class LoyaltyRuleType(ProgramNode):
     id: relay.NodeID[int]
     event: str = strawberry.field(description="order_paid.")
     mode: str = strawberry.field(description="per_order, per_amount or per_unit.")
@@ -32,7 +55,8 @@ class LoyaltyRuleType(ScopedNode):
     model = models.EarnRule
 
     @classmethod
-    def from_row(cls, row: models.EarnRule, currency: str = "EUR") -> Self:
+    def of(cls, row: models.EarnRule, program: models.Program | None) -> Self:
+        currency = program.currency if program else "EUR"
         return cls(id=row.id, event=row.event, mode=row.mode, basis=row.basis, points=row.points,
                    per=to_decimal(row.per, currency), min_amount=to_decimal(row.min_amount, currency),
                    enabled=row.enabled)
@@ -44,7 +68,7 @@ def threshold(value: int, spend_currency: str | None) -> Decimal:
 
 
 @strawberry.type(name="LoyaltyTier")
-class LoyaltyTierType(ScopedNode):
+class LoyaltyTierType(ProgramNode):
     id: relay.NodeID[int]
     name: str
     entry_threshold: Decimal = strawberry.field(description="Points, or money when tiers count money spent.")
@@ -53,9 +77,10 @@ class LoyaltyTierType(ScopedNode):
     model = models.Tier
 
     @classmethod
-    def from_row(cls, row: models.Tier, spend_currency: str | None = None) -> Self:
-        return cls(id=row.id, name=row.name, entry_threshold=threshold(row.entry_threshold, spend_currency),
-                   retain_threshold=threshold(row.retain_threshold, spend_currency))
+    def of(cls, row: models.Tier, program: models.Program | None) -> Self:
+        spend = program.currency if program and program.tier_basis == "spend" else None
+        return cls(id=row.id, name=row.name, entry_threshold=threshold(row.entry_threshold, spend),
+                   retain_threshold=threshold(row.retain_threshold, spend))
 
 
 @strawberry.type(name="LoyaltyEntry", description="One signed ledger entry: the balance is their sum.")
@@ -111,10 +136,8 @@ class ProgramType:
 
     @classmethod
     def of(cls, row: models.Program, rules: list[models.EarnRule], tiers: list[models.Tier]) -> Self:
-        spend = row.currency if row.tier_basis == "spend" else None
         return cls(currency=row.currency, name=row.name, pending_days=row.pending_days,
                    expiry_policy=row.expiry_policy, expiry_days=row.expiry_days,
                    expiry_started_at=row.expiry_started_at, negative_policy=row.negative_policy,
                    tier_basis=row.tier_basis, tier_window=row.tier_window, enabled=row.enabled,
-                   rules=[LoyaltyRuleType.from_row(r, row.currency) for r in rules],
-                   tiers=[LoyaltyTierType.from_row(t, spend) for t in tiers])
+                   rules=[LoyaltyRuleType.of(r, row) for r in rules], tiers=[LoyaltyTierType.of(t, row) for t in tiers])

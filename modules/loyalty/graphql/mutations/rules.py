@@ -59,7 +59,7 @@ def _data(given: LoyaltyRuleInput) -> RuleInput:
 
 
 async def _view(tenant_id: int, rule: EarnRule) -> LoyaltyRuleType:
-    return LoyaltyRuleType.from_row(rule, (await require_program(tenant_id)).currency)
+    return LoyaltyRuleType.of(rule, await require_program(tenant_id))
 
 
 @strawberry.type

@@ -54,8 +54,7 @@ def _data(given: LoyaltyTierInput) -> TierInput:
 
 
 async def _view(tenant_id: int, tier: Tier) -> LoyaltyTierType:
-    program = await require_program(tenant_id)
-    return LoyaltyTierType.from_row(tier, program.currency if program.tier_basis == "spend" else None)
+    return LoyaltyTierType.of(tier, await require_program(tenant_id))
 
 
 @strawberry.type
