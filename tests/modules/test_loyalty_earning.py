@@ -7,10 +7,11 @@ from typing import Any
 from core import events
 from core.models import OutboxEvent
 from core.tenancy import scoped
+from modules.loyalty.jobs import on_order_status_changed
 from modules.loyalty.models import LedgerEntry, Lot
 from tests.conftest import Api, TenantFixture
 from tests.modules.automation_support import customer, deliver
-from tests.modules.loyalty_support import assert_ledger_holds, loyalty, paid_order, pk, program, rule
+from tests.modules.loyalty_support import CREATE_ORDER, assert_ledger_holds, loyalty, paid_order, pk, program, rule
 
 
 async def test_a_paid_order_earns_once_even_when_its_event_comes_twice(api: Api, rt: Any, tenant: TenantFixture,
@@ -31,7 +32,6 @@ async def test_a_paid_order_earns_once_even_when_its_event_comes_twice(api: Api,
     assert status is not None
     await events.emit(status.topic, status.payload, tenant.id)
     await deliver(rt, tenant.id)
-    from modules.loyalty.jobs import on_order_status_changed
     await on_order_status_changed(status)
     assert await scoped(LedgerEntry, tenant.id).filter(source_id=str(pk(order_id))).count() == 3
     assert (await loyalty(api, tenant, cid))["balance"] == 102
@@ -48,7 +48,6 @@ async def test_what_earns_nothing(api: Api, rt: Any, tenant: TenantFixture, rela
     await deliver(rt, tenant.id)
     assert await scoped(LedgerEntry, tenant.id).count() == 0
     # An order entered already paid earns at once, pending for the program's 14 days.
-    from tests.modules.loyalty_support import CREATE_ORDER
     data = await api.data(CREATE_ORDER, {"i": {"customerId": cid, "number": "P-1", "currency": "EUR",
                                                "status": "paid", "lines": [{"sku": "A", "unitPrice": "25.50"}]}},
                           token=tenant.token)

@@ -61,6 +61,8 @@ async def credit(account: Account, kind: str, points: int, source_type: str, sou
 async def _pay_debts(account: Account, lot: Lot) -> None:
     debts = await scoped(LedgerEntry, account.tenant_id).filter(
         program_id=account.program_id, customer_id=account.customer_id, unallocated__gt=0).order_by("id")
+    if not debts:
+        return
     for debt in debts:
         if lot.remaining == 0:
             break
