@@ -12,6 +12,7 @@ from modules.loyalty.models import LedgerEntry, Lot
 from tests.conftest import Api, TenantFixture
 from tests.modules.automation_support import customer, deliver
 from tests.modules.loyalty_support import CREATE_ORDER, assert_ledger_holds, loyalty, paid_order, pk, program, rule
+from tests.querycount import count_queries
 
 
 async def test_a_paid_order_earns_once_even_when_its_event_comes_twice(api: Api, rt: Any, tenant: TenantFixture,
@@ -57,3 +58,23 @@ async def test_what_earns_nothing(api: Api, rt: Any, tenant: TenantFixture, rela
     assert (view["balance"], view["pending"], view["available"]) == (25, 25, 0)
     lot = await scoped(Lot, tenant.id).get()
     assert lot.pending_until is not None and (lot.pending_until - lot.created_at).days == 14
+
+
+PAGE = """query($n: Int!) { customers(first: $n) { edges { node { id loyalty {
+  balance pending nextExpiry { points } tier { name } progress { total nextTier { name } } } } } } }"""
+
+
+async def test_a_page_of_customers_reads_their_points_in_a_fixed_number_of_queries(
+        api: Api, rt: Any, tenant: TenantFixture, relay: Any) -> None:
+    await program(api, tenant, expiryPolicy="per_lot", expiryDays=30)
+    await rule(api, tenant, mode="per_order", points=7)
+    for _ in range(6):
+        await paid_order(api, tenant, await customer(api, tenant), [(1, "10.00")])
+    await deliver(rt, tenant.id)
+    counts = []
+    for n in (2, 6):
+        with count_queries() as seen:
+            page = await api.data(PAGE, {"n": n}, token=tenant.token)
+        counts.append(len(seen))
+        assert [e["node"]["loyalty"]["balance"] for e in page["customers"]["edges"]] == [7] * n
+    assert counts[0] == counts[1], counts

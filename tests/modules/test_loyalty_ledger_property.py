@@ -30,7 +30,6 @@ from modules.loyalty.services import (
     reserve_points,
     set_program,
 )
-from modules.loyalty.services.accounts import find_account
 from modules.loyalty.services.rules import RuleInput, create_rule
 from tests.conftest import TenantFixture
 from tests.modules.loyalty_support import assert_ledger_holds
@@ -103,7 +102,7 @@ async def scoped_program(tenant_id: int) -> Program:
 async def _holds(run: Run) -> None:
     await assert_ledger_holds(run.tenant_id, run.customer_id)
     program = await scoped_program(run.tenant_id)
-    held = await balance_of(program, await find_account(program, run.customer_id), run.customer_id, run.now)
+    held = await balance_of(program, run.customer_id, run.now)
     entries = await scoped(LedgerEntry, run.tenant_id).filter(customer_id=run.customer_id)
     assert held.balance == sum(e.points for e in entries)
     assert held.pending >= 0 and held.available == held.balance - held.pending

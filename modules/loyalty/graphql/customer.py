@@ -8,15 +8,15 @@ from decimal import Decimal
 import strawberry
 from strawberry.types import Info
 
+from core.graphql.loaders import loader_by_key
 from core.graphql.pagination import Connection, Ordering, page_size, paginate
 from core.graphql.permissions import check
 from core.tenancy import scoped
 from modules.crm.graphql.types import CustomerType
 from modules.loyalty.graphql.types import POINTS_READ, LoyaltyEntryType, LoyaltyTierType, threshold
 from modules.loyalty.models import LedgerEntry, Program
-from modules.loyalty.services import balance_of, get_program
-from modules.loyalty.services.accounts import find_account
-from modules.loyalty.services.standing import progress
+from modules.loyalty.services import Balance, balances_of, get_program
+from modules.loyalty.services.standing import Progress, progress_of
 
 
 @strawberry.type(name="LoyaltyExpiry")
@@ -64,27 +64,35 @@ def _amount(program: Program, value: int | None) -> Decimal | None:
     return None if value is None else threshold(value, program.currency if program.tier_basis == "spend" else None)
 
 
+def _view(program: Program, customer_id: int, held: Balance, standing: Progress) -> CustomerLoyaltyType:
+    return CustomerLoyaltyType(
+        customer_id=customer_id, program=program, balance=held.balance, available=held.available,
+        pending=held.pending, lifetime=held.lifetime,
+        next_expiry=ExpiryType(at=held.next_expiry_at, points=held.next_expiry_points)
+        if held.next_expiry_at else None,
+        tier=LoyaltyTierType.of(standing.tier, program) if standing.tier else None,
+        progress=ProgressType(
+            total=_amount(program, standing.total) or Decimal(0),
+            next_tier=LoyaltyTierType.of(standing.next_tier, program) if standing.next_tier else None,
+            to_next_tier=_amount(program, standing.to_next), to_retain=_amount(program, standing.to_retain),
+            period_end=standing.period_end))
+
+
+async def _loyalty_of(tenant_id: int, customer_ids: list[int]) -> dict[int, CustomerLoyaltyType]:
+    """A page of customers' points and standing in a fixed number of queries (none without a program)."""
+    program = await get_program(tenant_id)
+    if program is None:
+        return {}
+    now = datetime.now(UTC)
+    held = await balances_of(program, customer_ids, now)
+    standing = await progress_of(program, customer_ids, now)
+    return {c: _view(program, c, held[c], standing[c]) for c in customer_ids}
+
+
 @strawberry.type
 class CustomerLoyaltyFields:
     @strawberry.field(description="Points, tier and history; null without a program. Needs loyalty.points:read.")
     async def loyalty(self, info: Info) -> CustomerLoyaltyType | None:
         await check(info, *POINTS_READ)
         customer: CustomerType = self  # type: ignore[assignment]
-        program = await get_program(info.context.tenant_id)
-        if program is None:
-            return None
-        now = datetime.now(UTC)
-        account = await find_account(program, customer.id)
-        held = await balance_of(program, account, customer.id, now)
-        standing = await progress(program, account, customer.id, now)
-        return CustomerLoyaltyType(
-            customer_id=customer.id, program=program, balance=held.balance, available=held.available,
-            pending=held.pending, lifetime=held.lifetime,
-            next_expiry=ExpiryType(at=held.next_expiry_at, points=held.next_expiry_points)
-            if held.next_expiry_at else None,
-            tier=LoyaltyTierType.of(standing.tier, program) if standing.tier else None,
-            progress=ProgressType(
-                total=_amount(program, standing.total) or Decimal(0),
-                next_tier=LoyaltyTierType.of(standing.next_tier, program) if standing.next_tier else None,
-                to_next_tier=_amount(program, standing.to_next), to_retain=_amount(program, standing.to_retain),
-                period_end=standing.period_end))
+        return await loader_by_key(info, "loyalty.customer", _loyalty_of).load(customer.id)

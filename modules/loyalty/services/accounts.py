@@ -17,6 +17,3 @@ async def locked_account(program: Program, customer_id: int) -> Account:
     return await scoped(Account, program.tenant_id).filter(program_id=program.id, customer_id=customer_id) \
         .select_for_update().get()
 
-
-async def find_account(program: Program, customer_id: int) -> Account | None:
-    return await scoped(Account, program.tenant_id).filter(program_id=program.id, customer_id=customer_id).first()

@@ -7,6 +7,7 @@ earned or clawed back, never when they are spent: spending never demotes, a refu
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -35,15 +36,20 @@ async def record(account: Account, source_type: str, source_id: str, points: int
                                 points=points, money=money, at=at)
 
 
-async def qualifying_total(program: Program, customer_id: int, now: datetime) -> tuple[int, datetime | None]:
-    """The window's total (points or money, per the program) and when the oldest row counted leaves it."""
+async def qualifying_totals(program: Program, customer_ids: Sequence[int], now: datetime
+                            ) -> dict[int, tuple[int, datetime | None]]:
+    """Per customer, the window's total (points or money, per the program) and when the oldest row
+    counted leaves it. One query."""
     start, _ = window(program, now)
     column = "points" if program.tier_basis == "points" else "money"
     rows = await scoped(Qualifying, program.tenant_id).filter(
-        program_id=program.id, customer_id=customer_id, at__gt=start, at__lte=now).annotate(
-        total=Sum(column), oldest=Min("at")).values("total", "oldest")
-    row = rows[0] if rows else {}
-    return int(row.get("total") or 0), row.get("oldest")
+        program_id=program.id, customer_id__in=customer_ids, at__gt=start, at__lte=now).annotate(
+        total=Sum(column), oldest=Min("at")).group_by("customer_id").values("customer_id", "total", "oldest")
+    return {int(r["customer_id"]): (int(r["total"] or 0), r["oldest"]) for r in rows}
+
+
+async def qualifying_total(program: Program, customer_id: int, now: datetime) -> int:
+    return (await qualifying_totals(program, [customer_id], now)).get(customer_id, (0, None))[0]
 
 
 def choose(tiers: list[Tier], current: Tier | None, total: int) -> Tier | None:
@@ -58,7 +64,7 @@ def choose(tiers: list[Tier], current: Tier | None, total: int) -> Tier | None:
 async def review(program: Program, account: Account, now: datetime) -> None:
     """Place the locked account in the tier its window's total gives."""
     tiers = await program_tiers(program)
-    total, _ = await qualifying_total(program, account.customer_id, now)
+    total = await qualifying_total(program, account.customer_id, now)
     current = next((t for t in tiers if t.id == account.tier_id), None)
     chosen = choose(tiers, current, total)
     if (chosen.id if chosen else None) != account.tier_id:
@@ -77,14 +83,22 @@ class Progress:
     period_end: datetime | None  # calendar year: its end; rolling: when the oldest counted row leaves
 
 
-async def progress(program: Program, account: Account | None, customer_id: int, now: datetime) -> Progress:
+async def progress_of(program: Program, customer_ids: Sequence[int], now: datetime) -> dict[int, Progress]:
+    """Every given customer's standing. Three queries."""
     tiers = await program_tiers(program)
-    total, oldest = await qualifying_total(program, customer_id, now)
-    tier = next((t for t in tiers if account and t.id == account.tier_id), None)
-    floor = tier.entry_threshold if tier else -1
-    next_tier = next((t for t in tiers if t.entry_threshold > max(floor, total)), None)
+    totals = await qualifying_totals(program, customer_ids, now)
+    held = dict(await scoped(Account, program.tenant_id).filter(program_id=program.id, customer_id__in=customer_ids)
+                .values_list("customer_id", "tier_id"))
     _, end = window(program, now)
-    return Progress(total=total, tier=tier, next_tier=next_tier,
-                    to_next=next_tier.entry_threshold - total if next_tier else None,
-                    to_retain=max(tier.retain_threshold - total, 0) if tier else None,
-                    period_end=end or (oldest + YEAR if oldest else None))
+    found = {}
+    for customer_id in customer_ids:
+        total, oldest = totals.get(customer_id, (0, None))
+        tier = next((t for t in tiers if t.id == held.get(customer_id)), None)
+        floor = tier.entry_threshold if tier else -1
+        next_tier = next((t for t in tiers if t.entry_threshold > max(floor, total)), None)
+        found[customer_id] = Progress(
+            total=total, tier=tier, next_tier=next_tier,
+            to_next=next_tier.entry_threshold - total if next_tier else None,
+            to_retain=max(tier.retain_threshold - total, 0) if tier else None,
+            period_end=end or (oldest + YEAR if oldest else None))
+    return found
