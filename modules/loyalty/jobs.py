@@ -14,10 +14,11 @@ from arq import cron
 from core.models import OutboxEvent
 from core.registry import WorkerContribution
 from modules.crm.services import ORDER_CREATED, ORDER_STATUS_CHANGED
-from modules.loyalty.services import clawback_for_refund, earn_for_order, expire_due
+from modules.loyalty.services import clawback_for_refund, clawback_order, earn_for_order, expire_due
 from modules.loyalty.services.earning import PAID_STATUSES
 
 REFUND_CREATED = "aftersales.refund_created"
+UNDONE = ("cancelled", "refunded")
 
 
 async def on_order_created(event: OutboxEvent) -> None:
@@ -27,8 +28,13 @@ async def on_order_created(event: OutboxEvent) -> None:
 
 
 async def on_order_status_changed(event: OutboxEvent) -> None:
-    if event.tenant_id is not None and event.payload.get("to") == "paid":
+    """Paid: the order earns. Cancelled or refunded by hand: what refunds did not take back goes."""
+    if event.tenant_id is None:
+        return
+    if event.payload.get("to") == "paid":
         await earn_for_order(event.tenant_id, int(event.payload["order_id"]))
+    elif event.payload.get("to") in UNDONE:
+        await clawback_order(event.tenant_id, int(event.payload["order_id"]))
 
 
 async def on_refund_created(event: OutboxEvent) -> None:

@@ -11,6 +11,7 @@ from tests.conftest import Api, TenantFixture
 from tests.modules.automation_support import customer, deliver
 from tests.modules.loyalty_support import (
     REDEEM,
+    UPDATE_ORDER,
     assert_ledger_holds,
     call,
     loyalty,
@@ -67,3 +68,26 @@ async def test_spent_points_become_a_debt_or_the_clawback_is_capped(api: Api, rt
     clawback = await scoped(LedgerEntry, other_tenant.id).get(kind="CLAWBACK")
     assert clawback.points == -20  # capped at what was left
     await assert_ledger_holds(other_tenant.id, pk(capped))
+
+
+async def test_an_order_cancelled_or_marked_refunded_gives_back_what_refunds_did_not(
+        api: Api, rt: Any, tenant: TenantFixture, relay: Any) -> None:
+    await program(api, tenant)
+    await rule(api, tenant, mode="per_amount", points=1, per="1", basis="gross")
+    cid = await customer(api, tenant)
+    cancelled = await paid_order(api, tenant, cid, [(1, "40.00")])
+    refunded = await paid_order(api, tenant, cid, [(1, "60.00")])
+    await deliver(rt, tenant.id)
+    await refund(api, tenant, refunded, "15.00")  # 15 points
+    await deliver(rt, tenant.id)
+    for order_id, status in ((cancelled, "cancelled"), (refunded, "refunded")):
+        moved = await api.data(UPDATE_ORDER, {"i": {"orderId": order_id, "status": status}}, token=tenant.token)
+        assert moved["updateOrder"]["errors"] == []
+    await deliver(rt, tenant.id)
+    clawed = await scoped(LedgerEntry, tenant.id).filter(kind="CLAWBACK").order_by("id").values_list("points",
+                                                                                                     flat=True)
+    assert list(clawed) == [-15, -40, -45]
+    await refund(api, tenant, refunded, "45.00")  # the money follows: no point twice
+    await deliver(rt, tenant.id)
+    assert (await loyalty(api, tenant, cid))["balance"] == 0
+    await assert_ledger_holds(tenant.id, pk(cid))

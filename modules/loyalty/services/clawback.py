@@ -34,13 +34,25 @@ async def _refunded_before(account: Account, order_id: int) -> int:
 async def clawback_for_refund(tenant_id: int, refund_id: int, order_id: int, amount: int, currency: str,
                               now: datetime | None = None) -> list[LedgerEntry]:
     """The CLAWBACK entries written now; none for an order that earned nothing or a refund seen before."""
+    if amount <= 0:
+        return []
+    return await _claw_back(tenant_id, order_id, f"{order_id}/{refund_id}", amount, currency, now)
+
+
+async def clawback_order(tenant_id: int, order_id: int, now: datetime | None = None) -> list[LedgerEntry]:
+    """An order cancelled or marked refunded in crm: what no refund took back yet goes, once."""
+    return await _claw_back(tenant_id, order_id, f"{order_id}/status", None, None, now)
+
+
+async def _claw_back(tenant_id: int, order_id: int, source_id: str, amount: int | None, currency: str | None,
+                     now: datetime | None) -> list[LedgerEntry]:
+    """`amount` None: the whole order."""
     now = now or datetime.now(UTC)
     program = await get_program(tenant_id)
     order = await order_summary(tenant_id, order_id)
-    if program is None or order is None or order.customer_id is None or currency != program.currency \
-            or order.total <= 0 or amount <= 0:
+    if program is None or order is None or order.customer_id is None or order.total <= 0 \
+            or currency not in (None, program.currency):
         return []
-    source_id = f"{order_id}/{refund_id}"
     made: list[LedgerEntry] = []
     async with in_transaction():
         account = await locked_account(program, order.customer_id)
@@ -52,7 +64,7 @@ async def clawback_for_refund(tenant_id: int, refund_id: int, order_id: int, amo
         if not earned:
             return []
         before = min(await _refunded_before(account, order_id), order.total)
-        refunded = min(before + amount, order.total)
+        refunded = order.total if amount is None else min(before + amount, order.total)
         own = await scoped(Lot, tenant_id).filter(entry_id__in=[e.id for e in earned], remaining__gt=0)
         others = [lot for lot in await open_lots(account) if lot.id not in {o.id for o in own}]
         lots = [*own, *others]
@@ -67,6 +79,6 @@ async def clawback_for_refund(tenant_id: int, refund_id: int, order_id: int, amo
             if points > 0:
                 made.append(await debit(account, "CLAWBACK", points, SOURCE, source_id, now, lots,
                                         rule_key=entry.rule_key))
-        await standing.record(account, SOURCE, source_id, -total_clawed, -amount, now)
+        await standing.record(account, SOURCE, source_id, -total_clawed, before - refunded, now)
         await standing.review(program, account, now)
     return made
