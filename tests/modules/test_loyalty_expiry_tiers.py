@@ -8,14 +8,16 @@ from typing import Any
 
 from core.auth.principal import Principal
 from core.tenancy import scoped
-from modules.loyalty.jobs import expire_points
+from modules.loyalty.jobs import expire_points, review_tiers
 from modules.loyalty.models import Allocation, LedgerEntry, Lot
-from modules.loyalty.services import adjust_points, expire_program, get_program, reserve_points
+from modules.loyalty.services import adjust_points, earn_for_order, expire_program, get_program, reserve_points
+from modules.loyalty.services.standing import review_program
 from tests.conftest import Api, TenantFixture
 from tests.modules.automation_support import customer, deliver
 from tests.modules.loyalty_support import (
     CREATE_TIER,
     REDEEM,
+    UPDATE_ORDER,
     assert_ledger_holds,
     call,
     loyalty,
@@ -109,3 +111,22 @@ async def test_tiers_on_money_spent_in_the_calendar_year(api: Api, rt: Any, tena
     assert view["progress"]["periodEnd"].startswith(f"{datetime.now(UTC).year + 1}-01-01")
     refused = await call(api, tenant, CREATE_TIER, {"name": "Cents", "entryThreshold": "1.001"})
     assert refused["errors"][0]["code"] == "TOO_MANY_DECIMALS"
+
+
+async def test_a_rolling_window_lets_old_orders_go_and_the_daily_review_demotes(
+        api: Api, rt: Any, tenant: TenantFixture, relay: Any) -> None:
+    await program(api, tenant)
+    await rule(api, tenant, mode="per_order", points=150)
+    await ok(api, tenant, CREATE_TIER, {"name": "Silver", "entryThreshold": "100"})
+    cid = await customer(api, tenant)
+    order_id = await paid_order(api, tenant, cid, [(1, "10.00")], pay=False)
+    await api.data(UPDATE_ORDER, {"i": {"orderId": order_id, "status": "paid"}}, token=tenant.token)
+    await earn_for_order(tenant.id, pk(order_id), now=datetime.now(UTC) - timedelta(days=300))
+    await deliver(rt, tenant.id)  # the event's own delivery credits nothing more
+    assert (await loyalty(api, tenant, cid))["tier"] == {"name": "Silver"}
+    found = await get_program(tenant.id)
+    assert found is not None
+    assert await review_program(found, datetime.now(UTC) + timedelta(days=60)) == 0  # 360 days old: counted
+    assert await review_program(found, datetime.now(UTC) + timedelta(days=70)) == 1  # 370 days: gone
+    assert (await loyalty(api, tenant, cid))["tier"] is None
+    assert (await review_tiers({"rt": rt}))[tenant.id] == 0

@@ -2,7 +2,8 @@
 
 A customer enters a tier when the window's total reaches its entry threshold and keeps the tier
 they hold while the total stays at its retain threshold. Standing is reviewed when points are
-earned or clawed back, never when they are spent: spending never demotes, a refund can.
+earned or clawed back, and daily as orders leave the window; never when points are spent:
+spending never demotes, a refund (or time) can.
 """
 
 from __future__ import annotations
@@ -10,14 +11,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from tortoise.functions import Min, Sum
+from tortoise.transactions import in_transaction
 
 from core.tenancy import scoped
 from modules.loyalty.models import Account, Program, Qualifying, Tier
+from modules.loyalty.services.accounts import locked_account
 from modules.loyalty.services.tiers import program_tiers
 
 YEAR = timedelta(days=365)
+BATCH = 500
 
 
 def window(program: Program, now: datetime) -> tuple[datetime, datetime | None]:
@@ -71,6 +76,25 @@ async def review(program: Program, account: Account, now: datetime) -> None:
         account.tier_id = chosen.id if chosen else None
         account.tier_since = now
         await account.save(update_fields=["tier_id", "tier_since"])
+
+
+async def review_program(program: Program, now: datetime | None = None) -> int:
+    """Review every account holding a tier (orders leave the window as time passes, without any
+    event); how many changed. Run by a daily cron job."""
+    now = now or datetime.now(UTC)
+    changed, last = 0, 0
+    while True:
+        page: list[Any] = await scoped(Account, program.tenant_id).filter(
+            program_id=program.id, id__gt=last).exclude(tier_id=None).order_by("id").limit(BATCH) \
+            .values_list("id", "customer_id", "tier_id")
+        for account_id, customer_id, tier_id in page:
+            last = int(account_id)
+            async with in_transaction():
+                account = await locked_account(program, int(customer_id))
+                await review(program, account, now)
+                changed += account.tier_id != tier_id
+        if len(page) < BATCH:
+            return changed
 
 
 @dataclass(frozen=True)
