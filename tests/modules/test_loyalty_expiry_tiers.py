@@ -111,6 +111,12 @@ async def test_tiers_on_money_spent_in_the_calendar_year(api: Api, rt: Any, tena
     assert view["progress"]["periodEnd"].startswith(f"{datetime.now(UTC).year + 1}-01-01")
     refused = await call(api, tenant, CREATE_TIER, {"name": "Cents", "entryThreshold": "1.001"})
     assert refused["errors"][0]["code"] == "TOO_MANY_DECIMALS"
+    # Reached this year, the tier lasts through the next one, and goes the year after.
+    found = await get_program(tenant.id)
+    assert found is not None
+    year = datetime.now(UTC).year
+    assert await review_program(found, datetime(year + 1, 12, 31, tzinfo=UTC)) == 0
+    assert await review_program(found, datetime(year + 2, 1, 1, 0, 1, tzinfo=UTC)) == 1
 
 
 async def test_a_rolling_window_lets_old_orders_go_and_the_daily_review_demotes(

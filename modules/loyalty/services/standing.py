@@ -41,16 +41,29 @@ async def record(account: Account, source_type: str, source_id: str, points: int
                                 points=points, money=money, at=at)
 
 
-async def qualifying_totals(program: Program, customer_ids: Sequence[int], now: datetime
-                            ) -> dict[int, tuple[int, datetime | None]]:
-    """Per customer, the window's total (points or money, per the program) and when the oldest row
-    counted leaves it. One query."""
-    start, _ = window(program, now)
+async def _totals(program: Program, customer_ids: Sequence[int], start: datetime, end: datetime
+                  ) -> dict[int, tuple[int, datetime | None]]:
     column = "points" if program.tier_basis == "points" else "money"
     rows = await scoped(Qualifying, program.tenant_id).filter(
-        program_id=program.id, customer_id__in=customer_ids, at__gt=start, at__lte=now).annotate(
+        program_id=program.id, customer_id__in=customer_ids, at__gte=start, at__lte=end).annotate(
         total=Sum(column), oldest=Min("at")).group_by("customer_id").values("customer_id", "total", "oldest")
     return {int(r["customer_id"]): (int(r["total"] or 0), r["oldest"]) for r in rows}
+
+
+async def qualifying_totals(program: Program, customer_ids: Sequence[int], now: datetime
+                            ) -> dict[int, tuple[int, datetime | None]]:
+    """Per customer, the window's total (points or money, per the program) and the oldest row counted.
+    A calendar-year program counts this year or the last one, whichever is more: a tier reached in
+    one year lasts through the next (one query more)."""
+    start, _ = window(program, now)
+    found = await _totals(program, customer_ids, start, now)
+    if program.tier_window == "calendar_year":
+        last_year = await _totals(program, customer_ids, start.replace(year=start.year - 1),
+                                  start - timedelta(microseconds=1))
+        for customer_id, (total, oldest) in last_year.items():
+            if total > found.get(customer_id, (0, None))[0]:
+                found[customer_id] = (total, oldest)
+    return found
 
 
 async def qualifying_total(program: Program, customer_id: int, now: datetime) -> int:
