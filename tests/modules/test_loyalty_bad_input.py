@@ -46,6 +46,9 @@ async def test_mistakes_are_translated_payload_errors_and_write_nothing(api: Api
     upside_down = await call(api, tenant, CREATE_TIER, {"name": "Gold", "entryThreshold": "900",
                                                         "retainThreshold": "950"})
     assert upside_down["errors"][0]["code"] == "RETAIN_ABOVE_ENTRY"
+    basis = await call(api, tenant, SET_PROGRAM, {"currency": "EUR", "tierBasis": "spend"}, lang="es")
+    assert basis["errors"] == [{"code": "TIERS_EXIST", "field": ["tierBasis"],
+                                "message": "Elimina los niveles antes de cambiar lo que cuentan."}]
     fraction = await call(api, tenant, CREATE_TIER, {"name": "Gold", "entryThreshold": "900.5"})
     assert fraction["errors"][0]["code"] == "NOT_WHOLE"
     assert await scoped(Tier, tenant.id).count() == 1

@@ -17,7 +17,7 @@ from core.auth.principal import Principal
 from core.errors import UserFacingError, UserFacingErrors
 from core.i18n import N_
 from core.tenancy import scoped
-from modules.loyalty.models import LedgerEntry, Lot, Program
+from modules.loyalty.models import LedgerEntry, Lot, Program, Tier
 from modules.loyalty.models.program import EXPIRY_POLICIES, NEGATIVE_POLICIES, TIER_BASES, TIER_WINDOWS
 from modules.loyalty.services.choices import choice, whole
 from modules.loyalty.services.errors import loyalty_error
@@ -73,7 +73,7 @@ async def get_program(tenant_id: int, *, lock: bool = False) -> Program | None:
 async def require_program(tenant_id: int) -> Program:
     program = await get_program(tenant_id)
     if program is None:
-        raise loyalty_error("NO_PROGRAM", N_("Set up the loyalty program first."), ["customerId"])
+        raise loyalty_error("NO_PROGRAM", N_("Set up the loyalty program first."))
     return program
 
 
@@ -91,6 +91,10 @@ async def set_program(actor: Principal, data: ProgramInput, now: datetime | None
                 program_id=program.id).exists():
             raise loyalty_error("CURRENCY_LOCKED", N_("Points were earned in {currency}: the currency stays."),
                                 ["currency"], currency=program.currency)
+        if before is not None and before["tier_basis"] != values["tier_basis"] and await scoped(Tier, tid).filter(
+                program_id=program.id).exists():
+            raise loyalty_error("TIERS_EXIST", N_("Delete the tiers before changing what they count."),
+                                ["tierBasis"])
         switched_on = values["expiry_policy"] != "none" and (before is None or
                                                               before["expiry_policy"] != values["expiry_policy"])
         program.update_from_dict(values)
