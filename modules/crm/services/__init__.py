@@ -5,11 +5,15 @@ from modules.crm.services.channels import get_channel, read_credentials
 from modules.crm.services.contacts import customers_with, find_by_contact, find_by_email, primary_contact, primary_email
 from modules.crm.services.customers import CustomerData, create_customer, get_customer
 from modules.crm.services.order_numbers import order_numbers_in, tenant_formats
+from modules.crm.services.order_summary import OrderSummary, order_summary
+from modules.crm.services.orders import CREATED as ORDER_CREATED
+from modules.crm.services.orders import STATUS_CHANGED as ORDER_STATUS_CHANGED
 from modules.crm.services.orders import find_customer_order
 from modules.crm.services.privacy import CUSTOMER_ERASED
 from modules.crm.services.upserts import BatchWriter, Guard, UpsertResult, upsert_records
 
-__all__ = ["CUSTOMER_ERASED", "BatchWriter", "BuyerOrder", "CustomerData", "Guard", "UpsertResult", "create_customer",
-           "customers_with", "find_buyer_order", "find_by_contact", "find_by_email", "find_customer_order",
-           "get_channel", "get_customer", "order_numbers_in", "primary_contact", "primary_email", "read_credentials",
+__all__ = ["CUSTOMER_ERASED", "ORDER_CREATED", "ORDER_STATUS_CHANGED", "BatchWriter", "BuyerOrder", "CustomerData",
+           "Guard", "OrderSummary", "UpsertResult", "create_customer", "customers_with", "find_buyer_order",
+           "find_by_contact", "find_by_email", "find_customer_order", "get_channel", "get_customer",
+           "order_numbers_in", "order_summary", "primary_contact", "primary_email", "read_credentials",
            "tenant_formats", "upsert_records"]
