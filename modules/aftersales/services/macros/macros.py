@@ -181,8 +181,11 @@ async def delete_macro(actor: Principal, macro_id: int) -> None:
 class Variant(Protocol):
     """A text in one language: a macro's variant, a notification template's."""
 
-    id: int
-    language: str
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def language(self) -> str: ...
 
 
 V = TypeVar("V", bound=Variant)
