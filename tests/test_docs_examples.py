@@ -42,4 +42,4 @@ async def test_the_automation_examples_work_on_the_demo_data(api: Api, rt: Any, 
     rules = body["data"]["rules"]["edges"]
     assert [r["node"]["trigger"] for r in rules] == [  # the demo's, then the examples' in the page's order
         "crm.order.status_changed", "crm.order.status_changed", "aftersales.ticket.status_changed",
-        "crm.order.status_changed"]
+        "aftersales.refund_created"]
