@@ -88,6 +88,24 @@ async def test_an_offset_rule_fires_once_at_its_time_and_not_before(
     assert await RuleFiring.filter(tenant_id=tenant.id, cause_key=key).count() == 1
 
 
+async def test_a_scan_walks_every_batch_of_due_firings(
+        api: Api, rt: Any, tenant: TenantFixture, relay: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from modules.automation.services import time_scan
+
+    await tag(api, tenant, "later")
+    rule = await create_rule(api, tenant, trigger="crm.order.status_changed", timing={"minutes": 5},
+                             actions=[{"action": "crm.add_tag", "params": {"tag": "later"}}])
+    people = [await customer(api, tenant) for _ in range(5)]
+    for n, who in enumerate(people):
+        await move_order(api, tenant, await order(api, tenant, who, f"{n + 1}"), "shipped")
+    await deliver(rt, tenant.id)
+    monkeypatch.setattr(time_scan, "BATCH", 2)
+    result = await scan(datetime.now(UTC) + timedelta(minutes=6))
+    assert (result.due, result.fired) == (5, 5)
+    assert len(await firings(api, tenant, rule["id"])) == 5
+    assert [await tags_of(tenant, who) for who in people] == [["later"]] * 5
+
+
 async def test_the_conditions_see_the_ticket_as_it_is_when_the_rule_fires(
         api: Api, rt: Any, tenant: TenantFixture, relay: Any) -> None:
     rule = await create_rule(api, tenant, trigger="aftersales.ticket.status_changed", timing={"minutes": 24 * 60},

@@ -46,8 +46,8 @@ async def scan(now: datetime | None = None) -> ScanResult:
         query = DueFiring.filter(due_at__lte=now)
         if after is not None:
             query = query.filter(Q(due_at__gte=after[0]), Q(due_at__gt=after[0]) | Q(id__gt=after[1]))
-        rows = await query.order_by("due_at", "id").limit(BATCH).values_list("id", "due_at")
-        for pk, _ in rows:
+        rows = await query.order_by("due_at", "id").limit(BATCH).values_list("due_at", "id")
+        for _, pk in rows:
             result.due += 1
             await _fire_one(pk, now, result)
         if len(rows) < BATCH:

@@ -23,6 +23,7 @@ from core.tenancy import scoped
 from modules.automation.models import DueFiring, Rule
 from modules.automation.services import schedules
 from modules.automation.services.errors import automation_error as err
+from modules.automation.services.plan import plan
 
 SCHEDULE = "automation.schedule"  # the trigger of rules that fire on a schedule (automation.py)
 MAX_OFFSET_MINUTES = 366 * 24 * 60
@@ -71,14 +72,6 @@ def _moment(trigger: Trigger, rule: Rule, event: OutboxEvent) -> datetime | None
     return conditions.parse_moment(payload.get(f.payload_key)) if f else None
 
 
-def _holds(trigger: Trigger, rule: Rule, event: OutboxEvent) -> bool:
-    try:
-        return conditions.matches(rule.conditions or {}, trigger.fields,
-                                  event.payload if isinstance(event.payload, dict) else {})
-    except (KeyError, TypeError, ValueError, AttributeError):
-        return True  # a rule the trigger no longer fits: owed, and recorded broken when it fires
-
-
 def offset_key(event: OutboxEvent, minutes: int) -> str:
     return f"event:{event.id}:{minutes:+d}m"
 
@@ -91,17 +84,19 @@ async def owe_offsets(event: OutboxEvent, depth: int) -> int:
     if trigger is None or event.tenant_id is None:
         return 0
     owed = 0
+    payload = event.payload if isinstance(event.payload, dict) else {}
     rules = scoped(Rule, event.tenant_id).filter(trigger=event.topic, enabled=True, offset_minutes__not_isnull=True)
     for rule in await rules.order_by("position", "id"):
         moment = _moment(trigger, rule, event)
-        if moment is None or rule.offset_minutes is None or not _holds(trigger, rule, event):
+        verdict = plan(trigger, rule.conditions, rule.actions, payload, depth)
+        if moment is None or rule.offset_minutes is None or not (verdict.matches or verdict.error):
             continue
         key = offset_key(event, rule.offset_minutes)
         if await scoped(DueFiring, event.tenant_id).filter(rule_id=rule.id, cause_key=key).exists():
             continue
         await DueFiring.create(tenant_id=event.tenant_id, rule_id=rule.id, cause="offset", cause_key=key,
                                due_at=moment + timedelta(minutes=rule.offset_minutes), event_id=event.id,
-                               data=event.payload if isinstance(event.payload, dict) else {}, depth=depth)
+                               data=payload, depth=depth)
         owed += 1
     return owed
 
