@@ -12,6 +12,7 @@ from modules.channels.models import Delivery, Notification, NotificationTemplate
 from tests.conftest import Api, TenantFixture
 from tests.modules.automation_support import CREATE_RULE, create_rule, deliver, firings, move_order, order
 from tests.modules.test_channels_email import CREATE_CUSTOMER, Mailbox, make_channel, smtp  # noqa: F401 - fixture
+from tests.modules.test_channels_erasure import ERASE
 
 CREATE_TEMPLATE = """mutation($i: CreateNotificationTemplateInput!) { createNotificationTemplate(input: $i) {
   template { id name category variants { language subject body } } errors { code field message } } }"""
@@ -79,6 +80,12 @@ async def test_the_tenants_language_comes_before_english_and_no_mailbox_fails_th
     (sent,) = (await api.data(NOTIFICATIONS, {"c": who}, token=tenant.token))["customerNotifications"]
     assert sent["language"] == "de" and sent["body"].startswith("Hallo Ana")
     assert sent["delivery"]["state"] == "FAILED" and sent["delivery"]["error"] == "no_channel"
+    # Erased, the customer's notifications keep their rows and states, not their text.
+    erased = await api.data(ERASE, {"i": {"customerId": who, "confirm": True}}, token=tenant.token)
+    assert erased["eraseCustomer"]["errors"] == []
+    await deliver(rt, tenant.id)
+    (kept,) = (await api.data(NOTIFICATIONS, {"c": who}, token=tenant.token))["customerNotifications"]
+    assert (kept["subject"], kept["body"], kept["delivery"]["state"]) == ("", "", "FAILED")
 
 
 async def test_a_template_with_an_unknown_placeholder_is_refused_and_nothing_is_saved(
