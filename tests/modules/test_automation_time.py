@@ -88,6 +88,30 @@ async def test_an_offset_rule_fires_once_at_its_time_and_not_before(
     assert await RuleFiring.filter(tenant_id=tenant.id, cause_key=key).count() == 1
 
 
+async def test_an_hour_before_the_sla_is_due_the_rule_fires(
+        api: Api, rt: Any, tenant: TenantFixture, relay: Any) -> None:
+    from modules.aftersales.models import Ticket
+    from tests.modules.test_aftersales_sla import policy
+
+    await policy(api, tenant, firstResponseMinutes=180)
+    rule = await create_rule(api, tenant, trigger="aftersales.ticket.created",
+                             timing={"minutes": -60, "from": "sla_due_at"},
+                             actions=[{"action": "aftersales.set_ticket_priority", "params": {"priority": "high"}}])
+    made = await api.data(TICKET, {"i": {"type": "inquiry", "channel": "email", "subject": "Late?",
+                                         "body": "Where is my parcel, please?", "language": "en"}}, token=tenant.token)
+    await deliver(rt, tenant.id)
+    ticket = await Ticket.get(tenant_id=tenant.id)
+    assert ticket.next_sla_due is not None
+    (due,) = await _due(api, tenant, rule["id"])
+    assert datetime.fromisoformat(due["dueAt"]) == ticket.next_sla_due - timedelta(hours=1)
+    await scan(ticket.next_sla_due - timedelta(minutes=61))
+    assert (await Ticket.get(id=ticket.id)).priority != "high"
+    await scan(ticket.next_sla_due - timedelta(minutes=59))
+    assert (await Ticket.get(id=ticket.id)).priority == "high"
+    assert [f["cause"] for f in await firings(api, tenant, rule["id"])] == ["offset"]
+    assert made["createTicket"]["errors"] == []
+
+
 async def test_a_scan_walks_every_batch_of_due_firings(
         api: Api, rt: Any, tenant: TenantFixture, relay: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     from modules.automation.services import time_scan
