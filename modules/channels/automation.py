@@ -21,7 +21,7 @@ async def _check(tenant_id: int, params: Mapping[str, Any], path: Sequence[str])
 
 
 async def _notify(run: ActionRun, params: Mapping[str, Any]) -> None:
-    order = run.data.get("order_id") or run.data.get("order")
+    order = run.data.get("order_id") or run.data.get("order")  # the event's order (a return's is "order")
     await notify_customer(run.tenant_id, run.subject_id, str(params["template"]),
                           order if isinstance(order, int) and not isinstance(order, bool) else None)
 

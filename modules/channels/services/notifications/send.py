@@ -43,8 +43,7 @@ async def notify_customer(tenant_id: int, customer_id: int, template_name: str,
     texts = [Text(i, str(v["language"]), str(v.get("subject") or ""), str(v["body"]))
              for i, v in enumerate(template.variants)]
     chosen = choose_variant(texts, (subject.customer.language, tenant.default_locale))
-    if chosen is None:
-        raise err("NOT_FOUND", N_("No notification template is named {name}."), ["template"], name=template_name)
+    assert chosen is not None  # a saved template has one variant or more
     notification = await Notification.create(
         tenant_id=tenant_id, customer_id=customer_id, template_id=template.id, category=template.category,
         language=chosen.language, body=await render_template(chosen.body, subject, ["body"]),
