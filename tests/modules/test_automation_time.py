@@ -86,6 +86,8 @@ async def test_an_offset_rule_fires_once_at_its_time_and_not_before(
     assert await _due(api, tenant, rule["id"]) == []
     key = f"event:{due['eventId']}:+{THREE_DAYS}m"
     assert await RuleFiring.filter(tenant_id=tenant.id, cause_key=key).count() == 1
+    back = await api.data(UPDATE_RULE, {"i": {"id": rule["id"], "timing": None}}, token=tenant.token)
+    assert back["updateRule"]["errors"] == [] and back["updateRule"]["rule"]["timing"] is None  # on the event again
 
 
 async def test_an_hour_before_the_sla_is_due_the_rule_fires(
