@@ -177,6 +177,11 @@ class DeliveryError(Exception):
         self.code = code
         self.response = response
 
+    @property
+    def public_code(self) -> str:
+        """What the outbox records of a failed attempt (core.events), shown to the agent."""
+        return self.code
+
 
 class TemporaryFailure(DeliveryError):
     """Try again later (SMTP 4xx, connection refused, timeout): the outbox retries with back-off."""

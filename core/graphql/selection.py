@@ -1,5 +1,5 @@
 """What a query asks of the nodes of a connection, so that a list resolver can load it for the
-whole page at once and its nodes' fields resolve without awaiting (core.graphql.prefetched).
+whole page at once (`prefetch`) and its nodes' fields resolve without awaiting (`prefetched_or`).
 
 On a page of 100 customers, each of `emails`, `addresses` and `recentOrders` as an async field
 costs 100 coroutines, 100 DataLoader futures and the tasks graphql-core gathers them in; loaded
@@ -8,7 +8,9 @@ up front from the list's resolver, the same statements run once and the fields a
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import asyncio
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from typing import Any
 
 from strawberry.types import Info
 from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField, Selection
@@ -50,3 +52,21 @@ def int_argument(field: SelectedField, name: str, default: int) -> int | None:
         return int(value)
     except (TypeError, ValueError):
         return None
+
+
+# A fill loads one field for a whole page of nodes and stores it in each node's `prefetched`.
+Fill = Callable[[Info, Sequence[Any], list[SelectedField]], Awaitable[None]]
+
+
+async def prefetch(info: Info, nodes: Sequence[Any], fills: Mapping[str, Fill]) -> None:
+    """Run, all at once, the fills of the fields the query selects on these nodes."""
+    if not nodes:
+        return
+    fields = node_fields(info)
+    await asyncio.gather(*(fill(info, nodes, fields[name]) for name, fill in fills.items() if name in fields))
+
+
+def prefetched_or(prefetched: Mapping[Any, Any], key: Any, one_by_one: Callable[[], Awaitable[Any]]) -> Any:
+    """What a fill stored under `key`, else the awaitable of the one-node way: a sync resolver
+    returns either (graphql-core awaits an awaitable a resolver returns)."""
+    return prefetched[key] if key in prefetched else one_by_one()

@@ -19,7 +19,7 @@ class OutboxEvent(Model):
     next_attempt_at = fields.DatetimeField(null=True)
     handled_at = fields.DatetimeField(null=True)  # every handler committed: nothing more is owed
     attempts = fields.IntField(default=0)  # deliveries that failed
-    last_error = fields.CharField(max_length=200, default="")  # the exception's type, never its text
+    last_error = fields.CharField(max_length=200, default="")  # the exception's type and public code, never its text
     failed_at = fields.DatetimeField(null=True)  # gave up after MAX_ATTEMPTS: an operator looks at it
 
     class Meta:

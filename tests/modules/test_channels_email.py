@@ -37,6 +37,8 @@ INBOUND = """query($c: ID!, $s: InboundStatus) { channelInboundMessages(channelI
 TICKET = """query($id: ID!) { ticket(id: $id) { number subject channel language customer { id emails }
   messages(first: 20) { nodes { id kind body delivery { state providerMessageId response error sentAt } } } } }"""
 CREATE_CUSTOMER = """mutation($i: CustomerInput!) { createCustomer(input: $i) { customer { id } errors { code } } }"""
+RETRIES = """query($id: ID!) { ticket(id: $id) { messages(first: 5) { nodes {
+  delivery { state attempts nextAttemptAt lastAttemptError } } } } }"""
 REPLY = """mutation($i: AddTicketMessageInput!) { addTicketMessage(input: $i) {
   message { id delivery { state } } errors { code field } } }"""
 
@@ -309,6 +311,30 @@ async def test_attachments_are_kept_by_their_bytes_and_served_only_through_signe
     assert (await api.client.get(expired)).status_code == 403
 
 
+async def test_a_tenants_own_order_number_format_links_its_orders(
+        api: Api, shop: TenantFixture, smtp: tuple[Mailbox, int]) -> None:
+    create = """mutation($i: CreateSalesChannelInput!) { createSalesChannel(input: $i) {
+        channel { id orderNumberFormat } errors { code field message } } }"""
+    bad = await api.post(create, {"i": {"platform": "MANUAL", "name": "Own shop x", "orderNumberFormat": "SO-{2"}},
+                         token=shop.token, lang="de")
+    [error] = bad["data"]["createSalesChannel"]["errors"]
+    assert (error["code"], error["field"]) == ("INVALID_FORMAT", ["orderNumberFormat"]) and "SO-{6}" in error["message"]
+    made = await api.data(create, {"i": {"platform": "MANUAL", "name": f"Own shop {uuid.uuid4().hex[:6]}",
+                                         "orderNumberFormat": "SO-{6}"}}, token=shop.token)
+    assert made["createSalesChannel"]["channel"]["orderNumberFormat"] == "SO-{6}"
+    sender = f"own-{uuid.uuid4().hex[:6]}@example.org"
+    customer = (await api.data(CREATE_CUSTOMER, {"i": {"firstName": "Ida", "emails": [sender]}},
+                               token=shop.token))["createCustomer"]["customer"]
+    created = await api.data(CREATE_ORDER, {"i": {"customerId": customer["id"], "number": "SO-004711", "currency": "EUR",
+                                                  "lines": [{"sku": "MUG-1", "unitPrice": "9"}]}}, token=shop.token)
+    assert created["createOrder"]["errors"] == []
+    channel = await make_channel(api, shop, smtp[1])
+    response = await post(api, channel, mail("Delivery", sender=sender, body="Where is SO-004711, please?"))
+    row = await InboundMessage.get(id=int(response.json()["id"]))
+    ticket = await api.data(TICKET_ORDER, {"id": str(gid.GlobalID("Ticket", str(row.ticket_id)))}, token=shop.token)
+    assert ticket["ticket"]["order"] == {"number": "SO-004711"}
+
+
 async def test_automated_mail_opens_nothing(api: Api, shop: TenantFixture, smtp: tuple[Mailbox, int]) -> None:
     channel = await make_channel(api, shop, smtp[1])
     auto = await post(api, channel, mail("Out of office", Auto_Submitted="auto-replied"))
@@ -327,6 +353,33 @@ async def test_automated_mail_opens_nothing(api: Api, shop: TenantFixture, smtp:
         assert response.status_code == 200 and response.json()["status"] == "ignored", response.text
     rows = await InboundMessage.filter(id__in=[int(r.json()["id"]) for r in (auto, listed, x_auto, dsn)])
     assert {r.error for r in rows} == {"auto_reply", "list", "bounce"} and all(r.ticket_id is None for r in rows)
+
+
+async def test_a_channel_for_known_customers_only_opens_nothing_for_strangers(
+        api: Api, shop: TenantFixture, smtp: tuple[Mailbox, int]) -> None:
+    from modules.crm.models import Customer
+
+    channel = await make_channel(api, shop, smtp[1], acceptFrom="KNOWN_CUSTOMERS")
+    listed = await api.data("{ channels(first: 50) { edges { node { id acceptFrom } } } }", token=shop.token)
+    assert {e["node"]["id"]: e["node"]["acceptFrom"] for e in listed["channels"]["edges"]}[channel.id] == \
+        "KNOWN_CUSTOMERS"
+    known = f"known-{uuid.uuid4().hex[:6]}@example.org"
+    await api.data(CREATE_CUSTOMER, {"i": {"firstName": "Known", "emails": [known]}}, token=shop.token)
+    customers = await Customer.filter(tenant_id=shop.id).count()
+    stranger = await post(api, channel, mail("Hello", sender=f"stranger-{uuid.uuid4().hex[:6]}@example.net"))
+    assert stranger.status_code == 200 and stranger.json()["status"] == "ignored", stranger.text
+    assert stranger.json()["reason"] == "unknown_sender"
+    row = await InboundMessage.get(id=int(stranger.json()["id"]))
+    assert (row.status, row.error, row.ticket_id) == ("ignored", "unknown_sender", None)  # kept for admins
+    assert await Customer.filter(tenant_id=shop.id).count() == customers  # nobody was created
+    customer = await post(api, channel, mail("Hello", sender=known))
+    assert customer.json()["status"] == "ticket_created"
+    # Back to anyone: the next stranger opens a ticket.
+    opened = await api.data(UPDATE_CHANNEL, {"i": {"channelId": channel.id, "acceptFrom": "ANYONE"}},
+                            token=shop.token)
+    assert opened["updateChannel"]["errors"] == []
+    again = await post(api, channel, mail("Hello", sender=f"new-{uuid.uuid4().hex[:6]}@example.net"))
+    assert again.json()["status"] == "ticket_created"
 
 
 async def test_malformed_mail_is_kept_with_its_error_for_admins(
@@ -428,6 +481,34 @@ async def test_a_reply_goes_out_threaded_from_the_tenants_mailbox(
         assert secret not in logged
 
 
+async def test_live_inboxes_hear_when_a_replys_delivery_moves(
+        api: Api, rt: Any, shop: TenantFixture, smtp: tuple[Mailbox, int], relay: Any) -> None:
+    import asyncio
+
+    from modules.aftersales.services import ticket_changes
+
+    box, port = smtp
+    channel = await make_channel(api, shop, port)
+    first = await post(api, channel, mail(sender=f"live-{uuid.uuid4().hex[:6]}@example.com"))
+    pk = (await InboundMessage.get(id=int(first.json()["id"]))).ticket_id
+    sent = await api.data(REPLY, {"i": {"ticketId": str(gid.GlobalID("Ticket", str(pk))), "kind": "outbound",
+                                        "body": "On its way."}}, token=shop.token)
+    assert sent["addTicketMessage"]["errors"] == []
+    async with ticket_changes(rt.live, shop.id) as changes:
+        assert await drain(rt, shop.id) == []
+
+        async def delivery_news() -> list[tuple[int, str]]:
+            seen = []
+            async for change in changes:
+                seen.append((change.ticket_id, change.kind))
+                if change.kind == "delivery_changed":
+                    return seen
+            return seen
+
+        heard = await asyncio.wait_for(delivery_news(), timeout=10)
+    assert heard[-1] == (pk, "delivery_changed")
+
+
 async def test_a_permanent_smtp_failure_fails_and_a_temporary_one_retries(
         api: Api, rt: Any, shop: TenantFixture, smtp: tuple[Mailbox, int], relay: Any) -> None:
     box, port = smtp
@@ -457,11 +538,17 @@ async def test_a_permanent_smtp_failure_fails_and_a_temporary_one_retries(
     temporary = await reply("This one arrives on the second attempt.")
     before = len(box.received)
     assert await drain(rt, shop.id) == ["TemporaryFailure"]
-    assert (await delivery(temporary))["state"] == "QUEUED"
+    retrying = await api.data(RETRIES, {"id": temporary}, token=shop.token)
+    [state] = [m["delivery"] for m in retrying["ticket"]["messages"]["nodes"] if m["delivery"]]
+    assert (state["state"], state["attempts"], state["lastAttemptError"]) == ("QUEUED", 1, "smtp_451")
     owed = await OutboxEvent.filter(tenant_id=shop.id, topic="channels.deliver", handled_at=None).first()
     assert owed is not None and owed.attempts == 1 and owed.next_attempt_at is not None
+    assert datetime.fromisoformat(state["nextAttemptAt"]) == owed.next_attempt_at  # what the agent is told
     await OutboxEvent.filter(id=owed.id).update(next_attempt_at=datetime.now(UTC) - timedelta(seconds=1))
     assert await drain(rt, shop.id) == []
+    sent = [m["delivery"] for m in (await api.data(RETRIES, {"id": temporary}, token=shop.token))["ticket"][
+        "messages"]["nodes"] if m["delivery"]][0]
+    assert (sent["state"], sent["attempts"], sent["nextAttemptAt"], sent["lastAttemptError"]) == ("SENT", 1, None, None)
     assert (await delivery(temporary))["state"] == "SENT" and len(box.received) == before + 1
     assert box.received[-1]["Message-ID"] == (await delivery(temporary))["providerMessageId"]
 

@@ -8,6 +8,7 @@ are crm's own types, shown only to callers who may read customers.
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 from typing import Any, Self, cast
 
@@ -21,6 +22,7 @@ from core.graphql.money import Money
 from core.graphql.nested_pages import nested_connection
 from core.graphql.node import ScopedNode
 from core.graphql.pagination import Connection, Ordering, page_size
+from core.graphql.selection import prefetched_or
 from core.storage import links as storage_links
 from modules.aftersales import models
 from modules.aftersales.graphql import dataloaders
@@ -147,6 +149,8 @@ class TicketType(ScopedNode):
     resolution_due: datetime | None
     sla_breached: bool
     row: strawberry.Private[models.Ticket]
+    # What a list's resolver loaded for the whole page (tickets.prefetch): field -> value.
+    prefetched: strawberry.Private[dict[Any, Any]] = dataclasses.field(default_factory=dict)
     read_permission = ("aftersales.ticket", "read")
     model = models.Ticket
 
@@ -191,11 +195,12 @@ class TicketType(ScopedNode):
     def sla_state(self) -> str:
         return sla_state(self.row)
 
+    # The fields the inbox loads up front are sync: a prefetched value as it is, else the awaitable
+    # of the one-ticket way.
     @strawberry.field(description="Needs crm.customer:read.")
-    async def customer(self, info: Info) -> CustomerType | None:
-        if self.row.customer_id is None:
-            return None
-        return await load_node(dataloaders.customers(info), self.row.customer_id, CustomerType)
+    def customer(self, info: Info) -> CustomerType | None:
+        return cast(CustomerType | None, prefetched_or(self.prefetched, "customer", lambda: load_node(
+            dataloaders.customers(info), self.row.customer_id, CustomerType)))
 
     @strawberry.field(description="Needs crm.customer:read.")
     async def order(self, info: Info) -> OrderType | None:
@@ -211,21 +216,30 @@ class TicketType(ScopedNode):
                 for line in await dataloaders.order_lines(info).load(self.id)]
 
     @strawberry.field
-    async def assignee(self, info: Info) -> UserType | None:
-        return await _user(info, self.row.assignee_id)
+    def assignee(self, info: Info) -> UserType | None:
+        return cast(UserType | None, prefetched_or(self.prefetched, "assignee",
+                                                   lambda: _user(info, self.row.assignee_id)))
 
     @strawberry.field
-    async def team(self, info: Info) -> TeamType | None:
-        return await load_node(dataloaders.teams(info), self.row.team_id, TeamType)
+    def team(self, info: Info) -> TeamType | None:
+        return cast(TeamType | None, prefetched_or(self.prefetched, "team", lambda: load_node(
+            dataloaders.teams(info), self.row.team_id, TeamType)))
 
-    @strawberry.field
-    async def tags(self, info: Info) -> list[str]:
+    async def _tags(self, info: Info) -> list[str]:
         return list(await dataloaders.tags(info).load(self.id))
 
-    @strawberry.field(description="The newest message of any kind.")
-    async def last_message(self, info: Info) -> TicketMessageType | None:
+    @strawberry.field
+    def tags(self, info: Info) -> list[str]:
+        return cast(list[str], prefetched_or(self.prefetched, "tags", lambda: self._tags(info)))
+
+    async def _last_message(self, info: Info) -> TicketMessageType | None:
         rows = await dataloaders.last_messages(info).load(self.id)
         return TicketMessageType.from_row(rows[0]) if rows else None
+
+    @strawberry.field(description="The newest message of any kind.")
+    def last_message(self, info: Info) -> TicketMessageType | None:
+        return cast(TicketMessageType | None, prefetched_or(self.prefetched, "lastMessage",
+                                                            lambda: self._last_message(info)))
 
     def _page(self, info: Info, first: int | None) -> int:
         s = info.context.rt.settings

@@ -37,6 +37,7 @@ from modules.aftersales.services import (
 from modules.channels.models import ChannelAccount, Conversation, Delivery, InboundMessage
 from modules.channels.services import attachments
 from modules.channels.services.accounts import kind_of
+from modules.channels.services.live import delivery_changed
 from modules.channels.services.loops import loop_reason
 from modules.channels.services.media import FETCH_MEDIA
 from modules.channels.services.receipts import apply_receipts
@@ -60,6 +61,7 @@ class Outcome:
     status: str
     inbound_id: int
     ticket_id: int | None = None
+    reason: str | None = None  # why it was ignored (unknown_sender, auto_reply, loop...)
 
 
 async def system_actor(tenant_id: int) -> Principal:
@@ -67,10 +69,11 @@ async def system_actor(tenant_id: int) -> Principal:
     return Principal.system(tenant_id, "channel", tenant.default_locale)
 
 
-async def _customer(actor: Principal, message: Inbound) -> int:
-    """The customer the sender's address (e-mail or phone) belongs to, else a new one with it."""
+async def _customer(actor: Principal, message: Inbound, account: ChannelAccount) -> int | None:
+    """The customer the sender's address (e-mail or phone) belongs to, else a new one with it;
+    None on an account that takes known customers only."""
     found = await crm.find_by_contact(actor.tenant_id, message.sender_type, message.sender)
-    if found is not None:
+    if found is not None or account.accept_from == "known_customers":
         return found
     first, _, last = message.sender_name.strip().partition(" ")
     contact: dict[str, Any] = {f"{message.sender_type}s": [message.sender]}  # emails=[...] or phones=[...]
@@ -79,10 +82,14 @@ async def _customer(actor: Principal, message: Inbound) -> int:
     return customer.id
 
 
-async def _bounce(tenant_id: int, message: Inbound) -> None:
-    if message.bounced_ids:
-        await scoped(Delivery, tenant_id).filter(provider_id__in=list(message.bounced_ids)).update(
-            state="bounced", error="bounced")
+async def _bounce(tenant_id: int, message: Inbound) -> list[int]:
+    """Mark the replies (and notifications) a bounce is about; the replies' tickets."""
+    if not message.bounced_ids:
+        return []
+    bounced = scoped(Delivery, tenant_id).filter(provider_id__in=list(message.bounced_ids))
+    tickets = [int(row["ticket_id"]) for row in await bounced.values("ticket_id") if row["ticket_id"] is not None]
+    await bounced.update(state="bounced", error="bounced")
+    return tickets
 
 
 @dataclass(frozen=True)
@@ -92,18 +99,20 @@ class _Done:
     before: TicketPlace | None = None  # where a threaded ticket was, for the live update
     reason: str | None = None  # why it was ignored: auto_reply, list, bounce, own_message, loop
     message_id: int | None = None  # the ticket message it became
+    deliveries_moved: tuple[int, ...] = ()  # tickets whose replies a bounce or receipt moved
 
 
 async def _process(actor: Principal, account: ChannelAccount, kind: ChannelKind, message: Inbound,
                    kept: list[str]) -> _Done:
     if message.automated:
-        if message.automated == "bounce":
-            await _bounce(actor.tenant_id, message)
-        await apply_receipts(actor.tenant_id, account.id, message.receipts)
-        return _Done("ignored", reason=message.automated)
+        moved = await _bounce(actor.tenant_id, message) if message.automated == "bounce" else []
+        moved += await apply_receipts(actor.tenant_id, account.id, message.receipts)
+        return _Done("ignored", reason=message.automated, deliveries_moved=tuple(moved))
     if (loop := await loop_reason(account, kind, message)) is not None:
         return _Done("ignored", reason=loop)
-    customer_id = await _customer(actor, message)
+    customer_id = await _customer(actor, message, account)
+    if customer_id is None:  # kept for admins; nobody is created, nothing is answered
+        return _Done("ignored", reason="unknown_sender")
     body = message.body[:MAX_BODY].strip() or NO_TEXT
     files = await attachments.keep(actor.tenant_id, message.files, kept)
     ticket_id = await find_ticket(actor.tenant_id, account.id, message, customer_id)
@@ -112,7 +121,8 @@ async def _process(actor: Principal, account: ChannelAccount, kind: ChannelKind,
         added, ticket = await add_message(actor, ticket_id, "inbound", body, files, publish=False)
         return _Done("threaded", ticket, before, message_id=added.id)
     # The number the sender named (a form's field), else those quoted in the subject and body.
-    numbers = [message.order_number] if message.order_number else crm.order_numbers_in(message.subject, body)
+    numbers = [message.order_number] if message.order_number else crm.order_numbers_in(
+        message.subject, body, formats=await crm.tenant_formats(actor.tenant_id))
     order_id = await crm.find_customer_order(actor.tenant_id, customer_id, *numbers) if numbers else None
     ticket = await create_ticket(actor, NewTicket(
         type="inquiry", channel=kind.ticket_channel, subject=message.subject[:MAX_SUBJECT].strip() or NO_SUBJECT,
@@ -168,9 +178,10 @@ async def receive(account: ChannelAccount, raw: bytes) -> Outcome:
     except Exception as exc:  # noqa: BLE001 - kept with its code for admins, never lost
         await attachments.discard(kept)
         return await _failed(row, account, exc)
+    await delivery_changed(tid, done.deliveries_moved)
     if done.ticket is not None:  # live inboxes, told once the ticket is committed
         await ticket_changed(done.ticket, "message_added" if done.before else "created", done.before)
-    return Outcome(done.status, row.id, ticket_id)
+    return Outcome(done.status, row.id, ticket_id, done.reason)
 
 
 async def _not_parsed(row: InboundMessage, account: ChannelAccount, code: str) -> Outcome:

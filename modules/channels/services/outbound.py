@@ -13,6 +13,7 @@ delivery failed and stops.
 from __future__ import annotations
 
 import logging
+import uuid
 from datetime import UTC, datetime
 
 from core import channels as registry
@@ -23,6 +24,7 @@ from core.tenancy import scoped
 from modules.aftersales.services import get_message, get_ticket
 from modules.channels.models import ChannelAccount, Conversation, Delivery, InboundMessage, Notification
 from modules.channels.services.accounts import config, record_health
+from modules.channels.services.live import delivery_changed
 from modules.channels.services.threads import thread_subject
 from modules.crm import services as crm
 
@@ -83,7 +85,7 @@ async def queue(tenant_id: int, message_id: int, ticket_id: int, account: Channe
         provider_id=provider_id, in_reply_to=in_reply_to, references=references,
         template={"name": template.name, "language": template.language, "parameters": list(template.parameters)}
         if template else None)
-    await events.emit(DELIVER, {"delivery_id": delivery.id}, tenant_id)
+    await events.emit(DELIVER, {"delivery_id": delivery.id}, tenant_id, event_id=deliver_event_id(delivery.id))
     return delivery
 
 
@@ -104,7 +106,7 @@ async def queue_notification(notification: Notification, account: ChannelAccount
     kind = registry.kind(account.kind)
     delivery = await Delivery.create(tenant_id=tid, notification_id=notification.id, account_id=account.id,
                                      provider_id=kind.new_provider_id(config(account)) if kind else "")
-    await events.emit(DELIVER, {"delivery_id": delivery.id}, tid)
+    await events.emit(DELIVER, {"delivery_id": delivery.id}, tid, event_id=deliver_event_id(delivery.id))
     return delivery
 
 
@@ -120,9 +122,20 @@ async def prepare(event: OutboxEvent) -> None:
     await queue(tid, message_id, ticket_id, account, threaded=threaded)
 
 
+def deliver_event_id(delivery_id: int) -> uuid.UUID:
+    """The id of the outbox event that sends a delivery: its attempts are the delivery's."""
+    return events.stable_id(DELIVER, str(delivery_id))
+
+
 async def _fail(delivery: Delivery, code: str, response: str | None = None) -> None:
     delivery.state, delivery.error, delivery.response = "failed", code[:64], (response or None)
     await delivery.save(update_fields=["state", "error", "response"])
+    await delivery_changed(delivery.tenant_id, _tickets(delivery))
+
+
+def _tickets(delivery: Delivery) -> list[int]:
+    """The ticket whose inbox shows this delivery move (a notification's is on none)."""
+    return [delivery.ticket_id] if delivery.ticket_id is not None else []
 
 
 async def _recipient(tid: int, ticket_id: int, customer_id: int | None, kind: ChannelKind) -> tuple[str, str] | None:
@@ -201,3 +214,4 @@ async def deliver(event: OutboxEvent) -> None:
     await Delivery.filter(id=delivery.id).update(response=sent.response, sent_at=datetime.now(UTC),
                                                  provider_id=(sent.provider_id or delivery.provider_id)[:255])
     await record_health(account.id, None)
+    await delivery_changed(tid, _tickets(delivery))

@@ -23,12 +23,13 @@ def moves(current: str, receipt: Receipt) -> bool:
     return RANK[receipt.state] > RANK[current]
 
 
-async def _apply(tenant_id: int, account_id: int, receipt: Receipt) -> None:
+async def _apply(tenant_id: int, account_id: int, receipt: Receipt) -> int | None:
+    """The ticket whose reply moved, or None."""
     ids = [i for i in (receipt.provider_id, receipt.ref) if i]
     delivery = await (scoped(Delivery, tenant_id).filter(account_id=account_id, provider_id__in=ids)
                       .select_for_update().first())
     if delivery is None or not moves(delivery.state, receipt):
-        return
+        return None
     now = datetime.now(UTC)
     delivery.state, delivery.provider_id = receipt.state, receipt.provider_id  # found by our ref: the wamid now
     fields = ["state", "provider_id"]
@@ -40,9 +41,11 @@ async def _apply(tenant_id: int, account_id: int, receipt: Receipt) -> None:
             setattr(delivery, stamp, now)
             fields.append(stamp)
     await delivery.save(update_fields=fields)
+    return delivery.ticket_id
 
 
-async def apply_receipts(tenant_id: int, account_id: int, receipts: Sequence[Receipt]) -> None:
-    """Inside the inbound message's transaction (the row lock orders two receipts of one reply)."""
-    for receipt in receipts:
-        await _apply(tenant_id, account_id, receipt)
+async def apply_receipts(tenant_id: int, account_id: int, receipts: Sequence[Receipt]) -> list[int]:
+    """Inside the inbound message's transaction (the row lock orders two receipts of one reply);
+    the tickets whose replies moved, to be told once it commits."""
+    moved = [await _apply(tenant_id, account_id, receipt) for receipt in receipts]
+    return [ticket_id for ticket_id in moved if ticket_id is not None]

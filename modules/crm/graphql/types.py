@@ -19,6 +19,7 @@ from core.graphql.money import Money
 from core.graphql.nested_pages import nested_connection
 from core.graphql.node import ScopedNode
 from core.graphql.pagination import Connection, Ordering, page_size
+from core.graphql.selection import prefetched_or
 from core.i18n import N_
 from core.masking import mask_email, mask_phone, mask_text
 from modules.crm import models
@@ -64,12 +65,14 @@ class SalesChannelType(ScopedNode):
     has_credentials: bool = False
     credential_keys: list[str] = strawberry.field(default_factory=list,
                                                   description="The names of the stored credentials, never values.")
+    order_number_format: str = strawberry.field(default="", description=(
+        "How its order numbers look in a buyer's mail ({n}: n digits); empty: none."))
 
     @classmethod
     def from_row(cls, row: models.SalesChannel) -> Self:
         keys = credential_keys(row)
         return cls(id=row.id, platform=Platform(row.platform), name=row.name, has_credentials=bool(keys),
-                   credential_keys=keys)
+                   credential_keys=keys, order_number_format=row.order_number_format)
 
 
 @strawberry.type
@@ -264,15 +267,11 @@ class CustomerType(ScopedNode):
     # awaitable of the one-customer way (graphql-core awaits what a resolver returns).
     @strawberry.field(description="Masked (j***@example.com) without crm.customer.pii:read.")
     def emails(self, info: Info) -> list[str]:
-        if "emails" in self.prefetched:
-            return cast(list[str], self.prefetched["emails"])
-        return cast(list[str], self._contacts(info, "email"))
+        return cast(list[str], prefetched_or(self.prefetched, "emails", lambda: self._contacts(info, "email")))
 
     @strawberry.field(description="E.164; masked without crm.customer.pii:read.")
     def phones(self, info: Info) -> list[str]:
-        if "phones" in self.prefetched:
-            return cast(list[str], self.prefetched["phones"])
-        return cast(list[str], self._contacts(info, "phone"))
+        return cast(list[str], prefetched_or(self.prefetched, "phones", lambda: self._contacts(info, "phone")))
 
     async def _addresses(self, info: Info) -> list[PostalAddress]:
         return [PostalAddress.from_row(a) for a in await dataloaders.addresses(info).load(self.id)]
@@ -280,9 +279,7 @@ class CustomerType(ScopedNode):
     @strawberry.field(description=f"At most {MAX_ADDRESSES} per customer. Street, postcode and name masked "
                                   "without crm.customer.pii:read.")
     def addresses(self, info: Info) -> list[PostalAddress]:
-        if "addresses" in self.prefetched:
-            return cast(list[PostalAddress], self.prefetched["addresses"])
-        return cast(list[PostalAddress], self._addresses(info))
+        return cast(list[PostalAddress], prefetched_or(self.prefetched, "addresses", lambda: self._addresses(info)))
 
     @strawberry.field(description="The default shipping address: for a list, instead of every address.")
     async def default_shipping_address(self, info: Info) -> PostalAddress | None:
@@ -339,9 +336,8 @@ class CustomerType(ScopedNode):
         if not 0 <= last <= MAX_RECENT_ORDERS:
             raise ClientError("INVALID_PAGE_SIZE", N_("first must be between 0 and {max}."), info.context.locale,
                               max=MAX_RECENT_ORDERS)
-        if ("recentOrders", last) in self.prefetched:
-            return cast(list[OrderType], self.prefetched["recentOrders", last])
-        return cast(list[OrderType], self._recent_orders(info, last))
+        return cast(list[OrderType], prefetched_or(self.prefetched, ("recentOrders", last),
+                                                   lambda: self._recent_orders(info, last)))
 
     @strawberry.field(description="Newest first.")
     async def notes(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[NoteType]:

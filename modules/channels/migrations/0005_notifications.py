@@ -21,7 +21,7 @@ RESTORE_INDEXES = [
 
 
 class Migration(migrations.Migration):
-    dependencies = [('channels', '0003_whatsapp')]
+    dependencies = [('channels', '0004_channel_accept_from')]
 
     initial = False
 
