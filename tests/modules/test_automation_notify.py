@@ -1,7 +1,7 @@
 """A rule notifies the customer from a template, over HTTP on both databases: the e-mail reaches the
 tests' SMTP server through the tenant's mailbox, in the customer's language (else the tenant's, else
 English) with the amount and date in the customer's locale and time zone; templates are checked
-at save time, an unknown placeholder refused in the caller's language."""
+at save time, an unknown placeholder refused in the caller's language; roles and tenants apart."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 
 from core.models import Tenant
 from modules.channels.models import Delivery, Notification, NotificationTemplate
-from tests.conftest import Api, TenantFixture
+from tests.conftest import Api, TenantFixture, make_tenant
 from tests.modules.automation_support import CREATE_RULE, create_rule, deliver, firings, move_order, order
 from tests.modules.test_channels_email import CREATE_CUSTOMER, Mailbox, make_channel, smtp  # noqa: F401 - fixture
 from tests.modules.test_channels_erasure import ERASE
@@ -18,6 +18,7 @@ CREATE_TEMPLATE = """mutation($i: CreateNotificationTemplateInput!) { createNoti
   template { id name category variants { language subject body } } errors { code field message } } }"""
 UPDATE_TEMPLATE = """mutation($i: UpdateNotificationTemplateInput!) { updateNotificationTemplate(input: $i) {
   template { id variants { language } } errors { code field message } } }"""
+TEMPLATES = "{ notificationTemplates(first: 10) { edges { node { id name } } } }"
 NOTIFICATIONS = """query($c: ID!) { customerNotifications(customerId: $c) { language subject body category
   delivery { state providerMessageId error } } }"""
 SHIPPED = {"name": "Order shipped", "variants": [
@@ -117,3 +118,24 @@ async def test_a_template_with_an_unknown_placeholder_is_refused_and_nothing_is_
         {"action": "channels.notify_customer", "params": {"template": "Nope"}}]}}, token=tenant.token))["createRule"]
     assert [(e["code"], e["field"]) for e in rule["errors"]] == [("NOT_FOUND", ["actions", "0", "params", "template"])]
     assert not await Notification.filter(tenant_id=tenant.id).exists()
+
+
+async def test_templates_and_notifications_are_for_their_roles_and_their_tenant(
+        api: Api, rt: Any, tenant: TenantFixture, other_tenant: TenantFixture) -> None:
+    made = (await api.data(CREATE_TEMPLATE, {"i": SHIPPED}, token=tenant.token))["createNotificationTemplate"]
+    who = await _customer(api, tenant, "Lea", "lea@example.fr")
+    supervisor = await make_tenant(api, rt, role="supervisor")
+    refused = await api.post(CREATE_TEMPLATE, {"i": SHIPPED}, token=supervisor.token)
+    assert refused["data"] is None and refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert (await api.data(TEMPLATES, token=supervisor.token))["notificationTemplates"]["edges"] == []
+    agent = await make_tenant(api, rt, role="agent")
+    body = await api.post(TEMPLATES, token=agent.token)
+    assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    # Another tenant's admin sees none of them and changes nothing.
+    assert (await api.data(TEMPLATES, token=other_tenant.token))["notificationTemplates"]["edges"] == []
+    assert (await api.data(NOTIFICATIONS, {"c": who}, token=other_tenant.token))["customerNotifications"] == []
+    changed = (await api.data(UPDATE_TEMPLATE, {"i": {"id": made["template"]["id"], "name": "Mine"}},
+                              token=other_tenant.token))["updateNotificationTemplate"]
+    assert [e["code"] for e in changed["errors"]] == ["NOT_FOUND"]
+    mine = (await api.data(TEMPLATES, token=tenant.token))["notificationTemplates"]["edges"]
+    assert [e["node"]["name"] for e in mine] == ["Order shipped"]
