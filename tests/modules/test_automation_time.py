@@ -60,7 +60,7 @@ async def _due(api: Api, t: TenantFixture, rule_id: str) -> list[dict[str, Any]]
 
 
 async def test_an_offset_rule_fires_once_at_its_time_and_not_before(
-        api: Api, rt: Any, tenant: TenantFixture, relay: Any) -> None:
+        api: Api, rt: Any, tenant: TenantFixture, other_tenant: TenantFixture, relay: Any) -> None:
     await tag(api, tenant, "review-asked")
     rule = await create_rule(api, tenant, trigger="crm.order.status_changed", timing={"minutes": THREE_DAYS},
                              conditions={"field": "to", "op": "eq", "value": "delivered"},
@@ -74,6 +74,7 @@ async def test_an_offset_rule_fires_once_at_its_time_and_not_before(
     assert await firings(api, tenant, rule["id"]) == []  # not on the event itself
     (due,) = await _due(api, tenant, rule["id"])  # the shipped event owes nothing
     assert due["cause"] == "offset"
+    assert await _due(api, other_tenant, rule["id"]) == []  # another tenant's admin sees none
     due_at = datetime.fromisoformat(due["dueAt"])
     assert timedelta(days=3) - timedelta(minutes=1) < due_at - datetime.now(UTC) <= timedelta(days=3)
     await scan(due_at - timedelta(minutes=1))
