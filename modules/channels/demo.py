@@ -6,7 +6,12 @@ from __future__ import annotations
 from core.auth.principal import Principal
 from core.models import Membership
 from modules.channels.services import AccountInput, create_account
-from modules.channels.services.notifications.templates import TemplateChange, VariantInput, save_template
+from modules.channels.services.notifications.templates import (
+    TemplateChange,
+    VariantInput,
+    save_template,
+    template_named,
+)
 
 SHIPPED = TemplateChange(name="Order shipped", variants=[
     VariantInput("en", "Hello {{ customer.first_name }}, your order of {{ order.date }} ({{ order.total }}) has "
@@ -25,4 +30,5 @@ async def load(tenant_id: int) -> None:
         name="Support mailbox", address="support@demo.test", reply_to="support@demo.test",
         credentials={"smtp_host": "127.0.0.1", "smtp_port": 1025, "smtp_security": "none"},
         enabled=False))  # on once its SMTP settings are real: demo replies would wait on a server otherwise
-    await save_template(actor, None, SHIPPED)
+    if await template_named(tenant_id, SHIPPED.name) is None:
+        await save_template(actor, None, SHIPPED)
