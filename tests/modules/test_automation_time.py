@@ -5,6 +5,7 @@ language. The clock is the scan's `now`: no test waits for real minutes."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -115,7 +116,7 @@ async def test_an_hour_before_the_sla_is_due_the_rule_fires(
     assert made["createTicket"]["errors"] == []
 
 
-async def test_a_scan_walks_every_batch_of_due_firings(
+async def test_scans_walk_every_batch_of_due_firings_and_two_at_once_fire_each_once(
         api: Api, rt: Any, tenant: TenantFixture, relay: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     from modules.automation.services import time_scan
 
@@ -127,8 +128,9 @@ async def test_a_scan_walks_every_batch_of_due_firings(
         await move_order(api, tenant, await order(api, tenant, who, f"{n + 1}"), "shipped")
     await deliver(rt, tenant.id)
     monkeypatch.setattr(time_scan, "BATCH", 2)
-    result = await scan(datetime.now(UTC) + timedelta(minutes=6))
-    assert (result.due, result.fired) == (5, 5)
+    at = datetime.now(UTC) + timedelta(minutes=6)
+    results = await asyncio.gather(scan(at), scan(at))  # two cron workers at once
+    assert sum(r.fired for r in results) == 5
     assert len(await firings(api, tenant, rule["id"])) == 5
     assert [await tags_of(tenant, who) for who in people] == [["later"]] * 5
 

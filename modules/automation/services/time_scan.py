@@ -13,10 +13,12 @@ switched off meanwhile has no pending rows; one found disabled is dropped withou
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
@@ -28,6 +30,7 @@ from modules.automation.services.plan import plan
 from modules.automation.services.timing import owe_next_slot
 
 BATCH = 200
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -56,6 +59,15 @@ async def scan(now: datetime | None = None) -> ScanResult:
 
 
 async def _fire_one(pk: int, now: datetime, result: ScanResult) -> None:
+    try:
+        await _fire_locked(pk, now, result)
+    except IntegrityError:
+        # Another scan fired it meanwhile (where rows cannot be locked, SQLite): its firing's unique
+        # key refused this one's, and this transaction is undone whole.
+        log.info("due firing %s was fired by another scan", pk)
+
+
+async def _fire_locked(pk: int, now: datetime, result: ScanResult) -> None:
     async with in_transaction():
         row = await DueFiring.filter(id=pk).select_for_update(skip_locked=True).first()
         if row is None:
