@@ -41,15 +41,23 @@ class Field:
         return self.key or self.name
 
 
+# The event's facts as they are now (a rule firing hours after its event): the payload keys the
+# trigger can read again from its subject (a ticket's status), or None when the subject is gone.
+Current = Callable[[int, Mapping[str, Any]], Awaitable[Mapping[str, Any] | None]]
+
+
 @dataclass(frozen=True)
 class Trigger:
-    """An event rules can fire on: `event` is the outbox topic ("crm.order.status_changed")."""
+    """An event rules can fire on: `event` is the outbox topic ("crm.order.status_changed").
+    `current` (optional) reads the subject's facts again when a rule fires later than its event
+    (an offset such as "24 hours after"), so its conditions see what holds at firing time."""
 
     event: str
     label: str
     fields: Sequence[Field]
     subjects: Mapping[str, str] = field(default_factory=dict)  # "customer" -> "customer_id"
     module: str = field(default="", compare=False)
+    current: Current | None = field(default=None, compare=False)
 
     def field(self, name: str) -> Field | None:
         return next((f for f in self.fields if f.name == name), None)

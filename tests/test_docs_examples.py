@@ -33,11 +33,13 @@ async def test_the_automation_examples_work_on_the_demo_data(api: Api, rt: Any, 
     for module in rt.modules:
         await module.load_demo(tenant.id)
     blocks = graphql_blocks("automation.md")
-    assert len(blocks) == 3
+    assert len(blocks) == 6
     for block in blocks:
         body = await api.post(block, token=tenant.token)
         assert not body.get("errors"), body
         for payload in body["data"].values():
             assert payload.get("errors", []) == [], (block, payload)
     rules = body["data"]["rules"]["edges"]
-    assert [r["node"]["trigger"] for r in rules] == ["crm.order.status_changed"] * 2  # the demo's and the example's
+    assert [r["node"]["trigger"] for r in rules] == [  # the demo's, then the examples' in the page's order
+        "crm.order.status_changed", "crm.order.status_changed", "aftersales.ticket.status_changed",
+        "aftersales.refund_created"]

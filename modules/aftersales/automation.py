@@ -15,6 +15,8 @@ from core.automation import Action, ActionRun, AutomationContribution, Field, Pa
 from core.errors import UserFacingError
 from core.graphql.node import node_id_of
 from core.i18n import N_
+from core.tenancy import scoped
+from modules.aftersales.models import Ticket
 from modules.aftersales.models.returns import RETURN_KINDS, RETURN_STATUSES, SUGGESTIONS
 from modules.aftersales.models.ticket import PRIORITIES, TICKET_CHANNELS, TICKET_STATUSES, TICKET_TYPES
 from modules.aftersales.services.returns import requests
@@ -30,9 +32,16 @@ TICKET_FIELDS = (
     Field("status", "enum", N_("Status"), TICKET_STATUSES),
     Field("priority", "enum", N_("Priority"), PRIORITIES),
     Field("language", "string", N_("Language (BCP 47)")),
+    Field("sla_due_at", "datetime", N_("Next SLA deadline")),
 )
 TICKET_SUBJECTS = {"ticket": "ticket_id", "customer": "customer_id", "order": "order_id"}
 Run = Callable[[Principal, int, Mapping[str, Any]], Awaitable[Any]]
+
+
+async def ticket_now(tenant_id: int, data: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """A ticket event's facts as the ticket has them now (a rule firing hours after the event)."""
+    ticket = await scoped(Ticket, tenant_id).filter(id=data.get("ticket_id") or 0).first()
+    return lifecycle.ticket_facts(ticket) if ticket else None
 
 
 def on_ticket(change: Run) -> Callable[[ActionRun, Mapping[str, Any]], Awaitable[None]]:
@@ -95,10 +104,11 @@ def _changes(**values: Any) -> lifecycle.TicketChanges:
 contribution = AutomationContribution(
     triggers=[
         Trigger(lifecycle.CREATED, N_("Ticket created"), (
-            *TICKET_FIELDS, Field("tags", "list", N_("Tags"))), TICKET_SUBJECTS),
+            *TICKET_FIELDS, Field("tags", "list", N_("Tags"))), TICKET_SUBJECTS, current=ticket_now),
         Trigger(lifecycle.STATUS_CHANGED, N_("Ticket status changed"), (
             Field("from", "enum", N_("Previous status"), TICKET_STATUSES),
-            Field("to", "enum", N_("New status"), TICKET_STATUSES), *TICKET_FIELDS), TICKET_SUBJECTS),
+            Field("to", "enum", N_("New status"), TICKET_STATUSES), *TICKET_FIELDS), TICKET_SUBJECTS,
+                current=ticket_now),
         Trigger(NOTIFY_TOPIC, N_("Ticket escalated (an SLA escalation rule that notifies)"), (
             Field("clock", "string", N_("SLA clock")), Field("trigger", "string", N_("Escalation trigger")),
             Field("level", "number", N_("Escalation level"))), {TICKET: "ticketId"}),

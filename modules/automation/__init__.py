@@ -5,7 +5,7 @@ from core.registry import Module, Permission
 module = Module(
     name="automation",
     version="0.1.0",
-    summary="Rules on events: a trigger, conditions and actions, each firing recorded once",
+    summary="Rules on events, offsets from them and schedules: conditions and actions, each firing recorded once",
     package="modules.automation",
     permissions=(
         Permission("automation.rule", "read", "See automation rules and their firings"),
@@ -14,4 +14,5 @@ module = Module(
     graphql="modules.automation.graphql.schema:contribution",
     worker="modules.automation.jobs:worker",
     demo="modules.automation.demo:load",
+    automation="modules.automation.automation:contribution",
 )

@@ -12,6 +12,8 @@ module = Module(
     permissions=(
         Permission("channels.account", "read", "See channel accounts and the messages they received"),
         Permission("channels.account", "write", "Connect, change and switch off channel accounts"),
+        Permission("channels.template", "read", "See the templates notifications to customers are sent from"),
+        Permission("channels.template", "write", "Create, change and delete notification templates"),
     ),
     graphql="modules.channels.graphql.schema:contribution",
     worker="modules.channels.jobs:worker",
@@ -19,4 +21,5 @@ module = Module(
     channels="modules.channels.kinds:kinds",
     routes="modules.channels.http:routes",
     startup="modules.channels.startup:start_up",
+    automation="modules.channels.automation:contribution",
 )

@@ -9,8 +9,9 @@ from typing import Any
 from core.auth.principal import Principal
 from core.automation import Action, ActionRun, AutomationContribution, Field, Trigger
 from core.i18n import N_
+from core.tenancy import scoped
 from modules.crm.models.customer import STAGES, TIERS
-from modules.crm.models.order import ORDER_STATUSES
+from modules.crm.models.order import ORDER_STATUSES, Order
 from modules.crm.services import customers, orders, tags
 from modules.crm.services.errors import crm_error
 
@@ -41,14 +42,20 @@ def _tagging(tagged: bool) -> Any:
     return run
 
 
+async def order_now(tenant_id: int, data: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """An order event's facts as the order has them now (a rule firing days after the event)."""
+    order = await scoped(Order, tenant_id).filter(id=data.get("order_id") or 0).first()
+    return orders.order_facts(order) if order else None
+
+
 contribution = AutomationContribution(
     triggers=[
-        Trigger(orders.CREATED, N_("Order created"), ORDER_FIELDS, ORDER_SUBJECTS),
+        Trigger(orders.CREATED, N_("Order created"), ORDER_FIELDS, ORDER_SUBJECTS, current=order_now),
         Trigger(orders.STATUS_CHANGED, N_("Order status changed"), (
             Field("from", "enum", N_("Previous status"), ORDER_STATUSES),
             Field("to", "enum", N_("New status"), ORDER_STATUSES),
             *ORDER_FIELDS,
-        ), ORDER_SUBJECTS),
+        ), ORDER_SUBJECTS, current=order_now),
         Trigger(customers.CREATED, N_("Customer created"), (
             Field("tier", "enum", N_("Tier"), TIERS),
             Field("stage", "enum", N_("Stage"), STAGES),

@@ -11,7 +11,7 @@ from modules.crm.models import CustomerTag, Tag
 from tests.conftest import Api, TenantFixture
 from workers.settings import compose
 
-RULE = "id trigger description conditions actions position enabled"
+RULE = "id trigger description conditions actions position enabled timing { minutes from } schedule"
 CREATE_RULE = f"""mutation($i: CreateRuleInput!) {{ createRule(input: $i) {{
   rule {{ {RULE} }} errors {{ code field message }} }} }}"""
 UPDATE_RULE = f"""mutation($i: UpdateRuleInput!) {{ updateRule(input: $i) {{

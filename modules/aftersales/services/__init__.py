@@ -41,7 +41,15 @@ from modules.aftersales.services.macros.macros import (
     delete_macro,
     update_macro,
 )
-from modules.aftersales.services.macros.templates import register_provider, unregister_provider
+from modules.aftersales.services.macros.templates import (
+    RenderSubject,
+    register_provider,
+    subject_for_customer,
+    unregister_provider,
+)
+from modules.aftersales.services.macros.templates import check as check_template
+from modules.aftersales.services.macros.templates import placeholders as template_placeholders
+from modules.aftersales.services.macros.templates import render as render_template
 from modules.aftersales.services.privacy import ticket_ids_of
 from modules.aftersales.services.returns.exchanges import ReplacementInput, create_exchange
 from modules.aftersales.services.returns.policies import Terms
@@ -111,7 +119,8 @@ __all__ = [
     "set_availability", "set_dedicated_agent",
     # macros and reply templates
     "MacroActions", "MacroInput", "VariantInput", "create_macro", "update_macro", "delete_macro", "apply_macro",
-    "choose_variant", "register_provider", "unregister_provider",
+    "choose_variant", "register_provider", "unregister_provider", "RenderSubject", "subject_for_customer",
+    "check_template", "render_template", "template_placeholders",
     # knowledge base
     "TranslationInput", "create_category", "update_category", "delete_category", "get_category",
     "create_article", "update_article", "delete_article", "get_article", "list_categories", "Found",

@@ -14,19 +14,21 @@ from core.graphql.pagination import Connection, Ordering, page_size, paginate
 from core.graphql.permissions import Requires
 from core.tenancy import scoped
 from modules.automation import models
-from modules.automation.graphql.inputs import RuleActionInput, change_of
+from modules.automation.graphql.inputs import SCHEDULE_HELP, RuleActionInput, RuleTimingInput, change_of
 from modules.automation.graphql.types import (
     CONDITIONS_HELP,
     ActionType,
+    DueFiringType,
     RuleFiringType,
     RuleType,
     TriggerType,
     TryType,
     steps,
 )
-from modules.automation.services import dry_run, rules
+from modules.automation.services import dry_run, rules, timing
 
 READ = [Requires("automation.rule", "read")]
+MAX_DUE = 100
 
 
 @strawberry.input(description="A saved rule (ruleId), changed by any other field given, or a rule given whole.")
@@ -35,6 +37,8 @@ class TestRuleInput:
     trigger: str | None = strawberry.UNSET
     conditions: JSON | None = strawberry.field(default=strawberry.UNSET, description=CONDITIONS_HELP)
     actions: list[RuleActionInput] | None = strawberry.UNSET
+    timing: RuleTimingInput | None = strawberry.UNSET
+    schedule: JSON | None = strawberry.field(default=strawberry.UNSET, description=SCHEDULE_HELP)
     last: int = strawberry.field(default=20, description=f"How many of the newest events (1 to "
                                                          f"{dry_run.MAX_EVENTS}).")
 
@@ -69,6 +73,12 @@ class AutomationQuery:
                               first=page_size(first, s.default_page_size, s.max_page_size, ctx.locale),
                               after=after, ordering=Ordering("id", descending=True), to_node=RuleFiringType.from_row,
                               locale=ctx.locale)
+
+    @strawberry.field(permission_classes=READ, description="A rule's firings waiting for their time, soonest "
+                                                           f"first (at most {MAX_DUE}).")
+    async def rule_due_firings(self, info: Info, rule_id: strawberry.ID) -> list[DueFiringType]:
+        pk = decode_query_id(info, rule_id, RuleType, "ruleId")
+        return [DueFiringType.from_row(r) for r in await timing.pending(info.context.tenant_id, pk).limit(MAX_DUE)]
 
     @strawberry.field(permission_classes=READ, description="What rules can fire on: the installed modules' events.")
     def automation_triggers(self, info: Info) -> list[TriggerType]:

@@ -29,6 +29,8 @@ class RuleType(ScopedNode):
     actions: JSON = strawberry.field(description='[{"action": "crm.add_tag", "params": {"tag": "VIP"}}, ...]')
     position: int = strawberry.field(description="Rules of a trigger run by position, then by age.")
     enabled: bool
+    timing: RuleTimingType | None = strawberry.field(description="null: it fires on the event itself.")
+    schedule: JSON | None = strawberry.field(description="Rules on automation.schedule: when they fire.")
     created_at: datetime
     updated_at: datetime
     read_permission = READ
@@ -36,9 +38,29 @@ class RuleType(ScopedNode):
 
     @classmethod
     def from_row(cls, row: models.Rule) -> Self:
+        timing = None if row.offset_minutes is None else RuleTimingType(
+            minutes=row.offset_minutes, from_=row.offset_from or None)
         return cls(id=row.id, trigger=row.trigger, description=row.description, conditions=row.conditions,
-                   actions=row.actions, position=row.position, enabled=row.enabled, created_at=row.created_at,
-                   updated_at=row.updated_at)
+                   actions=row.actions, position=row.position, enabled=row.enabled, timing=timing,
+                   schedule=row.schedule, created_at=row.created_at, updated_at=row.updated_at)
+
+
+@strawberry.type(name="RuleTiming")
+class RuleTimingType:
+    minutes: int = strawberry.field(description="After the moment (negative: before).")
+    from_: str | None = strawberry.field(name="from", description="The event's date it counts from; null: the "
+                                                                    "event's time.")
+
+
+@strawberry.type(name="DueFiring", description="A firing waiting for its time (an offset, a schedule's slot).")
+class DueFiringType:
+    cause: str = strawberry.field(description="offset or schedule.")
+    event_id: str | None
+    due_at: datetime
+
+    @classmethod
+    def from_row(cls, row: models.DueFiring) -> DueFiringType:
+        return cls(cause=row.cause, event_id=str(row.event_id) if row.event_id else None, due_at=row.due_at)
 
 
 @strawberry.type(name="RuleActionState")
@@ -51,7 +73,8 @@ class ActionStateType:
 class RuleFiringType(ScopedNode):
     id: relay.NodeID[int]
     rule_id: strawberry.Private[int]
-    cause: str = strawberry.field(description="What made it fire: event (demo: the example data's).")
+    cause: str = strawberry.field(description="What made it fire: event, offset (a time after or before "
+                                              "one), schedule (a slot); demo: the example data's.")
     event_id: str | None
     result: str = strawberry.field(description="done, failed (its effects undone) or stopped (chain too deep).")
     error: str | None = strawberry.field(description="A code when it failed or stopped.")

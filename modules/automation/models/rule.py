@@ -8,7 +8,10 @@ from core.models import TenantModel
 
 
 class Rule(TenantModel):
-    """Rules of one trigger run by position (then id), the enabled ones only."""
+    """Rules of one trigger run by position (then id), the enabled ones only. With `offset_minutes`
+    a rule fires that long after (negative: before) its event's time, or the moment in the event's
+    datetime field `offset_from`; a rule on automation.schedule fires at each slot of `schedule`
+    (services/schedules.py). Either way its firings wait in DueFiring until they are due."""
 
     id = fields.BigIntField(primary_key=True)
     trigger = fields.CharField(max_length=100)  # an event topic a module declares (core.automation)
@@ -17,6 +20,9 @@ class Rule(TenantModel):
     actions: Any = fields.JSONField(default=list)  # [{"action": "crm.add_tag", "params": {...}}]
     position = fields.IntField(default=0)
     enabled = fields.BooleanField(default=True)
+    offset_minutes = fields.IntField(null=True)  # None: fires on its event
+    offset_from = fields.CharField(max_length=100, default="")  # a datetime field; "": the event's time
+    schedule: Any = fields.JSONField(null=True)  # {"every": "week", "on": ["mon"], "at": "09:00"}
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 

@@ -7,12 +7,17 @@ of them commit together, or neither does. An action that fails (a user-facing co
 the action's own) undoes the rule's effects and records a failed firing; the rules after it still
 run. A database outage or a concurrent delivery (the unique key) fails the whole delivery, which the
 outbox retries. Events the actions emit carry the chain depth (core.events.chained): past
-MAX_CHAIN_DEPTH a rule records a "stopped" firing and does nothing.
+MAX_CHAIN_DEPTH a rule records a "stopped" firing and does nothing. Rules with an offset do not
+fire here: the event owes them a firing at their time (services/timing.py), which the time scan
+runs through the same `run_rule`.
 """
 
 from __future__ import annotations
 
 import logging
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
@@ -29,8 +34,20 @@ from modules.automation.models import Rule, RuleFiring
 from modules.automation.services.errors import automation_error as err
 from modules.automation.services.plan import Plan, plan
 from modules.automation.services.rules import ordered
+from modules.automation.services.timing import owe_offsets
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Cause:
+    """What a firing is for: `kind` event, offset or schedule; `key` is unique per rule."""
+
+    kind: str
+    key: str
+    event_id: uuid.UUID | None
+    data: Mapping[str, Any]
+    depth: int
 
 
 def cause_key(event: OutboxEvent) -> str:
@@ -44,17 +61,25 @@ async def fire(event: OutboxEvent) -> None:
         return
     depth = events.chain_depth(event)
     payload = event.payload if isinstance(event.payload, dict) else {}
+    cause = Cause("event", cause_key(event), event.id, payload, depth)
     for rule in await ordered(event.tenant_id, event.topic):
-        if await scoped(RuleFiring, event.tenant_id).filter(rule_id=rule.id, cause_key=cause_key(event)).exists():
+        if await fired(rule, cause):
             continue  # fired by an earlier delivery
         verdict = plan(trigger, rule.conditions, rule.actions, payload, depth)
         if verdict.matches or verdict.error:
-            await _fire(rule, event, verdict, depth)
+            await run_rule(rule, cause, verdict)
+    await owe_offsets(event, depth)
 
 
-async def _fire(rule: Rule, event: OutboxEvent, verdict: Plan, depth: int) -> None:
-    row = {"tenant_id": rule.tenant_id, "rule_id": rule.id, "cause": "event", "cause_key": cause_key(event),
-           "event_id": event.id, "depth": depth}
+async def fired(rule: Rule, cause: Cause) -> bool:
+    return await scoped(RuleFiring, rule.tenant_id).filter(rule_id=rule.id, cause_key=cause.key).exists()
+
+
+async def run_rule(rule: Rule, cause: Cause, verdict: Plan) -> None:
+    """Run a matching rule's actions and record the firing, in the caller's transaction."""
+    depth = cause.depth
+    row = {"tenant_id": rule.tenant_id, "rule_id": rule.id, "cause": cause.kind, "cause_key": cause.key,
+           "event_id": cause.event_id, "depth": depth}
     if verdict.error:
         await RuleFiring.create(**row, result="stopped", error=verdict.error,
                                 actions=[_state(s.action.name, "skipped") for s in verdict.steps])
@@ -66,7 +91,7 @@ async def _fire(rule: Rule, event: OutboxEvent, verdict: Plan, depth: int) -> No
                 for step in verdict.steps:
                     if step.subject_id is None:
                         raise err("NO_SUBJECT", N_("The event names no {subject}."), subject=step.action.subject)
-                    run = ActionRun(rule.tenant_id, step.subject_id, event.payload, rule.id)
+                    run = ActionRun(rule.tenant_id, step.subject_id, cause.data, rule.id)
                     await step.action.run(run, step.params)
                     done.append(step.action.name)
             await RuleFiring.create(**row, result="done", actions=[_state(n, "done") for n in done])
@@ -76,7 +101,7 @@ async def _fire(rule: Rule, event: OutboxEvent, verdict: Plan, depth: int) -> No
         if is_outage(exc):
             raise
         code = error_code(exc)
-        log.warning("rule %s failed on event %s with %s", rule.id, event.id, code[:100])
+        log.warning("rule %s failed on %s with %s", rule.id, cause.key, code[:100])
         failed = len(done)  # the step that raised (past the last: recording the firing failed)
         states = [_state(s.action.name, "undone" if i < failed else "failed" if i == failed else "skipped")
                   for i, s in enumerate(verdict.steps)]

@@ -8,6 +8,7 @@ at its path, and nothing is saved.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from tortoise.transactions import in_transaction
@@ -21,6 +22,7 @@ from core.tenancy import scoped
 from modules.automation.models import Rule
 from modules.automation.services.actions import check_actions
 from modules.automation.services.errors import automation_error as err
+from modules.automation.services.timing import check_offset, check_schedule, rule_saved
 
 UNSET: Any = object()  # "leave as it is" in an update
 MAX_RULES = 500
@@ -38,6 +40,8 @@ class RuleChange:
     description: Any = UNSET
     position: Any = UNSET
     enabled: Any = UNSET
+    timing: Any = UNSET  # None (on the event) or {"minutes": int, "from": a datetime field or ""}
+    schedule: Any = UNSET  # rules on automation.schedule: services/schedules.py
 
 
 def find_trigger(name: Any, errors: list[UserFacingError]) -> Trigger | None:
@@ -65,6 +69,7 @@ async def checked(tenant_id: int, change: RuleChange, current: Rule | None = Non
         given = current.actions if change.actions is UNSET and current else change.actions
         values["actions"], more = await check_actions(tenant_id, trigger, None if given is UNSET else given)
         errors += more
+        values.update(_when(trigger, change, current, errors))
     if change.description is not UNSET:
         text = (change.description or "").strip()
         if len(text) > MAX_DESCRIPTION:
@@ -81,9 +86,23 @@ async def checked(tenant_id: int, change: RuleChange, current: Rule | None = Non
     return values
 
 
+def _when(trigger: Trigger, change: RuleChange, current: Rule | None, errors: list[UserFacingError]) -> dict[str, Any]:
+    """The offset and schedule columns, checked against the (possibly new) trigger."""
+    if change.timing is UNSET:
+        timing = {"minutes": current.offset_minutes, "from": current.offset_from} if current else None
+    else:
+        timing = change.timing
+    if timing is not None and not isinstance(timing, dict):
+        timing = {"minutes": timing}
+    schedule = (current.schedule if current else None) if change.schedule is UNSET else change.schedule
+    return {**check_offset(trigger, (timing or {}).get("minutes"), (timing or {}).get("from"), errors),
+            **check_schedule(trigger, schedule, errors)}
+
+
 def snapshot(rule: Rule) -> dict[str, Any]:
     return {"trigger": rule.trigger, "description": rule.description, "conditions": rule.conditions,
-            "actions": rule.actions, "position": rule.position, "enabled": rule.enabled}
+            "actions": rule.actions, "position": rule.position, "enabled": rule.enabled,
+            "offset_minutes": rule.offset_minutes, "offset_from": rule.offset_from, "schedule": rule.schedule}
 
 
 async def get_rule(tenant_id: int, rule_id: int, *, lock: bool = False) -> Rule:
@@ -105,6 +124,7 @@ async def create_rule(actor: Principal, change: RuleChange) -> Rule:
             last = await scoped(Rule, tid).order_by("-position").first()
             values["position"] = min(last.position + 1, MAX_POSITION) if last else 0
         rule = await Rule.create(tenant_id=tid, **values)
+        await rule_saved(rule, None, datetime.now(UTC))
         await audit.record(actor, tid, "rule.create", "Rule", rule.id, None, snapshot(rule))
     return rule
 
@@ -117,6 +137,7 @@ async def update_rule(actor: Principal, rule_id: int, change: RuleChange) -> Rul
         before = snapshot(rule)
         rule.update_from_dict(values)
         await rule.save()
+        await rule_saved(rule, before, datetime.now(UTC))
         await audit.record(actor, tid, "rule.update", "Rule", rule.id, before, snapshot(rule))
     return rule
 
@@ -132,5 +153,6 @@ async def delete_rule(actor: Principal, rule_id: int) -> None:
 
 
 def ordered(tenant_id: int, trigger: str) -> Any:
-    """The tenant's enabled rules of a trigger, in the order they fire."""
-    return scoped(Rule, tenant_id).filter(trigger=trigger, enabled=True).order_by("position", "id")
+    """The tenant's enabled rules of a trigger that fire on its events (not later), in order."""
+    return scoped(Rule, tenant_id).filter(trigger=trigger, enabled=True, offset_minutes=None) \
+        .order_by("position", "id")

@@ -11,6 +11,7 @@ from modules.aftersales.graphql.types import TicketMessageType
 from modules.channels.graphql import dataloaders
 from modules.channels.graphql.mutations.accounts import ChannelMutations
 from modules.channels.graphql.mutations.templates import TemplateMutations
+from modules.channels.graphql.notifications import NotificationMutations, NotificationQuery, NotificationTemplateType
 from modules.channels.graphql.queries import ChannelQuery
 from modules.channels.graphql.types import ChannelAccountType, DeliveryType
 
@@ -28,8 +29,8 @@ class TicketMessageDelivery:
 
 
 contribution = GraphQLContribution(
-    queries=[ChannelQuery],
-    mutations=[ChannelMutations, TemplateMutations],
-    types=[ChannelAccountType, TicketMessageType],
+    queries=[ChannelQuery, NotificationQuery],
+    mutations=[ChannelMutations, TemplateMutations, NotificationMutations],
+    types=[ChannelAccountType, TicketMessageType, NotificationTemplateType],
     extends={"TicketMessage": [TicketMessageDelivery]},
 )

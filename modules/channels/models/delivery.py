@@ -1,4 +1,5 @@
-"""The delivery of one outbound ticket message over its ticket's channel."""
+"""The delivery of one outbound message: a ticket's reply over its ticket's channel, or a
+notification to a customer (no ticket) over the tenant's mailbox."""
 
 from typing import Any
 
@@ -6,6 +7,7 @@ from tortoise import fields
 
 from core.models import TenantModel
 from modules.channels.models.account import ChannelAccount
+from modules.channels.models.notification import Notification
 
 STATES = ("queued", "sent", "delivered", "read", "failed", "bounced")
 
@@ -14,11 +16,15 @@ class Delivery(TenantModel):
     """`provider_id` (e-mail: Message-ID) is chosen and committed before the first attempt, so
     every retry sends the same one, unless only the provider's answer names it (WhatsApp's wamid
     replaces ours once sent). `error` is a code (an SMTP status, connection_refused). `template`
-    (name, language, parameters) is sent instead of the message's text (WhatsApp outside its window)."""
+    (name, language, parameters) is sent instead of the message's text (WhatsApp outside its window).
+    A reply's delivery names its message and ticket, a notification's its notification instead."""
 
     id = fields.BigIntField(primary_key=True)
-    message_id = fields.BigIntField(unique=True)  # aftersales TicketMessage: one delivery each
-    ticket_id = fields.BigIntField()
+    message_id = fields.BigIntField(unique=True, null=True)  # aftersales TicketMessage: one delivery each
+    ticket_id = fields.BigIntField(null=True)
+    notification: fields.ForeignKeyNullableRelation[Notification] = fields.ForeignKeyField(
+        "channels.Notification", related_name="deliveries", null=True, unique=True, on_delete=fields.CASCADE)
+    notification_id: int | None
     account: fields.ForeignKeyNullableRelation[ChannelAccount] = fields.ForeignKeyField(
         "channels.ChannelAccount", related_name="deliveries", null=True, on_delete=fields.SET_NULL)
     provider_id = fields.CharField(max_length=255)

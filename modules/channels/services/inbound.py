@@ -83,11 +83,11 @@ async def _customer(actor: Principal, message: Inbound, account: ChannelAccount)
 
 
 async def _bounce(tenant_id: int, message: Inbound) -> list[int]:
-    """Mark the replies a bounce is about; their tickets."""
+    """Mark the replies (and notifications) a bounce is about; the replies' tickets."""
     if not message.bounced_ids:
         return []
     bounced = scoped(Delivery, tenant_id).filter(provider_id__in=list(message.bounced_ids))
-    tickets = [int(row["ticket_id"]) for row in await bounced.values("ticket_id")]
+    tickets = [int(row["ticket_id"]) for row in await bounced.values("ticket_id") if row["ticket_id"] is not None]
     await bounced.update(state="bounced", error="bounced")
     return tickets
 

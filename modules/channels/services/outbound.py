@@ -1,5 +1,7 @@
 """Replies out: a reply owed (aftersales' outbox event) becomes a queued Delivery with its
-provider id (Message-ID) committed, then a second event sends it.
+provider id (Message-ID) committed, then a second event sends it. A notification to a customer
+(services/notifications) is queued the same way, with no ticket: it goes out through the tenant's
+first mailbox to the customer's primary address, unthreaded, and its delivery has the same states.
 
 Two steps, so that the id a message is sent under is stored before any attempt: a worker that dies
 after the server took the mail sends it again under the same Message-ID, which the customer's mail
@@ -20,7 +22,7 @@ from core.channels import ChannelKind, DeliveryError, Outbound, Template
 from core.models import OutboxEvent
 from core.tenancy import scoped
 from modules.aftersales.services import get_message, get_ticket
-from modules.channels.models import ChannelAccount, Conversation, Delivery, InboundMessage
+from modules.channels.models import ChannelAccount, Conversation, Delivery, InboundMessage, Notification
 from modules.channels.services.accounts import config, record_health
 from modules.channels.services.live import delivery_changed
 from modules.channels.services.threads import thread_subject
@@ -87,6 +89,27 @@ async def queue(tenant_id: int, message_id: int, ticket_id: int, account: Channe
     return delivery
 
 
+async def mailbox(tenant_id: int) -> ChannelAccount | None:
+    """The tenant's first enabled mailbox that sends itself (not a form answered by another)."""
+    names = [k.name for k in registry.kinds() if k.address == "email" and k.replies_by is None]
+    return await (scoped(ChannelAccount, tenant_id).filter(kind__in=names, enabled=True)
+                  .order_by("created_at", "id").first())
+
+
+async def queue_notification(notification: Notification, account: ChannelAccount | None) -> Delivery:
+    """A notification's delivery, queued with its provider id and the event that sends it (in the
+    caller's transaction); failed at once with no_channel when the tenant has no mailbox."""
+    tid = notification.tenant_id
+    if account is None:
+        return await Delivery.create(tenant_id=tid, notification_id=notification.id, provider_id="",
+                                     state="failed", error="no_channel")
+    kind = registry.kind(account.kind)
+    delivery = await Delivery.create(tenant_id=tid, notification_id=notification.id, account_id=account.id,
+                                     provider_id=kind.new_provider_id(config(account)) if kind else "")
+    await events.emit(DELIVER, {"delivery_id": delivery.id}, tid, event_id=deliver_event_id(delivery.id))
+    return delivery
+
+
 async def prepare(event: OutboxEvent) -> None:
     """aftersales.reply_added: queue the reply on its ticket's channel, with its Message-ID."""
     tid, payload = event.tenant_id, event.payload
@@ -107,7 +130,12 @@ def deliver_event_id(delivery_id: int) -> uuid.UUID:
 async def _fail(delivery: Delivery, code: str, response: str | None = None) -> None:
     delivery.state, delivery.error, delivery.response = "failed", code[:64], (response or None)
     await delivery.save(update_fields=["state", "error", "response"])
-    await delivery_changed(delivery.tenant_id, [delivery.ticket_id])
+    await delivery_changed(delivery.tenant_id, _tickets(delivery))
+
+
+def _tickets(delivery: Delivery) -> list[int]:
+    """The ticket whose inbox shows this delivery move (a notification's is on none)."""
+    return [delivery.ticket_id] if delivery.ticket_id is not None else []
 
 
 async def _recipient(tid: int, ticket_id: int, customer_id: int | None, kind: ChannelKind) -> tuple[str, str] | None:
@@ -124,6 +152,34 @@ def _template(delivery: Delivery) -> Template | None:
     return Template(stored["name"], stored["language"], tuple(stored.get("parameters") or ())) if stored else None
 
 
+async def _reply(tid: int, delivery: Delivery, kind: ChannelKind) -> Outbound | str:
+    """A ticket reply as the customer gets it, or why it cannot go (a failure code)."""
+    ticket = await get_ticket(tid, delivery.ticket_id or 0)
+    message = await get_message(tid, delivery.message_id or 0)
+    to = await _recipient(tid, ticket.id, ticket.customer_id, kind)
+    if message is None or to is None:
+        return "no_recipient" if to is None else "message_gone"
+    # What the customer reads: the reply in the ticket's language when it was translated into it.
+    translated = message.translated_body and message.translated_language == ticket.language
+    body, language = (message.translated_body, ticket.language) if translated else (message.body, message.language)
+    return Outbound(to=to[0], to_name=to[1], subject=thread_subject(ticket.subject, ticket.number),
+                    body=body or "", provider_id=delivery.provider_id, in_reply_to=delivery.in_reply_to,
+                    references=tuple(delivery.references or ()), language=language or "",
+                    template=_template(delivery))
+
+
+async def _notification(tid: int, delivery: Delivery, kind: ChannelKind) -> Outbound | str:
+    """A notification to the customer's primary address of the kind's sort, or a failure code."""
+    notification = await scoped(Notification, tid).filter(id=delivery.notification_id or 0).first()
+    if notification is None:
+        return "message_gone"
+    to = await crm.primary_contact(tid, notification.customer_id, kind.address)
+    if not to:
+        return "no_recipient"
+    return Outbound(to=to, to_name="", subject=notification.subject, body=notification.body,
+                    provider_id=delivery.provider_id, language=notification.language)
+
+
 async def deliver(event: OutboxEvent) -> None:
     """channels.deliver: send a queued delivery once; its state says how it went."""
     tid = event.tenant_id
@@ -135,19 +191,11 @@ async def deliver(event: OutboxEvent) -> None:
     if account is None or kind is None or not account.enabled:
         await _fail(delivery, "channel_disabled")
         return
-    ticket = await get_ticket(tid, delivery.ticket_id)
-    message = await get_message(tid, delivery.message_id)
-    to = await _recipient(tid, ticket.id, ticket.customer_id, kind)
-    if message is None or to is None:
-        await _fail(delivery, "no_recipient" if to is None else "message_gone")
+    outbound = await (_notification(tid, delivery, kind) if delivery.notification_id is not None
+                      else _reply(tid, delivery, kind))
+    if isinstance(outbound, str):
+        await _fail(delivery, outbound)
         return
-    # What the customer reads: the reply in the ticket's language when it was translated into it.
-    translated = message.translated_body and message.translated_language == ticket.language
-    body, language = (message.translated_body, ticket.language) if translated else (message.body, message.language)
-    outbound = Outbound(to=to[0], to_name=to[1], subject=thread_subject(ticket.subject, ticket.number),
-                        body=body or "", provider_id=delivery.provider_id, in_reply_to=delivery.in_reply_to,
-                        references=tuple(delivery.references or ()), language=language or "",
-                        template=_template(delivery))
     try:
         sent = await kind.send(config(account), outbound)
     except DeliveryError as exc:
@@ -166,4 +214,4 @@ async def deliver(event: OutboxEvent) -> None:
     await Delivery.filter(id=delivery.id).update(response=sent.response, sent_at=datetime.now(UTC),
                                                  provider_id=(sent.provider_id or delivery.provider_id)[:255])
     await record_health(account.id, None)
-    await delivery_changed(tid, [delivery.ticket_id])
+    await delivery_changed(tid, _tickets(delivery))

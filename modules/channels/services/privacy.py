@@ -1,6 +1,7 @@
 """A customer's erasure reaches what the channels hold on them (crm.customer.erased, in the worker):
 the raw messages of their tickets (the bytes as they came: addresses, text, attachments) are
-emptied, and their conversations forget the address replies went to. Rows, states and provider
+emptied, their conversations forget the address replies went to, and the notifications sent to
+them lose their text. Rows, states and provider
 ids stay (a provider's retry is still recognised, and opens nothing). Idempotent.
 """
 
@@ -9,13 +10,15 @@ from __future__ import annotations
 from core.models import OutboxEvent
 from core.tenancy import scoped
 from modules.aftersales.services import ticket_ids_of
-from modules.channels.models import Conversation, InboundMessage
+from modules.channels.models import Conversation, InboundMessage, Notification
 
 
 async def erase_customer_messages(event: OutboxEvent) -> None:
     tid = event.tenant_id
     assert tid is not None
-    tickets = await ticket_ids_of(tid, [int(i) for i in event.payload.get("customer_ids", [])])
+    customers = [int(i) for i in event.payload.get("customer_ids", [])]
+    await scoped(Notification, tid).filter(customer_id__in=customers).update(subject="", body="")
+    tickets = await ticket_ids_of(tid, customers)
     if not tickets:
         return
     await scoped(InboundMessage, tid).filter(ticket_id__in=tickets).update(content="", size=0)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from tortoise.transactions import in_transaction
 
@@ -178,7 +178,20 @@ async def delete_macro(actor: Principal, macro_id: int) -> None:
         await audit.record(actor, tid, "macro.delete", "Macro", macro_id, before, None)
 
 
-def choose_variant(variants: Sequence[MacroVariant], wanted: Sequence[str | None]) -> MacroVariant | None:
+class Variant(Protocol):
+    """A text in one language: a macro's variant, a notification template's."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def language(self) -> str: ...
+
+
+V = TypeVar("V", bound=Variant)
+
+
+def choose_variant(variants: Sequence[V], wanted: Sequence[str | None]) -> V | None:
     """The first variant in the order of `wanted` languages (exact tag, then the same primary
     language: `de` for `de-AT`), then English, then the first one stored."""
     by_tag = {v.language.lower(): v for v in variants}

@@ -8,22 +8,28 @@ SandboxedEnvironment with StrictUndefined over plain dicts of strings, as a seco
 
 Context providers fill one namespace each (customer, order, ticket, agent). Another part of the
 module or a partner's adds its own by `register_provider`; its placeholders become valid the moment
-it is registered. `refund.amount` is the ticket's order's latest refund.
+it is registered. `refund.amount` is the order's latest refund. A template may be rendered without a
+ticket (a notification to a customer about an order: `subject_for_customer`): the ticket's and the
+agent's placeholders then have no value. Money and dates are formatted in the subject's locale
+(the customer's language, else the tenant's) and dates in its time zone (the customer's, else the
+tenant's).
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale, UnknownLocaleError
+from babel.dates import format_date
 from jinja2 import StrictUndefined, TemplateSyntaxError, nodes
 from jinja2.sandbox import SandboxedEnvironment
 
 from core.errors import UserFacingError
 from core.i18n import N_
 from core.identity import members
-from core.models import User
+from core.models import Tenant, User
 from core.money import format_money
 from core.tenancy import scoped
 from modules.aftersales.models import Ticket
@@ -39,14 +45,17 @@ _env = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, keep_tr
 
 @dataclass(frozen=True)
 class RenderSubject:
-    """What providers read: the ticket with its customer and order (tenant-checked), the agent
-    replying, and the locale to format for (the customer's language, else the tenant's)."""
+    """What providers read: the ticket (None for a notification) with its customer and order
+    (tenant-checked), the agent replying, the locale to format for (the customer's language, else
+    the tenant's) and the time zone dates are shown in."""
 
-    ticket: Ticket
+    ticket: Ticket | None
     customer: Customer | None
     order: Order | None
     agent: User | None
     locale: str
+    tenant_id: int = 0
+    timezone: str = "UTC"
 
 
 # A provider returns its namespace's values as strings, or None when the ticket has nothing to
@@ -143,12 +152,27 @@ async def subject_for(ticket: Ticket, agent_id: int | None, tenant_locale: str) 
     customer = await scoped(Customer, tid).filter(id=ticket.customer_id).first() if ticket.customer_id else None
     order = await scoped(Order, tid).filter(id=ticket.order_id).first() if ticket.order_id else None
     agent = await members(tid).filter(id=agent_id).first() if agent_id else None
-    return RenderSubject(ticket=ticket, customer=customer, order=order, agent=agent,
-                         locale=_locale(customer.language if customer else None, tenant_locale))
+    tenant = await Tenant.get(id=tid)
+    return RenderSubject(ticket=ticket, customer=customer, order=order, agent=agent, tenant_id=tid,
+                         locale=_locale(customer.language if customer else None, tenant_locale),
+                         timezone=(customer.timezone if customer else None) or tenant.timezone)
+
+
+async def subject_for_customer(tenant_id: int, customer_id: int, order_id: int | None) -> RenderSubject | None:
+    """What a message to a customer outside any ticket renders with (None: no such customer); an
+    order of someone else is not theirs to see."""
+    customer = await scoped(Customer, tenant_id).filter(id=customer_id).first()
+    if customer is None:
+        return None
+    order = await scoped(Order, tenant_id).filter(id=order_id, customer_id=customer_id).first() if order_id else None
+    tenant = await Tenant.get(id=tenant_id)
+    return RenderSubject(ticket=None, customer=customer, order=order, agent=None, tenant_id=tenant_id,
+                         locale=_locale(customer.language, tenant.default_locale),
+                         timezone=customer.timezone or tenant.timezone)
 
 
 async def render(source: str, subject: RenderSubject, field: Sequence[str]) -> str:
-    """The template filled for this ticket; MISSING_VALUE names a placeholder it has no value for."""
+    """The template filled for this subject; MISSING_VALUE names a placeholder it has no value for."""
     used = check(source, field)
     context: dict[str, dict[str, str]] = {}
     for namespace in sorted({u.split(".", 1)[0] for u in used}):
@@ -176,11 +200,19 @@ async def _order(s: RenderSubject) -> dict[str, str] | None:
     o = s.order
     if o is None:
         return None
-    return {"number": o.number, "total": format_money(o.total, o.currency, s.locale)}
+    return {"number": o.number, "total": format_money(o.total, o.currency, s.locale),
+            "date": format_date(o.placed_at.astimezone(_zone(s.timezone)), "long", locale=s.locale)}
 
 
-async def _ticket(s: RenderSubject) -> dict[str, str]:
-    return {"number": str(s.ticket.number), "subject": s.ticket.subject}
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+async def _ticket(s: RenderSubject) -> dict[str, str] | None:
+    return {"number": str(s.ticket.number), "subject": s.ticket.subject} if s.ticket else None
 
 
 async def _agent(s: RenderSubject) -> dict[str, str] | None:
@@ -192,14 +224,14 @@ async def _refund(s: RenderSubject) -> dict[str, str] | None:
     """The ticket's order's latest refund that did not fail, in the customer's locale."""
     if s.order is None:
         return None
-    refund = await refunds.latest_refund(s.ticket.tenant_id, s.order.id)
+    refund = await refunds.latest_refund(s.order.tenant_id, s.order.id)
     if refund is None:
         return None
     return {"amount": format_money(refund.amount, refund.currency, s.locale)}
 
 
 register_provider("customer", ("first_name", "last_name", "name"), _customer)
-register_provider("order", ("number", "total"), _order)
+register_provider("order", ("number", "total", "date"), _order)
 register_provider("ticket", ("number", "subject"), _ticket)
 register_provider("agent", ("name",), _agent)
 register_provider("refund", ("amount",), _refund)

@@ -233,7 +233,8 @@ def ticket_facts(ticket: Ticket) -> dict[str, Any]:
     return {"ticket_id": ticket.id, "customer_id": ticket.customer_id, "order_id": ticket.order_id,
             "number": ticket.number, "type": ticket.type, "channel": ticket.channel, "status": ticket.status,
             "priority": ticket.priority, "language": ticket.language, "team_id": ticket.team_id,
-            "assignee_id": ticket.assignee_id}
+            "assignee_id": ticket.assignee_id,
+            "sla_due_at": ticket.next_sla_due.isoformat() if ticket.next_sla_due else None}
 
 
 async def event(actor: Principal | None, ticket: Ticket, kind: str, data: dict[str, Any]) -> None:

@@ -10,7 +10,7 @@ from core.errors import UserError
 from core.graphql.mutations import attempt
 from core.graphql.node import decode_id, to_global_id
 from core.graphql.permissions import Requires
-from modules.automation.graphql.inputs import RuleActionInput, change_of
+from modules.automation.graphql.inputs import SCHEDULE_HELP, TIMING_HELP, RuleActionInput, RuleTimingInput, change_of
 from modules.automation.graphql.types import CONDITIONS_HELP, RuleType
 from modules.automation.services import rules
 
@@ -25,6 +25,8 @@ class CreateRuleInput:
     description: str | None = strawberry.UNSET
     position: int | None = strawberry.field(default=strawberry.UNSET, description="Omit to run after the others.")
     enabled: bool | None = strawberry.UNSET
+    timing: RuleTimingInput | None = strawberry.field(default=strawberry.UNSET, description=TIMING_HELP)
+    schedule: JSON | None = strawberry.field(default=strawberry.UNSET, description=SCHEDULE_HELP)
 
 
 @strawberry.input(description="Omit a field to keep it.")
@@ -36,6 +38,8 @@ class UpdateRuleInput:
     description: str | None = strawberry.UNSET
     position: int | None = strawberry.UNSET
     enabled: bool | None = strawberry.UNSET
+    timing: RuleTimingInput | None = strawberry.field(default=strawberry.UNSET, description=TIMING_HELP)
+    schedule: JSON | None = strawberry.field(default=strawberry.UNSET, description=SCHEDULE_HELP)
 
 
 @strawberry.input(name="DeleteAutomationRuleInput")  # aftersales has a DeleteRuleInput

@@ -1,0 +1,1 @@
+"""Notifications to customers outside any ticket: templates (templates.py) and sending one (send.py)."""
