@@ -113,8 +113,19 @@ def _error_code(exc: Exception) -> str:
     return f"error_{type(exc).__name__}"[:64]
 
 
-async def receive(account: ChannelAccount, raw: bytes) -> Outcome:
-    """Store, then process one raw message of `account`. Logs ids and codes only."""
+async def _duplicate(row: InboundMessage, account: ChannelAccount, provider_id: str | None) -> Outcome | None:
+    first = await (scoped(InboundMessage, account.tenant_id).filter(account_id=account.id, provider_id=provider_id)
+                   .first()) if provider_id else None
+    if first is None:
+        return None
+    await InboundMessage.filter(id=row.id).delete()  # its twin holds the same bytes
+    return Outcome("duplicate", first.id, first.ticket_id)
+
+
+async def receive(account: ChannelAccount, raw: bytes, *, fallback_id: str | None = None) -> Outcome:
+    """Store, then process one raw message of `account`. Logs ids and codes only. `fallback_id`
+    dedupes a message that carries no id of its own (IMAP: a hash of its bytes), an unparsable
+    one included, so that reading a folder again adds nothing."""
     tid = account.tenant_id
     row = await InboundMessage.create(tenant_id=tid, account_id=account.id, size=len(raw),
                                       content=base64.b64encode(raw).decode("ascii"))
@@ -122,24 +133,28 @@ async def receive(account: ChannelAccount, raw: bytes) -> Outcome:
     try:
         message = kind.parse(raw)
     except ParseError as exc:
-        await InboundMessage.filter(id=row.id).update(status="failed", error=exc.code[:64])
+        try:
+            await InboundMessage.filter(id=row.id).update(status="failed", error=exc.code[:64],
+                                                          provider_id=fallback_id)
+        except IntegrityError:
+            if (twin := await _duplicate(row, account, fallback_id)) is not None:
+                return twin
+            raise
         log.warning("inbound %s on channel %s: not parsed (%s)", row.id, account.id, exc.code)
         return Outcome("failed", row.id)
+    provider_id = (message.provider_id or fallback_id or "")[:255] or None
     actor = await system_actor(tid)
     try:
         async with in_transaction():
-            if message.provider_id:
-                await InboundMessage.filter(id=row.id).update(provider_id=message.provider_id[:255])
+            if provider_id:
+                await InboundMessage.filter(id=row.id).update(provider_id=provider_id)
             done = await _process(actor, account, kind, message)
             ticket_id = done.ticket.id if done.ticket else None
             await InboundMessage.filter(id=row.id).update(
                 status=done.status, ticket_id=ticket_id, error=message.automated if done.status == "ignored" else None)
     except IntegrityError:
-        first = await (scoped(InboundMessage, tid).filter(account_id=account.id, provider_id=message.provider_id)
-                       .first())
-        if first is not None:
-            await InboundMessage.filter(id=row.id).delete()  # its twin holds the same bytes
-            return Outcome("duplicate", first.id, first.ticket_id)
+        if (twin := await _duplicate(row, account, provider_id)) is not None:
+            return twin
         return await _failed(row, account, IntegrityError())
     except Exception as exc:  # noqa: BLE001 - kept with its code for admins, never lost
         return await _failed(row, account, exc)
