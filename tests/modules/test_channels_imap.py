@@ -248,6 +248,20 @@ async def test_a_changed_uidvalidity_rereads_the_folder_without_duplicates(
     assert (await polling.poll_account(account_id)).read == 0
 
 
+async def test_a_folder_named_with_spaces_and_accents_is_read(
+        api: Api, shop: TenantFixture, dovecot: Dovecot) -> None:
+    assert imap.encode_folder("Entwürfe & Co") == '"Entw&APw-rfe &- Co"'  # RFC 3501 5.1.3
+    user, password = mailbox_user(dovecot)
+    folder = "Réclamations clients"
+    wire = imap.encode_folder(folder)  # what a client sends: modified UTF-7, quoted
+    await asyncio.to_thread(dovecot.create_folder, user, wire)
+    await append(dovecot, user, mail(subject="Colis abîmé"), wire)
+    _, account_id = await imap_channel(api, shop, dovecot, user, password, imap_folder=folder)
+    result = await polling.poll_account(account_id)
+    assert (result.status, result.read) == ("polled", 1), result
+    assert (await MailboxState.get(account_id=account_id)).folder == folder
+
+
 async def test_a_mail_without_a_message_id_read_again_makes_no_second_ticket(
         api: Api, shop: TenantFixture, dovecot: Dovecot) -> None:
     user, password = mailbox_user(dovecot)
@@ -360,7 +374,8 @@ async def _until(check: Any, seconds: float) -> float:
 
 
 async def test_idle_brings_a_new_mail_in_within_seconds_and_a_switched_off_mailbox_is_left_alone(
-        api: Api, shop: TenantFixture, dovecot: Dovecot) -> None:
+        api: Api, shop: TenantFixture, dovecot: Dovecot, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(listening, "IDLE_RENEW", 0.7)  # DONE and a new IDLE several times meanwhile
     listeners, stopping = listening.Listeners(every=0.2), asyncio.Event()
     task = asyncio.create_task(listeners.run(None, stopping))
     try:
@@ -400,6 +415,25 @@ async def test_idle_brings_a_new_mail_in_within_seconds_and_a_switched_off_mailb
             return len(await inbound(account_id)) == 2
 
         await _until(caught_up, 10)
+
+        # Changed credentials (another folder): the listener starts again with them, and IDLEs there.
+        await asyncio.to_thread(dovecot.create_folder, user, "Orders")
+        first_task = listeners.running[account_id].task
+        await api.data(UPDATE_CHANNEL, {"i": {"channelId": channel_id, "credentials": {"imap_folder": "Orders"}}},
+                       token=shop.token)
+
+        async def restarted() -> bool:
+            run = listeners.running.get(account_id)
+            return first_task.done() and run is not None and not run.task.done() and await listened()
+
+        await _until(restarted, 10)
+        await asyncio.sleep(0.5)  # its first poll (of the new folder: read from the start) and its IDLE
+        await append(dovecot, user, mail(subject="Into the orders folder"), "Orders")
+
+        async def three() -> bool:
+            return len(await inbound(account_id)) == 3
+
+        assert await _until(three, 5) < 5
     finally:
         stopping.set()  # as the worker does when it stops
         started = time.monotonic()

@@ -43,7 +43,8 @@ from modules.channels.services.inbound import receive
 log = logging.getLogger(__name__)
 KIND = "email"
 MAX_BYTES = 25 * 1024 * 1024  # the webhook's limit (modules.channels.http.MAX_BYTES)
-BATCH = 100  # messages one poll reads at most; the next poll goes on (a large folder's first read)
+BATCH = 100  # messages one poll reads at most; the next poll goes on (a large folder's first read).
+# (aioimaplib parses a response recursively, a level per line: keep one FETCH of sizes well under 1000.)
 LEASE = timedelta(seconds=30)  # a poll's lease, renewed every RENEW_EVERY seconds while it runs
 RENEW_EVERY = 5.0
 CONCURRENCY = 4  # mailboxes one cron run polls at once
