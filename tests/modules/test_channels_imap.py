@@ -443,6 +443,29 @@ async def test_idle_brings_a_new_mail_in_within_seconds_and_a_switched_off_mailb
     assert listeners.running == {}
 
 
+async def test_a_server_without_idle_is_left_to_the_cron_poll(api: Api, shop: TenantFixture) -> None:
+    plain = Dovecot.start(extra_config="protocol imap {\n  imap_capability = IMAP4rev1 LITERAL+ ID ENABLE UIDPLUS\n}\n")
+    listeners, stopping = listening.Listeners(every=0.2), asyncio.Event()
+    task = asyncio.create_task(listeners.run(None, stopping))
+    try:
+        user, password = mailbox_user(plain)
+        _, account_id = await imap_channel(api, shop, plain, user, password)
+
+        async def gave_up() -> bool:
+            return account_id in listeners.no_idle_until and account_id not in listeners.listening()
+
+        await _until(gave_up, 10)
+        assert await listening.holder(account_id) is None  # no IDLE connection held for it
+        await asyncio.sleep(0.5)  # later scans do not try it again meanwhile
+        assert account_id not in listeners.running
+        await append(plain, user, mail(subject="No IDLE here"))
+        assert (await polling.poll_account(account_id)).read == 1  # the minute's poll serves it
+    finally:
+        stopping.set()
+        await asyncio.wait_for(task, 10)
+        plain.stop()
+
+
 async def test_the_cron_polls_every_enabled_mailbox_and_skips_switched_off_ones(
         api: Api, shop: TenantFixture, dovecot: Dovecot) -> None:
     on_user, on_password = mailbox_user(dovecot)
