@@ -31,6 +31,7 @@ import json
 import logging
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from core.heartbeat import beating
@@ -96,8 +97,9 @@ class Listeners:
             if account_id not in wanted or fingerprint(wanted[account_id]) != run.fingerprint:
                 run.halt.set()  # switched off, removed or changed: it stops after what it is doing
             if run.task.done():
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    run.task.result()
+                failure = None if run.task.cancelled() else run.task.exception()
+                if failure is not None:  # the database away mid-poll, say: the next scan starts it again
+                    log.warning("IMAP listener of channel %s ended with %s", account_id, type(failure).__name__)
                 del self.running[account_id]
         now = time.monotonic()
         for account_id, settings in wanted.items():
@@ -136,16 +138,21 @@ class Listeners:
 
         async def renew() -> None:
             if not await polling.renew_lease(state.id, "listen", self.owner):
-                log.warning("IMAP listener of channel %s lost its lease", account_id)
+                # This process stalled past the lease and another may listen now: stop (a later scan competes again).
+                log.warning("IMAP listener of channel %s lost its lease: stopping", account_id)
+                halt.set()
 
         delay = BACKOFF_FIRST
         try:
             async with beating(renew, polling.RENEW_EVERY):
                 while not halt.is_set():
+                    began = time.monotonic()
                     try:
                         if await self._session(account_id, settings, halt):
                             return  # no IDLE on this server
                     except ImapError as exc:
+                        if time.monotonic() - began > BACKOFF_MAX:  # it had been listening a good while
+                            delay = BACKOFF_FIRST
                         log.info("IMAP listener of channel %s: %s; again in %.0f s", account_id, exc.code, delay)
                         await _pause(halt, delay)
                         delay = min(delay * 2, BACKOFF_MAX)
@@ -190,8 +197,6 @@ async def service(rt: Any, stopping: asyncio.Event) -> None:
 
 async def holder(account_id: int) -> str | None:
     """Who holds the mailbox's IDLE connection now (a live lease), or None."""
-    from datetime import UTC, datetime
-
     state = await MailboxState.filter(account_id=account_id).first()
     if state is None or state.listen_until is None or state.listen_until < datetime.now(UTC):
         return None

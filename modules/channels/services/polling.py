@@ -170,6 +170,7 @@ async def poll_account(account_id: int) -> PollResult:
     owner = owner_id()
     if not await take_lease(state, "poll", owner):
         return PollResult("busy")
+    state = await MailboxState.get(id=state.id)  # the watermark as the last poll left it, read under the lease
     result = PollResult("polled")
 
     async def renew() -> None:
