@@ -34,6 +34,7 @@ import asyncio
 import contextlib
 import csv
 import json
+import os
 import random
 import shutil
 import sys
@@ -69,7 +70,7 @@ from modules.crm.services.importer import ImportOptions, run_import
 
 DB_NAME = "sellercare_bench_seller"
 DSN = PG_ADMIN_DSN.rsplit("/", 1)[0] + f"/{DB_NAME}"
-REDIS_URL = "redis://127.0.0.1:6379/12"  # the seller benchmarks' own Redis database (flushed)
+REDIS_URL = "redis://127.0.0.1:6379/2"  # the seller benchmarks' own Redis database (flushed)
 VERSION = 1  # bump when the generated rows change: an older database is then rebuilt
 SEED = 20261203
 CUSTOMERS = 100_000
@@ -632,7 +633,7 @@ async def build(var_dir: str, log: Callable[[str], None], keep_csv: Path | None 
 
 
 async def ensure(rebuild: bool = False, log: Callable[[str], None] = print, keep_csv: Path | None = None) -> Seller:
-    """The seller data set, built unless the database already holds it; Redis db 12 flushed (ours)."""
+    """The seller data set, built unless the database already holds it; Redis db 2 flushed (ours)."""
     var_dir = tempfile.mkdtemp(prefix="sellercare-seller-var-")
     info = None if rebuild else await _reusable(log)
     if info is None:
@@ -646,6 +647,19 @@ async def ensure(rebuild: bool = False, log: Callable[[str], None] = print, keep
     return Seller(env=env, settings=Settings.from_env(env), tenant_id=info["tenant_id"], slug=SLUG,
                   admin_id=info["admin_id"], admin_email=ADMIN, password=PASSWORD, counts=info["counts"],
                   built=info["built"])
+
+
+async def clone(prefix: str) -> str:
+    """A copy of the data set that one run may write to (`CREATE DATABASE ... TEMPLATE`): its name.
+    The caller drops it (tests.conftest.drop_pg_database)."""
+    name = f"{prefix}_{os.getpid()}"
+    conn = await asyncpg.connect(PG_ADMIN_DSN)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        await conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{DB_NAME}"')
+    finally:
+        await conn.close()
+    return name
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -314,7 +314,7 @@ def ticket_pages(tid: int, after: str) -> list[Page]:
 async def measure(args: argparse.Namespace, seller: dataset.Seller) -> int:
     overrides = {"max_cost": args.max_cost} if args.max_cost else {}
     async with serve(seller.env, "postgres", **overrides) as bench:
-        print(f"app started in {time.perf_counter() - bench.started:.1f} s ({dataset.DB_NAME}, Redis db 12, "
+        print(f"app started in {time.perf_counter() - bench.started:.1f} s ({dataset.DB_NAME}, Redis db 2, "
               f"max_cost {bench.rt.settings.max_cost:,})")
         cost_check(seller.env)
         headers = await bench.login(seller.admin_email, seller.slug, seller.password)

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -22,6 +24,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
+from core import after_commit
 from core.models import EventReceipt, OutboxEvent
 
 DISPATCH_JOB = "core.dispatch_event"
@@ -39,8 +42,40 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(10 * 2 ** max(attempts - 1, 0), 3600))
 
 
-async def emit(topic: str, payload: dict[str, Any], tenant_id: int | None = None) -> OutboxEvent:
-    return await OutboxEvent.create(id=uuid.uuid4(), topic=topic, payload=payload, tenant_id=tenant_id)
+# How many rule firings led to the events emitted now: an automation rule's actions run with the
+# depth of the event that fired it plus one, and every event they emit carries it in its payload, so
+# rules that keep triggering one another are stopped at a depth (modules/automation).
+CHAIN_DEPTH = "chain_depth"
+_chain_depth: ContextVar[int] = ContextVar("chain_depth", default=0)
+
+
+@contextmanager
+def chained(depth: int) -> Iterator[None]:
+    """Events emitted inside carry `chain_depth: depth` (what a firing's actions cause)."""
+    token = _chain_depth.set(depth)
+    try:
+        yield
+    finally:
+        _chain_depth.reset(token)
+
+
+def chain_depth(event: OutboxEvent) -> int:
+    depth = event.payload.get(CHAIN_DEPTH, 0) if isinstance(event.payload, dict) else 0
+    return depth if isinstance(depth, int) and not isinstance(depth, bool) else 0
+
+
+async def emit(topic: str, payload: dict[str, Any], tenant_id: int | None = None, *,
+               event_id: uuid.UUID | None = None) -> OutboxEvent:
+    """`event_id`: an id the caller can compute again later (`stable_id`), to find the event's
+    attempts without storing its id; random otherwise."""
+    if depth := _chain_depth.get():
+        payload = {**payload, CHAIN_DEPTH: depth}
+    return await OutboxEvent.create(id=event_id or uuid.uuid4(), topic=topic, payload=payload, tenant_id=tenant_id)
+
+
+def stable_id(topic: str, key: str) -> uuid.UUID:
+    """The same id for the same (topic, key): one event per thing, found again from the thing."""
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"sellercare:{topic}:{key}")
 
 
 async def relay(redis: ArqRedis, limit: int = RELAY_BATCH) -> int:
@@ -82,12 +117,15 @@ async def dispatch(event_id: str, handlers: Mapping[str, Sequence[Handler]]) -> 
         for position, handler in enumerate(topic_handlers, start=1):
             name = handler_name(handler)
             try:
-                async with in_transaction():
-                    await EventReceipt.create(event_id=event.id, handler=name)
-                    await handler(event)
-                    if position == len(topic_handlers):
-                        await _mark_handled(event)
-                        marked = True
+                # What a handler tells other processes (a live update, a job) waits for its commit.
+                with after_commit.deferring() as effects:
+                    async with in_transaction():
+                        await EventReceipt.create(event_id=event.id, handler=name)
+                        await handler(event)
+                        if position == len(topic_handlers):
+                            await _mark_handled(event)
+                            marked = True
+                await after_commit.run(effects)
             except IntegrityError:
                 if await EventReceipt.filter(event_id=event.id, handler=name).exists():
                     continue  # already handled by an earlier delivery
@@ -110,7 +148,9 @@ async def _failed(event: OutboxEvent, exc: Exception) -> None:
     database away this write fails too, and the event is sent again after REDELIVER_AFTER."""
     attempts = event.attempts + 1
     now = datetime.now(UTC)
-    error = f"{type(exc).__module__}.{type(exc).__qualname__}"[:200]
+    error = f"{type(exc).__module__}.{type(exc).__qualname__}"
+    code = getattr(exc, "public_code", None)  # an error code made to be shown (never a message)
+    error = (f"{error}: {code}" if isinstance(code, str) and code else error)[:200]
     try:
         await OutboxEvent.filter(id=event.id).update(
             attempts=attempts, last_error=error, next_attempt_at=now + backoff(attempts),

@@ -13,7 +13,10 @@ from graphlib import CycleError, TopologicalSorter
 from importlib.metadata import entry_points
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # core.automation imports this module
+    from core.automation import AutomationContribution
 
 ENTRY_POINT_GROUP = "sellercare.modules"
 
@@ -101,6 +104,9 @@ class Module:
     # "package.module:attr" of a sequence of Starlette routes, each under "/<module name>/"
     # (webhooks: a provider posts there without a staff login, so the route checks its own secret).
     routes: str | None = None
+    # "package.module:attr" of a `core.automation.AutomationContribution`: the triggers (events) and
+    # actions the module offers tenants' rules.
+    automation: str | None = None
     has_models: bool = True
 
     @property
@@ -136,6 +142,10 @@ class Module:
 
     def load_channels(self) -> Sequence[Any]:
         return _load(self.channels) if self.channels else ()
+
+    def load_automation(self) -> AutomationContribution | None:
+        """The module's `core.automation.AutomationContribution` (None when it declares none)."""
+        return _load(self.automation) if self.automation else None
 
     def load_routes(self) -> Sequence[Any]:
         """The module's HTTP routes; a path outside "/<name>/" is a start-up error."""

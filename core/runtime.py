@@ -10,7 +10,7 @@ from pathlib import Path
 
 from arq.connections import ArqRedis
 
-from core import channels, pubsub, translation
+from core import automation, channels, pubsub, translation
 from core.access import AccessControl
 from core.access.watcher import PolicyWatcher
 from core.after_commit import after_commit
@@ -22,6 +22,7 @@ from core.models import ModuleState
 from core.redis import connect
 from core.registry import Module, Permission, Registry
 from core.settings import Settings
+from core.storage import configure as configure_storage
 
 CORE_LOCALE = Path(__file__).parent / "locale"
 
@@ -62,6 +63,7 @@ class Runtime:
         registry = registry or Registry.discover()
         configure_crypto(settings)  # PII encryption keys (raises SettingsError if missing in production)
         configure_passwords(settings)
+        configure_storage(settings)  # where attachments live, and the key of their links
         # Open with the core alone to read which modules are installed, then with them.
         await init_db(settings.database_url, [])
         try:
@@ -78,6 +80,7 @@ class Runtime:
         await watcher.start()
         permissions = {p.key: p for m in modules for p in m.permissions}
         channels.install(channels.collect(modules))
+        automation.install(automation.collect(modules))
         live = pubsub.install(pubsub.Hub(redis))
         translator = translation.install(translation.build(settings))
         return cls(settings, registry, modules, redis, access, watcher, permissions, live, translator)

@@ -172,6 +172,9 @@ class Settings:
     cors_origins: tuple[str, ...] = ()
     demo_password: str = "demo"  # noqa: S105 - the documented demo login, embedded mode only
     var_dir: Path = field(default_factory=lambda: Path("var"))
+    # Where stored files (attachments) live (core.storage); "" is <var_dir>/files. Every API and
+    # worker process must see the same directory.
+    storage_dir: str = ""
     # PII encryption (core.crypto): the first key encrypts, the others only decrypt. Never in repr.
     encryption_keys: tuple[tuple[str, bytes], ...] = field(default=(), repr=False)
     index_key: bytes = field(default=b"", repr=False)
@@ -245,6 +248,7 @@ class Settings:
             cors_origins=tuple(o.strip() for o in env.get("CORS_ORIGINS", "").split(",") if o.strip()),
             demo_password=env.get("SELLERCARE_DEMO_PASSWORD", "demo"),
             var_dir=var_dir,
+            storage_dir=env.get("STORAGE_DIR", ""),
             encryption_keys=encryption_keys,
             index_key=index_key,
             translation_provider=provider,

@@ -7,6 +7,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from typing import Any
+from urllib.parse import quote
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -14,6 +15,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Mount, Route, Router, WebSocketRoute
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketClose
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
@@ -28,7 +30,7 @@ from strawberry.types import ExecutionResult
 from strawberry.types.execution import PreExecutionError
 from strawberry.types.unset import UNSET, UnsetType
 
-from core import exports, heap
+from core import exports, heap, storage
 from core.auth.authenticate import authenticate
 from core.auth.client_address import client_address
 from core.errors import ClientError, RetryableError
@@ -40,6 +42,8 @@ from core.outage import UNAVAILABLE, is_outage
 from core.registry import Registry
 from core.runtime import Runtime
 from core.settings import Settings
+from core.storage import kinds as storage_kinds
+from core.storage import links as storage_links
 from schema import graphiql, idempotent
 from schema.builder import build_schema
 from schema.http import BodyGuard
@@ -200,17 +204,32 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
         return FileResponse(path, media_type=exports.XLSX_MIME, headers=headers,
                             filename=f"export-{path.stem[:8]}.xlsx", content_disposition_type="attachment")
 
+    async def stored_file(request: Request) -> Response:
+        """A stored file (an attachment) behind its signed link, always as a download."""
+        headers = {"Cache-Control": "private, no-store", "Referrer-Policy": "no-referrer",
+                   "X-Content-Type-Options": "nosniff", "Content-Security-Policy": "sandbox; default-src 'none'"}
+        linked = storage_links.verify(request.path_params["token"])
+        data = await storage.store().get(linked.key) if linked is not None else None
+        if linked is None or data is None:
+            message = exports.LINK_INVALID if linked is None else storage_links.FILE_GONE
+            return Response(translate("core", message, negotiate(request.headers.get("accept-language"))),
+                            status_code=403 if linked is None else 404, media_type="text/plain", headers=headers)
+        disposition = f"attachment; filename*=UTF-8''{quote(linked.name or 'file', safe='')}"
+        return Response(data, media_type=storage_kinds.served_type(linked.content_type),
+                        headers={**headers, "Content-Disposition": disposition})
+
     middleware = []
     if settings.cors_origins:
         # Browser front-ends on other origins; tokens travel in the Authorization header.
         middleware.append(Middleware(
-            CORSMiddleware, allow_origins=list(settings.cors_origins), allow_methods=["GET", "POST"],
+            CoreCORS, allow_origins=list(settings.cors_origins), allow_methods=["GET", "POST"],
             allow_headers=["Authorization", "Content-Type", "Accept-Language", "Idempotency-Key"],
             expose_headers=[REPLAYED_HEADER], max_age=600))
     routes: list[BaseRoute] = [
         Route("/health", health), Route("/graphql", graphql_app, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql_app),  # subscriptions (graphql-transport-ws)
-        Route("/exports/{token}", export_download, methods=["GET"])]
+        Route("/exports/{token}", export_download, methods=["GET"]),
+        Route(storage_links.PATH + "{token}", stored_file, methods=["GET"])]
     if not settings.production:
         # GraphiQL's assets (the IDE is off in production).
         routes.append(Mount(graphiql.STATIC_PREFIX, app=graphiql.static_app(), name="static"))
@@ -223,6 +242,21 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
         middleware=middleware,
         lifespan=lifespan,
     )
+
+
+class CoreCORS(CORSMiddleware):
+    """CORS_ORIGINS for the API's own routes. A module's routes (under `/<module name>/`) answer
+    browsers themselves: the contact form and the buyers' portal take any origin (they hold no
+    cookie credential), and their preflight from a storefront must not be refused here."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        rt = getattr(getattr(scope.get("app"), "state", None), "rt", None)
+        if scope["type"] == "http" and rt is not None:
+            first = scope["path"].split("/", 2)[1] if scope["path"].count("/") > 1 else ""
+            if first in {m.name for m in rt.modules}:
+                await self.app(scope, receive, send)
+                return
+        await super().__call__(scope, receive, send)
 
 
 class _ModuleRoutes:

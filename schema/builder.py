@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import copy
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import strawberry
@@ -31,6 +32,7 @@ from strawberry.types.base import StrawberryObjectDefinition
 from strawberry.types.field import StrawberryField
 
 from core.errors import is_client_error
+from core.graphql.executor import FastLeafExecutor
 from core.graphql.node import ScopedNode
 from core.graphql.permissions import SellercarePermission
 from core.outage import UNAVAILABLE, is_outage
@@ -152,8 +154,57 @@ class _MaskErrors(MaskErrors):
 
 
 class SellercareSchema(strawberry.Schema):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("execution_context_class", FastLeafExecutor)  # leaf fields read directly
+        super().__init__(*args, **kwargs)
+
     def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
         log_errors(errors, execution_context)  # strawberry's own logs the document and messages
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one operation may ask of a GraphQL API before anything runs."""
+
+    depth: int
+    aliases: int
+    tokens: int
+    cost: int
+    page_size: int  # what `first` counts as when the query does not say (the cost's multiplier)
+
+    @classmethod
+    def of(cls, settings: Settings) -> Limits:
+        """The staff API's limits (MAX_QUERY_DEPTH, MAX_ALIASES, MAX_TOKENS, MAX_COST, MAX_PAGE_SIZE)."""
+        return cls(settings.max_query_depth, settings.max_aliases, settings.max_tokens, settings.max_cost,
+                   settings.max_page_size)
+
+
+def hardening(limits: Limits, production: bool) -> list[Any]:
+    """The extensions every sellercare GraphQL schema runs (the staff API's, the buyers' portal's):
+    token, depth, alias and cost limits, the parser and validation caches, forbidden characters in
+    text, unexpected errors masked, and no introspection in production."""
+    # The validation rules are built once: the validation cache is keyed by them, so rules made
+    # per request (what QueryDepthLimiter and MaxAliasesLimiter do) would never hit it.
+    rules: list[Any] = [
+        depth_validator(limits.depth, None, None),
+        alias_validator(limits.aliases),
+        LiteralTextRule,
+    ]
+    # Factories: each request gets fresh extension instances (the parser and validation caches
+    # live at module level in strawberry, shared across requests).
+    extensions: list[Any] = [
+        lambda: MaxTokensLimiter(max_token_count=limits.tokens),
+        lambda: AddValidationRules(rules),
+        lambda: _ParserCache(maxsize=1_000),
+        lambda: ValidationCache(maxsize=1_000),
+        cost_limit(limits.cost, limits.page_size),  # after the cache: it sees its result
+        VariableText,
+        lambda: _MaskErrors(should_mask_error=lambda e: not is_client_error(e),
+                            error_message=INTERNAL_ERROR),
+    ]
+    if production:
+        extensions.append(DisableIntrospection)
+    return extensions
 
 
 def build_schema(modules: Sequence[Module], settings: Settings) -> strawberry.Schema:
@@ -175,33 +226,12 @@ def build_schema(modules: Sequence[Module], settings: Settings) -> strawberry.Sc
             types[name] = (module.name, cls)
     _apply_extensions(modules, types)
 
-    # The validation rules are built once: the validation cache is keyed by them, so rules made
-    # per request (what QueryDepthLimiter and MaxAliasesLimiter do) would never hit it.
-    rules: list[Any] = [
-        depth_validator(settings.max_query_depth, None, None),
-        alias_validator(settings.max_aliases),
-        LiteralTextRule,
-    ]
-    # Factories: each request gets fresh extension instances (the parser and validation caches
-    # live at module level in strawberry, shared across requests).
-    extensions: list[Any] = [
-        lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
-        lambda: AddValidationRules(rules),
-        lambda: _ParserCache(maxsize=1_000),
-        lambda: ValidationCache(maxsize=1_000),
-        cost_limit(settings.max_cost, settings.max_page_size),  # after the cache: it sees its result
-        VariableText,
-        lambda: _MaskErrors(should_mask_error=lambda e: not is_client_error(e),
-                            error_message=INTERNAL_ERROR),
-    ]
-    if settings.production:
-        extensions.append(DisableIntrospection)
     schema = SellercareSchema(
-        query=_merge_root("Query", queries),  # type: ignore[arg-type]
+        query=_merge_root("Query", queries),
         mutation=_merge_root("Mutation", mutations),
         subscription=_merge_root("Subscription", subscriptions),
         types=[cls for _, cls in types.values()],
-        extensions=extensions,
+        extensions=hardening(Limits.of(settings), settings.production),
     )
     guard_nested_fields(schema._schema)
     return schema

@@ -78,17 +78,23 @@ def decode_id(value: strawberry.ID | str, expected: type[ScopedNode], field: str
 
     It does not prove the row is the caller's: the service still looks it up in the tenant scope.
     """
-    try:
-        gid = relay.GlobalID.from_id(str(value))
-    except GlobalIDValueError:
-        gid = None
     type_name = expected.__strawberry_definition__.name  # type: ignore[attr-defined]
-    if gid is None or gid.type_name != type_name or not gid.node_id.isdigit():
+    pk = node_id_of(value, type_name)
+    if pk is None:
         raise UserFacingError(
             "INVALID_ID", N_("This is not an ID of type {type}."), field=[field],
             params={"type": type_name},
         )
-    return int(gid.node_id)
+    return pk
+
+
+def node_id_of(value: object, type_name: str) -> int | None:
+    """The database id inside a global ID of the type named `type_name`, or None."""
+    try:
+        gid = relay.GlobalID.from_id(str(value))
+    except GlobalIDValueError:
+        return None
+    return int(gid.node_id) if gid.type_name == type_name and gid.node_id.isdigit() else None
 
 
 def to_global_id(node_type: type[ScopedNode], pk: int) -> strawberry.ID:

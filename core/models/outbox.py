@@ -19,12 +19,13 @@ class OutboxEvent(Model):
     next_attempt_at = fields.DatetimeField(null=True)
     handled_at = fields.DatetimeField(null=True)  # every handler committed: nothing more is owed
     attempts = fields.IntField(default=0)  # deliveries that failed
-    last_error = fields.CharField(max_length=200, default="")  # the exception's type, never its text
+    last_error = fields.CharField(max_length=200, default="")  # the exception's type and public code, never its text
     failed_at = fields.DatetimeField(null=True)  # gave up after MAX_ATTEMPTS: an operator looks at it
 
     class Meta:
         table = "core_outbox"
-        indexes = (("handled_at", "failed_at", "next_attempt_at"),)
+        # The second: a tenant's newest events of a topic (automation's dry run of a rule).
+        indexes = (("handled_at", "failed_at", "next_attempt_at"), ("tenant_id", "topic", "created_at"))
 
 
 class EventReceipt(Model):

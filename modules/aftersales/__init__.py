@@ -25,4 +25,5 @@ module = Module(
     worker="modules.aftersales.jobs:worker",
     demo="modules.aftersales.demo:load",
     startup="modules.aftersales.services.language:start_up",
+    automation="modules.aftersales.automation:contribution",
 )

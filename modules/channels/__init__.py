@@ -6,7 +6,7 @@ from core.registry import Module, Permission
 module = Module(
     name="channels",
     version="0.1.0",
-    summary="Channel accounts (e-mail in and out), inbound messages, delivery of replies",
+    summary="Channel accounts (e-mail, WhatsApp, web form), inbound messages, delivery of replies",
     package="modules.channels",
     depends=("crm", "aftersales"),
     permissions=(
@@ -18,4 +18,5 @@ module = Module(
     demo="modules.channels.demo:load",
     channels="modules.channels.kinds:kinds",
     routes="modules.channels.http:routes",
+    startup="modules.channels.startup:start_up",
 )

@@ -9,7 +9,8 @@ with Retry-After, so the provider keeps the message and tries again. Any other m
 200 with its outcome (a duplicate, or a message that could not be parsed, is kept too, so the
 provider must not retry it).
 
-The web contact form's public routes (modules.channels.form.http) are mounted beside it.
+The web contact form's public routes (modules.channels.form.http) and WhatsApp's signed webhook
+(modules.channels.whatsapp.http, on the same path, matched first) are mounted beside it.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from core.i18n import N_
 from modules.channels.form import http as form
 from modules.channels.services import receive, tokens
 from modules.channels.web import NO_STORE, account_at, read_body, refused
+from modules.channels.whatsapp import http as whatsapp
 
 MAX_BYTES = 25 * 1024 * 1024  # what the large mail providers accept for one message
 TOKEN_HEADER = "X-Channel-Token"  # noqa: S105 - a header name
@@ -34,8 +36,11 @@ async def inbound(request: Request) -> JSONResponse:
         return refused(request, 401, "TOKEN_REQUIRED", N_("Send the channel's token in the X-Channel-Token header."))
     # The one look-up not scoped to a tenant: the URL names the account, the token proves it.
     account = await account_at(request, request.path_params["kind"])
-    if account is None or not tokens.matches(token, account.inbound_token_hash) or kinds.kind(account.kind) is None:
-        # (a kind whose module was uninstalled included: its account no longer receives)
+    kind = kinds.kind(account.kind) if account is not None else None
+    if (account is None or kind is None or not kind.inbound_token
+            or not tokens.matches(token, account.inbound_token_hash)):
+        # (a kind whose module was uninstalled included: its account no longer receives; and a
+        # kind that signs its webhooks is never opened by a token: whatsapp.http takes those)
         return refused(request, 403, "FORBIDDEN", N_("This token does not open this channel."))
     if not account.enabled:
         return refused(request, 503, "CHANNEL_DISABLED", N_("This channel is switched off: try again later."),
@@ -48,4 +53,4 @@ async def inbound(request: Request) -> JSONResponse:
                         headers=NO_STORE)
 
 
-routes = [Route("/channels/{kind}/{public_id}/inbound", inbound, methods=["POST"]), *form.routes]
+routes = [*whatsapp.routes, Route("/channels/{kind}/{public_id}/inbound", inbound, methods=["POST"]), *form.routes]

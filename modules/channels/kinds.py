@@ -2,5 +2,6 @@
 
 from modules.channels.form import WEB_FORM
 from modules.channels.mail import EMAIL
+from modules.channels.whatsapp import WHATSAPP
 
-kinds = (EMAIL, WEB_FORM)
+kinds = (EMAIL, WEB_FORM, WHATSAPP)

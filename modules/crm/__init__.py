@@ -18,4 +18,5 @@ module = Module(
     graphql="modules.crm.graphql.schema:contribution",
     worker="modules.crm.jobs:worker",
     demo="modules.crm.demo:load",
+    automation="modules.crm.automation:contribution",
 )

@@ -9,7 +9,7 @@ import logging
 import socket
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -37,6 +37,8 @@ INBOUND = """query($c: ID!, $s: InboundStatus) { channelInboundMessages(channelI
 TICKET = """query($id: ID!) { ticket(id: $id) { number subject channel language customer { id emails }
   messages(first: 20) { nodes { id kind body delivery { state providerMessageId response error sentAt } } } } }"""
 CREATE_CUSTOMER = """mutation($i: CustomerInput!) { createCustomer(input: $i) { customer { id } errors { code } } }"""
+RETRIES = """query($id: ID!) { ticket(id: $id) { messages(first: 5) { nodes {
+  delivery { state attempts nextAttemptAt lastAttemptError } } } } }"""
 REPLY = """mutation($i: AddTicketMessageInput!) { addTicketMessage(input: $i) {
   message { id delivery { state } } errors { code field } } }"""
 
@@ -224,6 +226,91 @@ async def test_a_mail_opens_a_ticket_for_the_matching_customer_and_replies_threa
     assert new["customer"]["emails"] == ["eve@example.net"]
 
 
+CREATE_ORDER = """mutation($i: CreateOrderInput!) { createOrder(input: $i) { order { number } errors { code } } }"""
+TICKET_ORDER = "query($id: ID!) { ticket(id: $id) { order { number } } }"
+
+
+async def test_an_order_number_quoted_in_a_mail_links_the_senders_own_order(
+        api: Api, shop: TenantFixture, smtp: tuple[Mailbox, int]) -> None:
+    sender = f"buyer-{uuid.uuid4().hex[:6]}@example.org"
+    customer = (await api.data(CREATE_CUSTOMER, {"i": {"firstName": "Ola", "emails": [sender]}},
+                               token=shop.token))["createCustomer"]["customer"]
+    for number in ("302-1234567-7654321", "#4711"):
+        created = await api.data(CREATE_ORDER, {"i": {"customerId": customer["id"], "number": number, "currency": "EUR",
+                                                      "lines": [{"sku": "MUG-1", "unitPrice": "9"}]}}, token=shop.token)
+        assert created["createOrder"]["errors"] == []
+    channel = await make_channel(api, shop, smtp[1])
+
+    async def linked(subject: str, body: str, frm: str = sender) -> str | None:
+        response = await post(api, channel, mail(subject, sender=frm, body=body))
+        assert response.json()["status"] == "ticket_created", response.text
+        row = await InboundMessage.get(id=int(response.json()["id"]))
+        ticket = await api.data(TICKET_ORDER, {"id": str(gid.GlobalID("Ticket", str(row.ticket_id)))},
+                                token=shop.token)
+        return ticket["ticket"]["order"]["number"] if ticket["ticket"]["order"] else None
+
+    # Amazon's format in the body; a number that is not theirs before it is passed over.
+    assert await linked("Return", "Order 111-0000000-0000000 was my sister's, 302-1234567-7654321 is mine.") \
+        == "302-1234567-7654321"
+    assert await linked("Question about order #4711", "When does it ship?") == "#4711"
+    assert await linked("Question about 4711", "When does it ship?") is None  # a bare number is no order
+    # Someone else quoting the buyer's number links nothing.
+    assert await linked("My order 302-1234567-7654321", "Hi", frm="mallory@example.net") is None
+
+
+ATTACHMENTS = """query($id: ID!) { ticket(id: $id) { messages(first: 5) { nodes {
+  attachments { name contentType size url refused } } } } }"""
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(range(256)) * 4
+
+
+async def test_attachments_are_kept_by_their_bytes_and_served_only_through_signed_links(
+        api: Api, shop: TenantFixture, smtp: tuple[Mailbox, int], monkeypatch: pytest.MonkeyPatch) -> None:
+    from core.storage import links
+    from modules.channels.services import attachments
+
+    monkeypatch.setattr(attachments, "MAX_FILE_BYTES", 50_000)
+    channel = await make_channel(api, shop, smtp[1])
+    msg = message_from_bytes(mail("Photos of the damage", body="The mug arrived broken, photos attached."),
+                             policy=policy.default)
+    assert isinstance(msg, EmailMessage)
+    msg.add_attachment(PNG, maintype="image", subtype="png", filename="broken mug.png")
+    msg.add_attachment(b"%PDF-1.4\n% the invoice\n", maintype="application", subtype="pdf", filename="invoice.pdf")
+    msg.add_attachment(b"MZ\x90\x00" + b"\x00" * 200, maintype="application", subtype="pdf", filename="label.pdf")
+    msg.add_attachment(b"<html><script>alert(1)</script></html>", maintype="image", subtype="png",
+                       filename="photo.png")  # a page that claims to be a picture
+    msg.add_attachment(b"x" * 60_000, maintype="text", subtype="plain", filename="log.txt")
+    response = await post(api, channel, msg.as_bytes())
+    assert response.json()["status"] == "ticket_created", response.text
+    row = await InboundMessage.get(id=int(response.json()["id"]))
+    ticket_id = str(gid.GlobalID("Ticket", str(row.ticket_id)))
+    nodes = (await api.data(ATTACHMENTS, {"id": ticket_id}, token=shop.token))["ticket"]["messages"]["nodes"]
+    files = {a["name"]: a for a in nodes[0]["attachments"]}
+    assert {n: (a["contentType"], a["refused"]) for n, a in files.items()} == {
+        "broken mug.png": ("image/png", None), "invoice.pdf": ("application/pdf", None),
+        "label.pdf": ("application/x-msdownload", "executable"), "photo.png": ("text/plain", None),
+        "log.txt": ("text/plain", "too_large")}
+    assert files["label.pdf"]["url"] == "" and files["log.txt"]["url"] == ""
+    assert files["broken mug.png"]["size"] == len(PNG)
+
+    picture = await api.client.get(files["broken mug.png"]["url"])  # no bearer token: the link is the credential
+    assert picture.status_code == 200 and picture.content == PNG
+    assert picture.headers["content-type"] == "image/png" and picture.headers["x-content-type-options"] == "nosniff"
+    assert picture.headers["content-disposition"] == "attachment; filename*=UTF-8''broken%20mug.png"
+    page = await api.client.get(files["photo.png"]["url"])
+    assert page.headers["content-type"].startswith("text/plain") and "sandbox" in page.headers["content-security-policy"]
+    # A link cannot be altered into another file, nor used once expired.
+    token = files["invoice.pdf"]["url"].removeprefix(links.PATH)
+    body, _, mac = token.partition(".")
+    other = files["broken mug.png"]["url"].removeprefix(links.PATH).partition(".")[0]
+    for bad in (f"{other}.{mac}", f"{body}.{mac[:-2]}xx", "nothing"):
+        refused = await api.client.get(links.PATH + bad, headers={"Accept-Language": "de"})
+        assert refused.status_code == 403 and refused.text != "This download link is invalid or has expired: ask for a new one."
+    linked = links.verify(token)
+    assert linked is not None
+    expired = links.url_for(linked.key, linked.name, linked.content_type, expires=int(datetime.now(UTC).timestamp()) - 1)
+    assert (await api.client.get(expired)).status_code == 403
+
+
 async def test_automated_mail_opens_nothing(api: Api, shop: TenantFixture, smtp: tuple[Mailbox, int]) -> None:
     channel = await make_channel(api, shop, smtp[1])
     auto = await post(api, channel, mail("Out of office", Auto_Submitted="auto-replied"))
@@ -273,6 +360,26 @@ async def test_the_webhook_needs_the_channels_own_token(
     assert (await post(api, channel, mail(body="x" * 2000))).status_code == 413
 
 
+async def test_mail_loops_open_nothing_and_are_never_answered(
+        api: Api, shop: TenantFixture, smtp: tuple[Mailbox, int], monkeypatch: pytest.MonkeyPatch) -> None:
+    from core import channels as kinds
+    monkeypatch.setitem(kinds._kinds, "email", replace(kinds._kinds["email"], sender_limit=(3, 3600)))
+    channel = await make_channel(api, shop, smtp[1])
+    own = await post(api, channel, mail("Re: your order", sender="Support <SUPPORT@shop.test>"))
+    assert own.json()["status"] == "ignored"
+    # An auto-responder with no Auto-Submitted header answering every message it gets.
+    robot = f"robot-{uuid.uuid4().hex[:6]}@example.net"
+    statuses = [(await post(api, channel, mail(f"Re: ticket {i}", sender=robot, body="We got your mail."))).json()
+                for i in range(5)]
+    assert [s["status"] for s in statuses] == ["ticket_created", "ticket_created", "ticket_created",
+                                                "ignored", "ignored"], statuses
+    rows = await InboundMessage.filter(id__in=[int(own.json()["id"]), int(statuses[-1]["id"])])
+    assert {r.error for r in rows} == {"own_message", "loop"} and all(r.ticket_id is None for r in rows)
+    # Another sender on the same mailbox is not held back by the robot.
+    person = await post(api, channel, mail("Hello", sender=f"p-{uuid.uuid4().hex[:6]}@example.org"))
+    assert person.json()["status"] == "ticket_created"
+
+
 # --- Outbound -------------------------------------------------------------------------------
 
 async def test_a_reply_goes_out_threaded_from_the_tenants_mailbox(
@@ -310,11 +417,45 @@ async def test_a_reply_goes_out_threaded_from_the_tenants_mailbox(
     answer = await post(api, channel, mail("Re: Wrong size", sender="ben@example.com", body="Thanks!",
                                            In_Reply_To=out["Message-ID"]))
     assert answer.json()["status"] == "threaded"
+    # Our reply coming back (a forwarding rule that keeps the Message-ID) is no new message.
+    del out["From"]
+    out["From"] = "forwarder@example.com"
+    echoed = await post(api, channel, out.as_bytes())
+    assert echoed.json()["status"] == "ignored"
+    assert (await InboundMessage.get(id=int(echoed.json()["id"]))).error == "own_message"
     # Our own logs at every level, and everyone's from INFO up (the test's SMTP server aside).
     logged = "\n".join(r.getMessage() for r in caplog.records if r.name.split(".")[0] in ("core", "modules", "workers")
                        or (r.levelno >= logging.INFO and not r.name.startswith("mail.log")))
     for secret in (PASSWORD, "ben@example.com", "too small", "return label"):
         assert secret not in logged
+
+
+async def test_live_inboxes_hear_when_a_replys_delivery_moves(
+        api: Api, rt: Any, shop: TenantFixture, smtp: tuple[Mailbox, int], relay: Any) -> None:
+    import asyncio
+
+    from modules.aftersales.services import ticket_changes
+
+    box, port = smtp
+    channel = await make_channel(api, shop, port)
+    first = await post(api, channel, mail(sender=f"live-{uuid.uuid4().hex[:6]}@example.com"))
+    pk = (await InboundMessage.get(id=int(first.json()["id"]))).ticket_id
+    sent = await api.data(REPLY, {"i": {"ticketId": str(gid.GlobalID("Ticket", str(pk))), "kind": "outbound",
+                                        "body": "On its way."}}, token=shop.token)
+    assert sent["addTicketMessage"]["errors"] == []
+    async with ticket_changes(rt.live, shop.id) as changes:
+        assert await drain(rt, shop.id) == []
+
+        async def delivery_news() -> list[tuple[int, str]]:
+            seen = []
+            async for change in changes:
+                seen.append((change.ticket_id, change.kind))
+                if change.kind == "delivery_changed":
+                    return seen
+            return seen
+
+        heard = await asyncio.wait_for(delivery_news(), timeout=10)
+    assert heard[-1] == (pk, "delivery_changed")
 
 
 async def test_a_permanent_smtp_failure_fails_and_a_temporary_one_retries(
@@ -346,11 +487,17 @@ async def test_a_permanent_smtp_failure_fails_and_a_temporary_one_retries(
     temporary = await reply("This one arrives on the second attempt.")
     before = len(box.received)
     assert await drain(rt, shop.id) == ["TemporaryFailure"]
-    assert (await delivery(temporary))["state"] == "QUEUED"
+    retrying = await api.data(RETRIES, {"id": temporary}, token=shop.token)
+    [state] = [m["delivery"] for m in retrying["ticket"]["messages"]["nodes"] if m["delivery"]]
+    assert (state["state"], state["attempts"], state["lastAttemptError"]) == ("QUEUED", 1, "smtp_451")
     owed = await OutboxEvent.filter(tenant_id=shop.id, topic="channels.deliver", handled_at=None).first()
     assert owed is not None and owed.attempts == 1 and owed.next_attempt_at is not None
+    assert datetime.fromisoformat(state["nextAttemptAt"]) == owed.next_attempt_at  # what the agent is told
     await OutboxEvent.filter(id=owed.id).update(next_attempt_at=datetime.now(UTC) - timedelta(seconds=1))
     assert await drain(rt, shop.id) == []
+    sent = [m["delivery"] for m in (await api.data(RETRIES, {"id": temporary}, token=shop.token))["ticket"][
+        "messages"]["nodes"] if m["delivery"]][0]
+    assert (sent["state"], sent["attempts"], sent["nextAttemptAt"], sent["lastAttemptError"]) == ("SENT", 1, None, None)
     assert (await delivery(temporary))["state"] == "SENT" and len(box.received) == before + 1
     assert box.received[-1]["Message-ID"] == (await delivery(temporary))["providerMessageId"]
 

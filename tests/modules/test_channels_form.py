@@ -88,7 +88,7 @@ async def stored(form: Form) -> int:
     return await InboundMessage.filter(account_id=account.id).count()
 
 
-async def test_a_submission_opens_a_ticket_for_the_matching_customer_once_per_submission_id(
+async def test_a_submission_opens_a_ticket_for_the_matching_customer_once_per_stamp(
         api: Api, rt: Any, shop: TenantFixture) -> None:
     customer = (await api.data(CREATE_CUSTOMER, {"i": {"firstName": "Anna", "emails": ["Anna@Example.org"]}},
                                token=shop.token))["createCustomer"]["customer"]
@@ -114,6 +114,9 @@ async def test_a_submission_opens_a_ticket_for_the_matching_customer_once_per_su
 
     again = await send(api, form, body)  # a double click, a retry after a timeout
     assert again.status_code == 200 and again.json() == {"status": "duplicate"}
+    # The stamp is single-use: replayed with other content, it opens nothing either.
+    replay = await send(api, form, {**body, "subject": "Buy cheap watches", "submission_id": "s-2"})
+    assert replay.status_code == 200 and replay.json() == {"status": "duplicate"}
     assert await Ticket.filter(tenant_id=shop.id, channel="web_form").count() == 1
     assert await stored(form) == 1
     # Someone else quoting Anna's order number gets a ticket, never her order.
@@ -147,8 +150,9 @@ async def test_the_honeypot_and_too_fast_forged_expired_or_foreign_stamps_are_re
     fresh = (await api.client.get(form.path)).json()["started_at_token"]  # posted at once: a bot
     too_fast = await send(api, form, submission(fresh))
     assert too_fast.status_code == 400 and too_fast.json()["code"] == "TOO_FAST"
-    at, _, signature = opened(rt, form).partition(".")
-    forged = [f"{int(at) - 100}.{signature}", f"{at}.{'0' * 64}", "", "garbage",
+    at, nonce, signature = opened(rt, form).split(".")
+    forged = [f"{int(at) - 100}.{nonce}.{signature}", f"{at}.{nonce}.{'0' * 64}", f"{at}.{'1' * 32}.{signature}",
+              f"{at}.{signature}", "", "garbage",
               stamp.issue("another secret", form.public_id, int(at)),
               opened(rt, form, seconds_ago=stamp.MAX_AGE + 60),  # expired
               opened(rt, other)]  # made for another form
@@ -207,9 +211,10 @@ async def test_another_tenants_form_never_reaches_this_tenant(api: Api, rt: Any,
                                   headers={"X-Channel-Token": "wrong"})).status_code == 403
     assert await stored(mine) == 0
     # With the channel's token (a server of the shop's own), the same JSON needs no stamp.
-    trusted = await api.client.post(mine.inbound_path, content=json.dumps(submission("")).encode(),
-                                    headers={"X-Channel-Token": mine.token})
-    assert trusted.status_code == 200 and trusted.json()["status"] == "ticket_created", trusted.text
+    for expected in ("ticket_created", "duplicate"):  # its submission_id makes a retry one ticket
+        trusted = await api.client.post(mine.inbound_path, headers={"X-Channel-Token": mine.token},
+                                        content=json.dumps(submission("", submission_id="shop-42")).encode())
+        assert trusted.status_code == 200 and trusted.json()["status"] == expected, trusted.text
 
 
 async def test_a_switched_off_form_answers_503_and_browsers_may_post_from_the_storefront(

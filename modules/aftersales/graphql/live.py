@@ -39,7 +39,8 @@ class TicketUpdatedFilter:
 class TicketUpdate:
     read_permission = READ  # reached only through ticketUpdated, which checks it at every event
     kind: str = strawberry.field(description=(
-        "What happened: created, updated, status_changed, message_added; or removed: the ticket no longer "
+        "What happened: created, updated, status_changed, message_added, delivery_changed (a reply's "
+        "delivery state moved: the channels module); or removed: the ticket no longer "
         "matches your filter (reassigned, moved to another team or status), so a filtered inbox drops its row. "
         "`ticket` is the ticket as it is now."))
     ticket: TicketType

@@ -8,8 +8,9 @@ are crm's own types, shown only to callers who may read customers.
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
-from typing import Self, cast
+from typing import Any, Self, cast
 
 import strawberry
 from strawberry import relay
@@ -21,6 +22,8 @@ from core.graphql.money import Money
 from core.graphql.nested_pages import nested_connection
 from core.graphql.node import ScopedNode
 from core.graphql.pagination import Connection, Ordering, page_size
+from core.graphql.selection import prefetched_or
+from core.storage import links as storage_links
 from modules.aftersales import models
 from modules.aftersales.graphql import dataloaders
 from modules.aftersales.services.tickets.lifecycle import sla_state
@@ -34,7 +37,18 @@ class Attachment:
     name: str
     content_type: str
     size: int
-    url: str
+    url: str = strawberry.field(description=(
+        "Where to fetch it: the link the client gave, or for a file that came in with the message a "
+        "signed link (a path on this API) that works for 15 minutes; empty when the file was refused."))
+    refused: str | None = strawberry.field(default=None, description=(
+        "Why a file that came in was not kept (executable, too_large, too_many); null when it was."))
+
+    @classmethod
+    def of(cls, data: dict[str, Any]) -> Attachment:
+        name, content_type, key = data.get("name", ""), data.get("contentType", ""), data.get("key", "")
+        url = storage_links.url_for(key, name, content_type) if key else data.get("url", "")
+        return cls(name=name, content_type=content_type, size=data.get("size", 0), url=url,
+                   refused=data.get("refused") or None)
 
 
 # Event data is stored with row ids (workers and the outbox read it); the API shows global IDs.
@@ -88,8 +102,7 @@ class TicketMessageType(ScopedNode):
 
     @strawberry.field
     def attachments(self) -> list[Attachment]:
-        return [Attachment(name=a.get("name", ""), content_type=a.get("contentType", ""), size=a.get("size", 0),
-                           url=a.get("url", "")) for a in self.row.attachments or []]
+        return [Attachment.of(a) for a in self.row.attachments or []]
 
     @strawberry.field(description="The agent who wrote it; null for the customer's messages.")
     async def author(self, info: Info) -> UserType | None:
@@ -136,6 +149,8 @@ class TicketType(ScopedNode):
     resolution_due: datetime | None
     sla_breached: bool
     row: strawberry.Private[models.Ticket]
+    # What a list's resolver loaded for the whole page (tickets.prefetch): field -> value.
+    prefetched: strawberry.Private[dict[Any, Any]] = dataclasses.field(default_factory=dict)
     read_permission = ("aftersales.ticket", "read")
     model = models.Ticket
 
@@ -180,11 +195,12 @@ class TicketType(ScopedNode):
     def sla_state(self) -> str:
         return sla_state(self.row)
 
+    # The fields the inbox loads up front are sync: a prefetched value as it is, else the awaitable
+    # of the one-ticket way.
     @strawberry.field(description="Needs crm.customer:read.")
-    async def customer(self, info: Info) -> CustomerType | None:
-        if self.row.customer_id is None:
-            return None
-        return await load_node(dataloaders.customers(info), self.row.customer_id, CustomerType)
+    def customer(self, info: Info) -> CustomerType | None:
+        return cast(CustomerType | None, prefetched_or(self.prefetched, "customer", lambda: load_node(
+            dataloaders.customers(info), self.row.customer_id, CustomerType)))
 
     @strawberry.field(description="Needs crm.customer:read.")
     async def order(self, info: Info) -> OrderType | None:
@@ -200,21 +216,30 @@ class TicketType(ScopedNode):
                 for line in await dataloaders.order_lines(info).load(self.id)]
 
     @strawberry.field
-    async def assignee(self, info: Info) -> UserType | None:
-        return await _user(info, self.row.assignee_id)
+    def assignee(self, info: Info) -> UserType | None:
+        return cast(UserType | None, prefetched_or(self.prefetched, "assignee",
+                                                   lambda: _user(info, self.row.assignee_id)))
 
     @strawberry.field
-    async def team(self, info: Info) -> TeamType | None:
-        return await load_node(dataloaders.teams(info), self.row.team_id, TeamType)
+    def team(self, info: Info) -> TeamType | None:
+        return cast(TeamType | None, prefetched_or(self.prefetched, "team", lambda: load_node(
+            dataloaders.teams(info), self.row.team_id, TeamType)))
 
-    @strawberry.field
-    async def tags(self, info: Info) -> list[str]:
+    async def _tags(self, info: Info) -> list[str]:
         return list(await dataloaders.tags(info).load(self.id))
 
-    @strawberry.field(description="The newest message of any kind.")
-    async def last_message(self, info: Info) -> TicketMessageType | None:
+    @strawberry.field
+    def tags(self, info: Info) -> list[str]:
+        return cast(list[str], prefetched_or(self.prefetched, "tags", lambda: self._tags(info)))
+
+    async def _last_message(self, info: Info) -> TicketMessageType | None:
         rows = await dataloaders.last_messages(info).load(self.id)
         return TicketMessageType.from_row(rows[0]) if rows else None
+
+    @strawberry.field(description="The newest message of any kind.")
+    def last_message(self, info: Info) -> TicketMessageType | None:
+        return cast(TicketMessageType | None, prefetched_or(self.prefetched, "lastMessage",
+                                                            lambda: self._last_message(info)))
 
     def _page(self, info: Info, first: int | None) -> int:
         s = info.context.rt.settings

@@ -1,9 +1,9 @@
 """The aftersales module's background work, one file per area, composed into one contribution."""
 
 from core.registry import WorkerContribution
-from modules.aftersales.jobs import returns, sla
+from modules.aftersales.jobs import privacy, returns, sla
 
-PARTS: tuple[WorkerContribution, ...] = (sla.worker, returns.worker)
+PARTS: tuple[WorkerContribution, ...] = (sla.worker, returns.worker, privacy.worker)
 
 worker = WorkerContribution(
     functions=[f for p in PARTS for f in p.functions],

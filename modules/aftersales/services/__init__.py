@@ -18,8 +18,16 @@ from modules.aftersales.services.kb.articles import (
     delete_category,
     get_article,
     get_category,
+    list_categories,
     update_article,
     update_category,
+)
+from modules.aftersales.services.kb.published import (
+    Published,
+    published_article,
+    published_articles,
+    reader_languages,
+    search_published,
 )
 from modules.aftersales.services.kb.search import Found
 from modules.aftersales.services.live import TicketChange, TicketPlace, TicketWatch, ticket_changed, ticket_changes
@@ -34,11 +42,15 @@ from modules.aftersales.services.macros.macros import (
     update_macro,
 )
 from modules.aftersales.services.macros.templates import register_provider, unregister_provider
+from modules.aftersales.services.privacy import ticket_ids_of
 from modules.aftersales.services.returns.exchanges import ReplacementInput, create_exchange
+from modules.aftersales.services.returns.policies import Terms
 from modules.aftersales.services.returns.refunds import RefundInput, create_refund, latest_refund, refundable
 from modules.aftersales.services.returns.repairs import advance_repair, start_repair
 from modules.aftersales.services.returns.requests import LineInput, Photo, ReturnInput, create_return, get_return
+from modules.aftersales.services.returns.returnable import ReturnableLine, ReturnableOrder, returnable_order
 from modules.aftersales.services.returns.shipments import add_shipment, alert_stale
+from modules.aftersales.services.returns.tracking import TrackedReturn, TrackedShipment, returns_of_order
 from modules.aftersales.services.routing.assignment import (
     RoutingRuleInput,
     choose_agent,
@@ -74,7 +86,13 @@ from modules.aftersales.services.tickets.lifecycle import (
     sla_state,
     update_ticket,
 )
-from modules.aftersales.services.tickets.messages import REPLY_ADDED, add_message, get_message
+from modules.aftersales.services.tickets.messages import (
+    REPLY_ADDED,
+    add_message,
+    attach_files,
+    first_message_id,
+    get_message,
+)
 
 __all__ = [
     # shared
@@ -83,7 +101,8 @@ __all__ = [
     # tickets
     "Attachment", "NewTicket", "TicketChanges", "create_ticket", "update_ticket", "change_status", "reopen",
     "get_ticket", "find_by_number", "sla_state", "add_message", "get_message", "REPLY_ADDED",
-    "MAX_BATCH", "batch_update", "TicketFilter", "filter_tickets",
+    "attach_files", "first_message_id",
+    "MAX_BATCH", "batch_update", "TicketFilter", "filter_tickets", "ticket_ids_of",
     # sla
     "ClockEvent", "Clocks", "Targets", "TicketState", "advance", "next_due", "refresh_clocks", "policy_for",
     "set_calendar", "BATCH", "ScanResult", "due_batch", "ticket_escalations",
@@ -95,9 +114,11 @@ __all__ = [
     "choose_variant", "register_provider", "unregister_provider",
     # knowledge base
     "TranslationInput", "create_category", "update_category", "delete_category", "get_category",
-    "create_article", "update_article", "delete_article", "get_article", "Found",
+    "create_article", "update_article", "delete_article", "get_article", "list_categories", "Found",
+    "Published", "published_articles", "published_article", "search_published", "reader_languages",
     # returns, refunds, exchanges, repairs, shipments
     "LineInput", "Photo", "ReturnInput", "create_return", "get_return", "RefundInput", "create_refund",
     "latest_refund", "refundable", "ReplacementInput", "create_exchange", "start_repair", "advance_repair",
-    "add_shipment", "alert_stale",
+    "add_shipment", "alert_stale", "Terms", "ReturnableLine", "ReturnableOrder", "returnable_order",
+    "TrackedReturn", "TrackedShipment", "returns_of_order",
 ]

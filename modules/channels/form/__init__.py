@@ -20,6 +20,11 @@ KIND = "web_form"
 FIELDS = ("name", "email", "subject", "message")
 
 
+def path(public_id: object) -> str:
+    """The form's public path (form.http): GET it for the stamp, POST the submission."""
+    return f"/channels/form/{public_id}"
+
+
 def parse(raw: bytes) -> Inbound:
     """The normalised document the form route wrote (or a forward in the same shape)."""
     try:

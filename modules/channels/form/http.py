@@ -6,7 +6,8 @@ switched-off form 503 with Retry-After, past a rate limit 429 with Retry-After (
 address and per form, counted in the database like failed logins, every attempt that got that
 far counting, a refused one included), a body past MAX_BYTES 413, bad JSON or fields 400 INVALID_INPUT with each field's
 path, a filled honeypot (`website`) 400 too, a stamp too fresh 400 TOO_FAST, a forged or expired
-one 400 FORM_EXPIRED. Then the submission goes through the channels pipeline (`receive`).
+one 400 FORM_EXPIRED. Then the submission goes through the channels pipeline (`receive`), under
+the stamp's nonce as its id: a stamp opens one ticket, a second post with it answers `duplicate`.
 Errors are in the caller's Accept-Language; nothing the sender typed is logged. Answers carry
 `Access-Control-Allow-Origin: *` so the tenant's storefront can post from its own domain (the
 route takes no credentials, so no origin gains anything by it).
@@ -138,6 +139,8 @@ async def submit(request: Request) -> Response:
         return _error(request, 400, "TOO_FAST", N_("That was sent too quickly: wait a few seconds and send it again."))
     if verdict is stamp.Verdict.INVALID:
         return _error(request, 400, "FORM_EXPIRED", N_("This form has expired: reload the page and send it again."))
+    # The stamp is the submission's id: used once, whatever submission_id the page sent.
+    fields["submission_id"] = f"stamp:{stamp.nonce(str(data['started_at_token']))}"
     outcome = await receive(account, json.dumps(fields, ensure_ascii=False).encode())
     # Stored whatever happens next: even "failed" is kept for admins, so the sender must not resend.
     return JSONResponse({"status": outcome.status}, headers={**NO_STORE, **CORS})

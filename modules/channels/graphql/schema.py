@@ -10,6 +10,7 @@ from core.registry import GraphQLContribution
 from modules.aftersales.graphql.types import TicketMessageType
 from modules.channels.graphql import dataloaders
 from modules.channels.graphql.mutations.accounts import ChannelMutations
+from modules.channels.graphql.mutations.templates import TemplateMutations
 from modules.channels.graphql.queries import ChannelQuery
 from modules.channels.graphql.types import ChannelAccountType, DeliveryType
 
@@ -28,7 +29,7 @@ class TicketMessageDelivery:
 
 contribution = GraphQLContribution(
     queries=[ChannelQuery],
-    mutations=[ChannelMutations],
+    mutations=[ChannelMutations, TemplateMutations],
     types=[ChannelAccountType, TicketMessageType],
     extends={"TicketMessage": [TicketMessageDelivery]},
 )

@@ -31,4 +31,5 @@ EMAIL = ChannelKind(
     parse=parse,
     send=send,
     new_provider_id=new_message_id,
+    sender_limit=(30, 3600),  # a person writes fewer mails an hour; an auto-responder loop many more
 )

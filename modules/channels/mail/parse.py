@@ -14,11 +14,12 @@ from email.headerregistry import Address
 from email.message import EmailMessage, Message
 from email.parser import BytesParser
 
-from core.channels import Inbound, ParseError
+from core.channels import Inbound, InboundFile, ParseError
 
 MESSAGE_ID = re.compile(r"<[^<>\s]{1,250}>")
 RETURNED_ID = re.compile(r"^Message-ID:\s*(<[^<>\s]{1,250}>)", re.IGNORECASE | re.MULTILINE)
 MAX_THREAD_IDS = 50
+MAX_FILES = 20  # as many as a ticket message takes
 
 
 def message_ids(value: str | None) -> tuple[str, ...]:
@@ -66,6 +67,23 @@ def _text(msg: EmailMessage) -> str:
     return content.strip()
 
 
+def _files(msg: EmailMessage) -> tuple[InboundFile, ...]:
+    """The mail's attachments (inline pictures with a file name included), at most MAX_FILES:
+    whether each is kept is the pipeline's decision (type, size)."""
+    found: list[InboundFile] = []
+    for part in msg.iter_attachments():
+        if not isinstance(part, EmailMessage) or part.is_multipart():
+            continue
+        data = part.get_payload(decode=True)
+        if not isinstance(data, bytes) or not data:
+            continue
+        name = " ".join(str(part.get_filename() or "").split())[:255] or "attachment"
+        found.append(InboundFile(name=name, claimed_type=part.get_content_type()[:100], data=data))
+        if len(found) == MAX_FILES:  # the raw mail, kept whole, still has the rest
+            break
+    return tuple(found)
+
+
 def _sender(msg: EmailMessage) -> tuple[str, str]:
     header = msg.get("From")
     addresses: tuple[Address, ...] = getattr(header, "addresses", ()) if header is not None else ()
@@ -93,7 +111,7 @@ def parse(raw: bytes) -> Inbound:
             provider_id=ids[0] if ids else None, sender=address, sender_name=name,
             subject=" ".join(str(msg.get("Subject", "")).split()), body=_text(msg) if kind is None else "",
             thread_ids=tuple(dict.fromkeys(refs))[-MAX_THREAD_IDS:], automated=kind,
-            bounced_ids=bounced_ids(msg) if kind == "bounce" else ())
+            bounced_ids=bounced_ids(msg) if kind == "bounce" else (), files=_files(msg) if kind is None else ())
     except ParseError:
         raise
     except (HeaderParseError, LookupError, UnicodeError, ValueError, TypeError, AttributeError, IndexError) as exc:

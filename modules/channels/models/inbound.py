@@ -21,7 +21,7 @@ class InboundMessage(TenantModel):
     size = fields.IntField()
     provider_id = fields.CharField(max_length=255, null=True)
     status = fields.CharField(max_length=16, default="received")
-    error = fields.CharField(max_length=64, null=True)  # failed: why; ignored: auto_reply, list, bounce
+    error = fields.CharField(max_length=64, null=True)  # failed: why; ignored: auto_reply, own_message, loop...
     ticket_id = fields.BigIntField(null=True)
     received_at = fields.DatetimeField(auto_now_add=True)
     account_id: int

@@ -68,7 +68,12 @@ def _snapshot(account: ChannelAccount) -> dict[str, Any]:
     return {name: getattr(account, name) for name in AUDITED}
 
 
-def _apply(errors: list[UserFacingError], account: ChannelAccount, data: AccountInput) -> None:
+def _address(kind: ChannelKind) -> Any:
+    """The check of an account's address: a mailbox, or a phone number in E.164 (WhatsApp)."""
+    return validation.phone if kind.address == "phone" else validation.email
+
+
+def _apply(errors: list[UserFacingError], kind: ChannelKind, account: ChannelAccount, data: AccountInput) -> None:
     if data.name is not UNSET:
         name = " ".join(str(data.name or "").split())
         if not name or len(name) > MAX_NAME:
@@ -76,7 +81,8 @@ def _apply(errors: list[UserFacingError], account: ChannelAccount, data: Account
                                          max=MAX_NAME))
         account.name = name
     if data.address is not UNSET:
-        account.address = validation.collect(errors, validation.email, str(data.address or ""), ["address"]) or ""
+        account.address = validation.collect(errors, _address(kind), str(data.address or ""),
+                                             field=["address"]) or ""
     if data.reply_to is not UNSET:
         account.reply_to = (validation.collect(errors, validation.email, str(data.reply_to), ["replyTo"])
                             if data.reply_to else None)
@@ -91,14 +97,15 @@ async def _save(account: ChannelAccount) -> None:
         raise channels_error("NAME_TAKEN", N_("Another channel already has this name."), ["name"]) from None
 
 
-async def create_account(actor: Principal, kind_name: str, data: AccountInput) -> tuple[ChannelAccount, str]:
-    """The new account and its inbound token (shown this once)."""
+async def create_account(actor: Principal, kind_name: str, data: AccountInput) -> tuple[ChannelAccount, str | None]:
+    """The new account and its inbound token (shown this once; None for a kind that signs its
+    webhooks instead)."""
     kind = kind_of(kind_name)
     errors: list[UserFacingError] = []
     token, token_hash = tokens.new_token()
     account = ChannelAccount(tenant_id=actor.tenant_id, public_id=uuid.uuid4(), kind=kind.name,
                              inbound_token_hash=token_hash, name="", address="")
-    _apply(errors, account, AccountInput(**{"name": "", "address": "", **{
+    _apply(errors, kind, account, AccountInput(**{"name": "", "address": "", **{
         k: v for k, v in data.__dict__.items() if v is not UNSET}}))
     values = credentials.merge(errors, kind, {}, None if data.credentials is UNSET else data.credentials)
     if errors:
@@ -108,7 +115,7 @@ async def create_account(actor: Principal, kind_name: str, data: AccountInput) -
         await _save(account)
         await audit.record(actor, actor.tenant_id, "channel.create", "ChannelAccount", account.id, None,
                            {**_snapshot(account), "credentials": sorted(values)})
-    return account, token
+    return account, token if kind.inbound_token else None
 
 
 async def update_account(actor: Principal, account_id: int, data: AccountInput, *,
@@ -119,20 +126,20 @@ async def update_account(actor: Principal, account_id: int, data: AccountInput, 
         kind = kind_of(account.kind, "channelId")
         before, secrets_before = _snapshot(account), credentials.read(account)
         errors: list[UserFacingError] = []
-        _apply(errors, account, data)
+        _apply(errors, kind, account, data)
         values = secrets_before if data.credentials is UNSET else credentials.merge(
             errors, kind, secrets_before, data.credentials)
         if errors:
             raise UserFacingErrors(errors)
         account.credentials = _dumps(values)  # type: ignore[assignment]  # NULL when none
         token = None
-        if rotate_token:
+        if rotate_token and kind.inbound_token:
             token, account.inbound_token_hash = tokens.new_token()
         await _save(account)
         after: dict[str, Any] = _snapshot(account)
         if values != secrets_before:
             after["credentials"] = audit.key_changes(secrets_before, values)
-        if rotate_token:
+        if token is not None:
             after["inbound_token"] = "rotated"  # noqa: S105 - that it changed, never the token
         await audit.record(actor, actor.tenant_id, "channel.update", "ChannelAccount", account.id, before, after)
     return account, token

@@ -11,16 +11,18 @@ delivery failed and stops.
 from __future__ import annotations
 
 import logging
+import uuid
 from datetime import UTC, datetime
 
 from core import channels as registry
 from core import events
-from core.channels import ChannelKind, DeliveryError, Outbound
+from core.channels import ChannelKind, DeliveryError, Outbound, Template
 from core.models import OutboxEvent
 from core.tenancy import scoped
 from modules.aftersales.services import get_message, get_ticket
 from modules.channels.models import ChannelAccount, Conversation, Delivery, InboundMessage
 from modules.channels.services.accounts import config, record_health
+from modules.channels.services.live import delivery_changed
 from modules.channels.services.threads import thread_subject
 from modules.crm import services as crm
 
@@ -52,6 +54,39 @@ async def thread_ids(tenant_id: int, ticket_id: int) -> tuple[list[str], str | N
     return list(dict.fromkeys(ordered)), str(received[-1][1]) if received else (ordered[-1] if ordered else None)
 
 
+async def reply_account(tenant_id: int, ticket_id: int, ticket_channel: str) -> tuple[ChannelAccount | None, bool]:
+    """(the account a reply on this ticket goes out through, whether it threads on the ticket's
+    ids). A form's ticket is answered through the tenant's first enabled mailbox, unthreaded."""
+    account = await _account(tenant_id, ticket_id, ticket_channel)
+    came_in = registry.kind(account.kind) if account is not None else None
+    if came_in is not None and came_in.replies_by:
+        return await (scoped(ChannelAccount, tenant_id).filter(kind=came_in.replies_by, enabled=True)
+                      .order_by("created_at", "id").first()), False
+    return account, True
+
+
+async def queue(tenant_id: int, message_id: int, ticket_id: int, account: ChannelAccount | None, *,
+                threaded: bool = True, template: Template | None = None) -> Delivery:
+    """The reply's delivery, queued with its provider id (committed before any attempt), and the
+    event that sends it; failed at once with no_channel when no account can carry it."""
+    if account is None:
+        return await Delivery.create(tenant_id=tenant_id, message_id=message_id, ticket_id=ticket_id,
+                                     provider_id="", state="failed", error="no_channel")
+    kind = registry.kind(account.kind)
+    references, in_reply_to = await thread_ids(tenant_id, ticket_id)
+    if not threaded:  # only our earlier replies' Message-IDs thread a mail; the form's ids do not
+        references = [r for r in references if r.startswith("<")]
+        in_reply_to = references[-1] if references else None
+    provider_id = kind.new_provider_id(config(account)) if kind else ""
+    delivery = await Delivery.create(
+        tenant_id=tenant_id, message_id=message_id, ticket_id=ticket_id, account_id=account.id,
+        provider_id=provider_id, in_reply_to=in_reply_to, references=references,
+        template={"name": template.name, "language": template.language, "parameters": list(template.parameters)}
+        if template else None)
+    await events.emit(DELIVER, {"delivery_id": delivery.id}, tenant_id, event_id=deliver_event_id(delivery.id))
+    return delivery
+
+
 async def prepare(event: OutboxEvent) -> None:
     """aftersales.reply_added: queue the reply on its ticket's channel, with its Message-ID."""
     tid, payload = event.tenant_id, event.payload
@@ -59,41 +94,34 @@ async def prepare(event: OutboxEvent) -> None:
         return  # no installed kind speaks this ticket's channel (phone, say): nothing to deliver
     message_id, ticket_id = int(payload["message_id"]), int(payload["ticket_id"])
     if await scoped(Delivery, tid).filter(message_id=message_id).exists():
-        return
-    account = await _account(tid, ticket_id, str(payload["channel"]))
-    came_in = registry.kind(account.kind) if account is not None else None
-    threaded = True
-    if came_in is not None and came_in.replies_by:  # a form: answered through the tenant's mailbox
-        account = await (scoped(ChannelAccount, tid).filter(kind=came_in.replies_by, enabled=True)
-                         .order_by("created_at", "id").first())
-        threaded = False  # the form's ids are no Message-IDs to thread on
-    if account is None:
-        await Delivery.create(tenant_id=tid, message_id=message_id, ticket_id=ticket_id, provider_id="",
-                              state="failed", error="no_channel")
-        return
-    kind = registry.kind(account.kind)
-    references, in_reply_to = await thread_ids(tid, ticket_id)
-    if not threaded:  # only our earlier replies' Message-IDs thread a mail; the form's ids do not
-        references = [r for r in references if r.startswith("<")]
-        in_reply_to = references[-1] if references else None
-    provider_id = kind.new_provider_id(config(account)) if kind else ""
-    delivery = await Delivery.create(tenant_id=tid, message_id=message_id, ticket_id=ticket_id,
-                                     account_id=account.id, provider_id=provider_id, in_reply_to=in_reply_to,
-                                     references=references)
-    await events.emit(DELIVER, {"delivery_id": delivery.id}, tid)
+        return  # queued already (a retried event, or a template queued with its message)
+    account, threaded = await reply_account(tid, ticket_id, str(payload["channel"]))
+    await queue(tid, message_id, ticket_id, account, threaded=threaded)
+
+
+def deliver_event_id(delivery_id: int) -> uuid.UUID:
+    """The id of the outbox event that sends a delivery: its attempts are the delivery's."""
+    return events.stable_id(DELIVER, str(delivery_id))
 
 
 async def _fail(delivery: Delivery, code: str, response: str | None = None) -> None:
     delivery.state, delivery.error, delivery.response = "failed", code[:64], (response or None)
     await delivery.save(update_fields=["state", "error", "response"])
+    await delivery_changed(delivery.tenant_id, [delivery.ticket_id])
 
 
-async def _recipient(tid: int, ticket_id: int, customer_id: int | None) -> tuple[str, str] | None:
+async def _recipient(tid: int, ticket_id: int, customer_id: int | None, kind: ChannelKind) -> tuple[str, str] | None:
+    """Where the customer wrote from, else their primary address of the kind's sort (e-mail, phone)."""
     conversation = await scoped(Conversation, tid).filter(ticket_id=ticket_id).first()
     if conversation is not None:
         return conversation.address, conversation.name
-    address = await crm.primary_email(tid, customer_id) if customer_id else None
+    address = await crm.primary_contact(tid, customer_id, kind.address) if customer_id else None
     return (address, "") if address else None
+
+
+def _template(delivery: Delivery) -> Template | None:
+    stored = delivery.template
+    return Template(stored["name"], stored["language"], tuple(stored.get("parameters") or ())) if stored else None
 
 
 async def deliver(event: OutboxEvent) -> None:
@@ -109,7 +137,7 @@ async def deliver(event: OutboxEvent) -> None:
         return
     ticket = await get_ticket(tid, delivery.ticket_id)
     message = await get_message(tid, delivery.message_id)
-    to = await _recipient(tid, ticket.id, ticket.customer_id)
+    to = await _recipient(tid, ticket.id, ticket.customer_id, kind)
     if message is None or to is None:
         await _fail(delivery, "no_recipient" if to is None else "message_gone")
         return
@@ -118,7 +146,8 @@ async def deliver(event: OutboxEvent) -> None:
     body, language = (message.translated_body, ticket.language) if translated else (message.body, message.language)
     outbound = Outbound(to=to[0], to_name=to[1], subject=thread_subject(ticket.subject, ticket.number),
                         body=body or "", provider_id=delivery.provider_id, in_reply_to=delivery.in_reply_to,
-                        references=tuple(delivery.references or ()), language=language or "")
+                        references=tuple(delivery.references or ()), language=language or "",
+                        template=_template(delivery))
     try:
         sent = await kind.send(config(account), outbound)
     except DeliveryError as exc:
@@ -132,6 +161,9 @@ async def deliver(event: OutboxEvent) -> None:
         await _fail(delivery, exc.code, exc.response[:255])
         await record_health(account.id, exc.code)
         return
-    delivery.state, delivery.response, delivery.sent_at, delivery.error = "sent", sent.response, datetime.now(UTC), None
-    await delivery.save(update_fields=["state", "response", "sent_at", "error"])
+    # A receipt may have come first (WhatsApp's webhook can beat this write): never move it back.
+    await Delivery.filter(id=delivery.id, state="queued").update(state="sent")
+    await Delivery.filter(id=delivery.id).update(response=sent.response, sent_at=datetime.now(UTC),
+                                                 provider_id=(sent.provider_id or delivery.provider_id)[:255])
     await record_health(account.id, None)
+    await delivery_changed(tid, [delivery.ticket_id])

@@ -18,6 +18,7 @@ from core.graphql.permissions import Requires
 from core.models.tenant import TenantModel
 from core.tenancy import scoped
 from modules.crm import models
+from modules.crm.graphql.prefetch import prefetch_customers
 from modules.crm.graphql.segments import SegmentType
 from modules.crm.graphql.types import CustomerType, SalesChannelType, TagType
 from modules.crm.services import segments
@@ -123,11 +124,13 @@ class CrmQuery:
         ctx = info.context
         order = order_by or CustomerOrder()
         s = ctx.rt.settings
-        return await paginate(
+        page = await paginate(
             filter_customers(ctx.tenant_id, await customer_filter(info, filter), ctx.tenant_region),
             first=page_size(first, s.default_page_size, s.max_page_size, ctx.locale), after=after,
             ordering=Ordering(order.field.value, order.direction == SortDirection.DESC),
             to_node=CustomerType.from_row, locale=ctx.locale)
+        await prefetch_customers(info, [edge.node for edge in page.edges])
+        return page
 
     @strawberry.field(permission_classes=READ, description="The 360 view of one customer.")
     async def customer(self, info: Info, id: strawberry.ID) -> CustomerType | None:  # noqa: A002

@@ -3,9 +3,10 @@ crm.customer.pii:read."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date, datetime
 from enum import Enum
-from typing import Any, Self
+from typing import Any, Self, cast
 
 import strawberry
 from strawberry import relay
@@ -18,6 +19,7 @@ from core.graphql.money import Money
 from core.graphql.nested_pages import nested_connection
 from core.graphql.node import ScopedNode
 from core.graphql.pagination import Connection, Ordering, page_size
+from core.graphql.selection import prefetched_or
 from core.i18n import N_
 from core.masking import mask_email, mask_phone, mask_text
 from modules.crm import models
@@ -25,6 +27,8 @@ from modules.crm.graphql import dataloaders
 from modules.crm.graphql.timeline import TimelineEventType, resolve_timeline
 from modules.crm.services.addresses import MAX_PER_CUSTOMER as MAX_ADDRESSES
 from modules.crm.services.channels import credential_keys
+
+MAX_RECENT_ORDERS = 20
 
 
 @strawberry.enum
@@ -226,6 +230,8 @@ class CustomerType(ScopedNode):
     created_at: datetime
     updated_at: datetime
     row: strawberry.Private[models.Customer]
+    # What a list's resolver loaded for the whole page (crm.graphql.prefetch): field -> value.
+    prefetched: strawberry.Private[dict[Any, Any]] = dataclasses.field(default_factory=dict)
     read_permission = ("crm.customer", "read")
     model = models.Customer
 
@@ -255,18 +261,23 @@ class CustomerType(ScopedNode):
             return values
         return [mask_email(v) if kind == "email" else mask_phone(v) for v in values]
 
+    # The fields a list loads up front are sync: a prefetched value is returned as it is, else the
+    # awaitable of the one-customer way (graphql-core awaits what a resolver returns).
     @strawberry.field(description="Masked (j***@example.com) without crm.customer.pii:read.")
-    async def emails(self, info: Info) -> list[str]:
-        return await self._contacts(info, "email")
+    def emails(self, info: Info) -> list[str]:
+        return cast(list[str], prefetched_or(self.prefetched, "emails", lambda: self._contacts(info, "email")))
 
     @strawberry.field(description="E.164; masked without crm.customer.pii:read.")
-    async def phones(self, info: Info) -> list[str]:
-        return await self._contacts(info, "phone")
+    def phones(self, info: Info) -> list[str]:
+        return cast(list[str], prefetched_or(self.prefetched, "phones", lambda: self._contacts(info, "phone")))
+
+    async def _addresses(self, info: Info) -> list[PostalAddress]:
+        return [PostalAddress.from_row(a) for a in await dataloaders.addresses(info).load(self.id)]
 
     @strawberry.field(description=f"At most {MAX_ADDRESSES} per customer. Street, postcode and name masked "
                                   "without crm.customer.pii:read.")
-    async def addresses(self, info: Info) -> list[PostalAddress]:
-        return [PostalAddress.from_row(a) for a in await dataloaders.addresses(info).load(self.id)]
+    def addresses(self, info: Info) -> list[PostalAddress]:
+        return cast(list[PostalAddress], prefetched_or(self.prefetched, "addresses", lambda: self._addresses(info)))
 
     @strawberry.field(description="The default shipping address: for a list, instead of every address.")
     async def default_shipping_address(self, info: Info) -> PostalAddress | None:
@@ -315,12 +326,16 @@ class CustomerType(ScopedNode):
         return RfmScore(recency=s.recency, frequency=s.frequency, monetary=s.monetary, order_count=s.order_count,
                         last_order_at=s.last_order_at, computed_at=s.computed_at)
 
-    @strawberry.field(description="The newest orders (at most 20), loaded for a whole page at once.")
-    async def recent_orders(self, info: Info, last: int = 5) -> list[OrderType]:
-        if not 0 <= last <= 20:
-            raise ClientError("INVALID_PAGE_SIZE", N_("first must be between 0 and {max}."), info.context.locale,
-                              max=20)
+    async def _recent_orders(self, info: Info, last: int) -> list[OrderType]:
         return [OrderType.from_row(o) for o in await dataloaders.recent_orders(info, last).load(self.id)]
+
+    @strawberry.field(description="The newest orders (at most 20), loaded for a whole page at once.")
+    def recent_orders(self, info: Info, last: int = 5) -> list[OrderType]:
+        if not 0 <= last <= MAX_RECENT_ORDERS:
+            raise ClientError("INVALID_PAGE_SIZE", N_("first must be between 0 and {max}."), info.context.locale,
+                              max=MAX_RECENT_ORDERS)
+        return cast(list[OrderType], prefetched_or(self.prefetched, ("recentOrders", last),
+                                                   lambda: self._recent_orders(info, last)))
 
     @strawberry.field(description="Newest first.")
     async def notes(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[NoteType]:

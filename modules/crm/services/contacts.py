@@ -53,25 +53,46 @@ def search_hashes(term: str, region: str | None) -> list[str]:
     return hashes
 
 
-async def find_by_email(tenant_id: int, address: str) -> int | None:
-    """The customer an e-mail address belongs to (the surviving one of a merge), through the blind
-    index; None when no customer has it, or it is not an e-mail address."""
+async def customers_with(tenant_id: int, kind: str, value: str, region: str | None = None, limit: int = 10
+                         ) -> list[int]:
+    """The customers an e-mail address or phone number belongs to (the surviving one of a merge,
+    erased customers left out), primary holders first, through the blind index; [] when nobody has
+    it, or it is not a valid address or number."""
     try:
-        normalised = normalise("email", address, None, [])
+        normalised = normalise(kind, value, region, [])
     except UserFacingError:
-        return None
-    rows = await (scoped(CustomerContact, tenant_id).filter(kind="email", value_hash=contact_hash("email", normalised))
-                  .order_by("-is_primary", "id").values_list("customer_id", flat=True))
-    for customer_id in rows:
-        customer = await scoped(Customer, tenant_id).filter(id=customer_id).first().values("merged_into_id", "stage")
-        if customer is None or customer["stage"] == "erased":
-            continue
-        return int(customer["merged_into_id"] or customer_id)  # type: ignore[arg-type]
-    return None
+        return []
+    holders = [int(row["customer_id"]) for row in await (
+        scoped(CustomerContact, tenant_id).filter(kind=kind, value_hash=contact_hash(kind, normalised))
+        .order_by("-is_primary", "id").limit(limit).values("customer_id"))]
+    customers = {int(c["id"]): c for c in await scoped(Customer, tenant_id).filter(id__in=holders)
+                 .values("id", "merged_into_id", "stage")}
+    found: dict[int, None] = {}
+    for customer_id in holders:
+        customer = customers.get(customer_id)
+        if customer is not None and customer["stage"] != "erased":
+            found[int(customer["merged_into_id"] or customer_id)] = None
+    return list(found)
+
+
+async def find_by_contact(tenant_id: int, kind: str, value: str) -> int | None:
+    """The customer an e-mail address or phone number (`kind`) belongs to (see `customers_with`),
+    or None."""
+    found = await customers_with(tenant_id, kind, value)
+    return found[0] if found else None
+
+
+async def find_by_email(tenant_id: int, address: str) -> int | None:
+    return await find_by_contact(tenant_id, "email", address)
+
+
+async def primary_contact(tenant_id: int, customer_id: int, kind: str) -> str | None:
+    """The customer's primary e-mail address or phone number (decrypted: for delivering a reply,
+    never for logs)."""
+    row = await (scoped(CustomerContact, tenant_id).filter(customer_id=customer_id, kind=kind)
+                 .order_by("-is_primary", "id").first())
+    return row.value if row else None
 
 
 async def primary_email(tenant_id: int, customer_id: int) -> str | None:
-    """The customer's primary e-mail address (decrypted: for delivering a reply, never for logs)."""
-    row = await (scoped(CustomerContact, tenant_id).filter(customer_id=customer_id, kind="email")
-                 .order_by("-is_primary", "id").first())
-    return row.value if row else None
+    return await primary_contact(tenant_id, customer_id, "email")

@@ -12,7 +12,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
-from core import audit, validation
+from core import audit, events, validation
 from core.auth.principal import Principal
 from core.errors import UserFacingError, UserFacingErrors
 from core.i18n import N_
@@ -123,7 +123,13 @@ async def create_customer(actor: Principal, data: CustomerData) -> Customer:
         await customer.save()
         await replace_contacts(tid, customer.id, contacts)
         await audit.record(actor, tid, "customer.create", "Customer", customer.id, None, _snapshot(customer))
+        await events.emit(CREATED, {"customer_id": customer.id, "tier": customer.tier, "stage": customer.stage,
+                                    "country": customer.country, "language": customer.language,
+                                    "marketing_consent": customer.marketing_consent}, tenant_id=tid)
     return customer
+
+
+CREATED = "crm.customer.created"  # its payload: codes and flags, never contact data
 
 
 async def get_customer(tenant_id: int, customer_id: int) -> Customer:

@@ -119,7 +119,18 @@ async def create_order(actor: Principal, data: OrderData) -> Order:
                                    unit_price=money.to_minor(line.unit_price, currency), currency=currency)
         await audit.record(actor, tid, "order.create", "Order", order.id, None,
                            {"number": number, "currency": currency, "total": total, "lines": len(data.lines)})
+        await events.emit(CREATED, order_facts(order), tenant_id=tid)
     return order
+
+
+CREATED = "crm.order.created"
+
+
+def order_facts(order: Order) -> dict[str, Any]:
+    """What an order's events carry (the fields its automation triggers declare): ids, amounts and
+    codes, no contact data."""
+    return {"order_id": order.id, "customer_id": order.customer_id, "status": order.status, "total": order.total,
+            "currency": order.currency, "channel_id": order.channel_id}
 
 
 # --- updates: status, shipping details and the times of each step ---------------------------------
@@ -233,16 +244,26 @@ async def update_order(actor: Principal, order_id: int, change: OrderUpdate) -> 
         await order.save(update_fields=changed)
         await audit.record(actor, tid, "order.update", "Order", order.id, before, _audited(order, changed))
         if order.status != previous:
-            await events.emit(STATUS_CHANGED, {"order_id": order.id, "customer_id": order.customer_id,
-                                               "from": previous, "to": order.status}, tenant_id=tid)
+            await events.emit(STATUS_CHANGED, {**order_facts(order), "from": previous, "to": order.status},
+                              tenant_id=tid)
     return order
 
 
-async def find_customer_order(tenant_id: int, customer_id: int, number: str) -> int | None:
-    """The id of this customer's order with this number (as the buyer quotes it, `#` or not), or
-    None: a number alone never links someone else's order."""
-    wanted = number.strip()
-    candidates = {wanted, wanted.lstrip("#"), f"#{wanted.lstrip('#')}"} - {""}
-    row = await (scoped(Order, tenant_id).filter(customer_id=customer_id, number__in=sorted(candidates))
-                 .order_by("-placed_at").first().values("id"))
-    return int(row["id"]) if row else None
+async def find_customer_order(tenant_id: int, customer_id: int, *numbers: str) -> int | None:
+    """The id of this customer's order with the first of these numbers that is theirs (as the buyer
+    quotes it, `#` or not), or None: a number alone never links someone else's order. One query."""
+    wanted = [n.strip() for n in numbers if n and n.strip()]
+    variants = {n: [n, n.lstrip("#"), f"#{n.lstrip('#')}"] for n in wanted}
+    candidates = sorted({v for vs in variants.values() for v in vs} - {"", "#"})
+    if not candidates:
+        return None
+    rows = await (scoped(Order, tenant_id).filter(customer_id=customer_id, number__in=candidates)
+                  .order_by("-placed_at", "-id").values_list("number", "id"))
+    ids: dict[str, int] = {}
+    for number, order_id in rows:
+        ids.setdefault(str(number), int(order_id))  # the newest order of a number wins
+    for number in wanted:
+        for variant in variants[number]:
+            if variant in ids:
+                return ids[variant]
+    return None

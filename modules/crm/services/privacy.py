@@ -7,7 +7,9 @@ in the statistics (sales records must be kept for tax), while nothing left ident
 Contacts, addresses, channel identities, notes and tag links are deleted, orders lose their
 tracking numbers, and earlier audit entries of the customer have their personal values redacted.
 Records merged into the customer (services/merge.py) are the same person: they are erased too.
-All of it happens in one transaction, with an audit entry that holds counts, never contact data.
+All of it happens in one transaction, with an audit entry that holds counts, never contact data,
+and the event `crm.customer.erased` (the erased customer ids): other modules erase what they hold
+on the person (aftersales: ticket texts and attachments; channels: the raw messages).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
-from core import audit, money
+from core import audit, events, money
 from core.auth.principal import Principal
 from core.errors import UserFacingError, UserFacingErrors
 from core.i18n import N_
@@ -38,6 +40,7 @@ from modules.crm.services.customers import get_customer
 from modules.crm.services.errors import crm_error
 
 ERASED = "erased"
+CUSTOMER_ERASED = "crm.customer.erased"  # payload: {"customer_ids": [...]}, the merged sources too
 REDACTED = "[erased]"
 # Personal values a Customer audit entry may hold (crm.services.customers.AUDITED): redacted on erasure.
 PERSONAL = ("first_name", "last_name", "birthday", "custom_fields", "consent_source", "timezone", "language")
@@ -166,5 +169,6 @@ async def erase_customer(actor: Principal, customer_id: int, confirm: bool) -> C
         await audit.record(actor, tid, "customer.erase", "Customer", customer.id, before,
                            {"stage": ERASED, "removed": removed, "orders_kept": orders,
                             "merged_sources": sorted(set(ids) - {customer.id})})
+        await events.emit(CUSTOMER_ERASED, {"customer_ids": sorted(ids)}, tid)
         customer = await scoped(Customer, tid).get(id=customer.id)
     return customer

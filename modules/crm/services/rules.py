@@ -23,8 +23,8 @@ Fields and their ops (`ne`, `not_in`, `has_not` and `is_null: false` are the exa
   orders.count (numbers) plus is_null; boolean: eq ne is_null; date: like birthday (ISO dates, compared as
   the stored ISO text).
 
-Errors name the path in the rule (`["rule", "all", "2", "value"]`). At most MAX_CONDITIONS conditions and
-MAX_DEPTH nested groups.
+Errors name the path in the rule (`["rule", "all", "2", "value"]`). At most 50 conditions and 5 nested groups:
+the groups are walked by core.conditions, which automation rules share.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ from tortoise.expressions import Q, RawSQL, Subquery
 from tortoise.functions import Count, Max, Min, Sum
 from tortoise.queryset import QuerySet
 
-from core import money, validation
+from core import conditions, money, validation
 from core.errors import UserFacingError
 from core.i18n import N_
 from core.tenancy import scoped
@@ -49,8 +49,6 @@ from modules.crm.models import Customer, CustomerScore, CustomerTag, Order, Tag
 from modules.crm.services import values as coded
 from modules.crm.services.errors import crm_error
 
-MAX_DEPTH = 5
-MAX_CONDITIONS = 50
 MAX_LIST = 100
 KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
@@ -101,25 +99,9 @@ class Checked:
     custom_keys: set[str]
 
 
-def _conditions(rule: Any) -> list[dict[str, Any]]:
-    """Every condition of a rule, in order (a malformed part is skipped: callers check first)."""
-    if not isinstance(rule, dict):
-        return []
-    if "field" in rule:
-        return [rule]
-    found: list[dict[str, Any]] = []
-    for key in ("all", "any"):
-        items = rule.get(key)
-        for item in items if isinstance(items, list) else []:
-            found += _conditions(item)
-    if "not" in rule:
-        found += _conditions(rule["not"])
-    return found
-
-
 def tag_values(rule: Any) -> list[Any]:
     """The values of a rule's tag conditions: ids as stored, names as a client may give them."""
-    return [c.get("value") for c in _conditions(rule) if c.get("field") == "tag"]
+    return [c.get("value") for c in conditions.leaves(rule) if c.get("field") == "tag"]
 
 
 def with_tags(rule: Any, mapping: Mapping[Any, Any]) -> Any:
@@ -143,50 +125,29 @@ def with_tags(rule: Any, mapping: Mapping[Any, Any]) -> Any:
 
 def custom_keys(rule: Any) -> set[str]:
     """The custom field keys a (stored, valid) rule refers to."""
-    names = (c.get("field") for c in _conditions(rule))
+    names = (c.get("field") for c in conditions.leaves(rule))
     return {n[7:] for n in names if isinstance(n, str) and n.startswith("custom.")}
 
 
+# The shape errors keep the codes and messages segment rules had before the walk moved to core.
+WORDS = conditions.Vocabulary(
+    invalid="INVALID_RULE", not_an_object=N_("A rule is an object: all, any, not, or a condition."),
+    one_key=N_("A group has exactly one key: all, any or not."), empty=N_("List one or more rules."),
+    too_deep="RULE_TOO_DEEP", too_deep_message=N_("Groups nest at most {max} deep."),
+    too_large="RULE_TOO_LARGE", too_large_message=N_("A rule has at most {max} conditions."), domain="crm")
+
+
 def check_rule(rule: Any, custom: Mapping[str, FieldDef], path: Sequence[str] = ("rule",)) -> Checked:
-    """Every mistake in the rule at once, each with its path."""
+    """Every mistake in the rule at once, each with its path (groups walked by core.conditions)."""
     out = Checked([], [], set())
-    count = [0]
-    _check_node(rule, custom, list(path), 0, out, count)
-    if count[0] > MAX_CONDITIONS:
-        out.errors.append(crm_error("RULE_TOO_LARGE", N_("A rule has at most {max} conditions."), path,
-                                    max=MAX_CONDITIONS))
+
+    def leaf(node: dict[str, Any], at: list[str]) -> list[UserFacingError]:
+        found = Checked([], out.tags, out.custom_keys)
+        _check_condition(node, custom, at, found)
+        return found.errors
+
+    out.errors = conditions.check_tree(rule, leaf, path, WORDS)
     return out
-
-
-def _check_node(node: Any, custom: Mapping[str, FieldDef], path: list[str], depth: int, out: Checked,
-                count: list[int]) -> None:
-    if not isinstance(node, dict):
-        out.errors.append(crm_error("INVALID_RULE", N_("A rule is an object: all, any, not, or a condition."), path))
-        return
-    groups = [k for k in ("all", "any", "not") if k in node]
-    if groups:
-        if len(node) != 1:
-            out.errors.append(crm_error("INVALID_RULE", N_("A group has exactly one key: all, any or not."), path))
-            return
-        key = groups[0]
-        if depth >= MAX_DEPTH:
-            out.errors.append(crm_error("RULE_TOO_DEEP", N_("Groups nest at most {max} deep."), path + [key],
-                                        max=MAX_DEPTH))
-            return
-        if key == "not":
-            _check_node(node["not"], custom, path + ["not"], depth + 1, out, count)
-            return
-        items = node[key]
-        if not isinstance(items, list) or not items:
-            out.errors.append(crm_error("INVALID_RULE", N_("List one or more rules."), path + [key]))
-            return
-        for i, item in enumerate(items):
-            if count[0] > MAX_CONDITIONS:
-                return
-            _check_node(item, custom, path + [key, str(i)], depth + 1, out, count)
-        return
-    count[0] += 1
-    _check_condition(node, custom, path, out)
 
 
 def _check_condition(node: dict[str, Any], custom: Mapping[str, FieldDef], path: list[str], out: Checked) -> None:

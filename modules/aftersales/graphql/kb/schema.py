@@ -35,7 +35,6 @@ from modules.aftersales.services.kb import search as kb_search
 from modules.aftersales.services.kb import suggest as kb_suggest
 
 READ = [Requires("aftersales.kb", "read")]
-MAX_CATEGORIES = 1000
 MAX_RESULTS = 50
 T = TypeVar("T")
 
@@ -87,9 +86,7 @@ class KbQuery:
     @strawberry.field(permission_classes=READ, description=(
         "Every category (at most 1,000), by position then name; parentId gives the tree."))
     async def kb_categories(self, info: Info) -> list[KbCategoryType]:
-        rows = await (scoped(models.KbCategory, info.context.tenant_id)
-                      .order_by("position", "name", "id").limit(MAX_CATEGORIES))
-        return [KbCategoryType.from_row(r) for r in rows]
+        return [KbCategoryType.from_row(r) for r in await kb.list_categories(info.context.tenant_id)]
 
     @strawberry.field(permission_classes=READ, description="Most recently changed first.")
     async def kb_articles(self, info: Info, first: int | None = None, after: str | None = None,

@@ -18,6 +18,7 @@ from core.registry import GraphQLContribution
 from modules.aftersales.graphql.tickets.mutations.batch import TicketBatchMutations
 from modules.aftersales.graphql.tickets.mutations.lifecycle import TicketMutations
 from modules.aftersales.graphql.tickets.mutations.messages import TicketMessageMutations
+from modules.aftersales.graphql.tickets.prefetch import prefetch_tickets
 from modules.aftersales.graphql.types import TicketEventType, TicketMessageType, TicketType
 from modules.aftersales.models.ticket import PRIORITIES, TICKET_CHANNELS, TICKET_STATUSES, TICKET_TYPES
 from modules.aftersales.services.tickets import timeline  # noqa: F401  (registers the timeline source)
@@ -103,9 +104,11 @@ async def ticket_page(info: Info, f: TicketFilter, first: int | None, after: str
     s = ctx.rt.settings
     key = SORT_KEYS.get(order.field.value, order.field.value)
     qs = with_sort_keys(filter_tickets(ctx.tenant_id, f, datetime.now(UTC)))
-    return await paginate(qs, first=page_size(first, s.default_page_size, s.max_page_size, ctx.locale), after=after,
+    page = await paginate(qs, first=page_size(first, s.default_page_size, s.max_page_size, ctx.locale), after=after,
                           ordering=Ordering(key, order.direction == SortDirection.DESC),
                           to_node=TicketType.from_row, locale=ctx.locale)
+    await prefetch_tickets(info, [edge.node for edge in page.edges])
+    return page
 
 
 @strawberry.type

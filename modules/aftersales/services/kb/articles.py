@@ -26,6 +26,7 @@ MAX_BODY = 100_000
 MAX_TAGS = 20
 MAX_TAG = 50
 MAX_CATEGORY_DEPTH = 5
+MAX_CATEGORIES = 1000
 
 
 @dataclass
@@ -48,6 +49,11 @@ async def get_category(tenant_id: int, category_id: int, path: Sequence[str] = (
     if row is None:
         raise aftersales_error("NOT_FOUND", N_("No such knowledge base category."), path)
     return row
+
+
+async def list_categories(tenant_id: int) -> list[KbCategory]:
+    """Every category (at most MAX_CATEGORIES), by position then name; parent_id gives the tree."""
+    return await scoped(KbCategory, tenant_id).order_by("position", "name", "id").limit(MAX_CATEGORIES)
 
 
 def _name_error(name: Any) -> UserFacingError | None:

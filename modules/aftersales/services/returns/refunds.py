@@ -126,7 +126,8 @@ async def create_refund(actor: Principal, data: RefundInput) -> Refund:
                                      created_by_id=actor.user_id)
         if request is not None and request.status == "received":
             await move(actor, request, "refunded")
-        payload = {"refund_id": refund.id, "order_id": order.id, "return_id": refund.request_id, "amount": amount,
+        payload = {"refund_id": refund.id, "order_id": order.id, "customer_id": order.customer_id,
+                   "return_id": refund.request_id, "amount": amount,
                    "restocking_fee": fee, "currency": order.currency}
         await audit.record(actor, tid, "refund.create", "Refund", refund.id, None, {**payload, "reason": reason})
         await events.emit("aftersales.refund_created", payload, tid)

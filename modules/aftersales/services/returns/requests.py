@@ -14,7 +14,7 @@ reject) with reason codes the agent sees, translated when read.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -33,6 +33,8 @@ from modules.aftersales.services.returns.policies import PolicyBook, Terms
 from modules.crm.models import Address, Customer, Order, OrderLine, Product
 
 MAX_LINES = 100
+RETURN_CREATED = "aftersales.return_created"
+RETURN_STATUS_CHANGED = "aftersales.return_status_changed"
 MAX_PHOTOS = 10
 MAX_PHOTO_BYTES = 25 * 1024 * 1024
 MAX_NOTE = 5000
@@ -157,15 +159,27 @@ async def destination_country(tenant_id: int, customer_id: int | None) -> str | 
     return str(countries[0]) if countries and countries[0] else None
 
 
+def return_deadline(order: Order, terms: Terms) -> datetime:
+    """When the return window of terms ends for an order: counted from delivery, else from placing."""
+    return (order.delivered_at or order.placed_at) + timedelta(days=terms.window_days)
+
+
+async def line_categories(tenant_id: int, order_lines: Iterable[OrderLine]) -> dict[int, str]:
+    """Each order line's product category ("" when it has none), by order line id (one query)."""
+    lines = list(order_lines)
+    product_ids = {ol.product_id for ol in lines if ol.product_id is not None}
+    categories = dict(await scoped(Product, tenant_id).filter(id__in=product_ids).values_list("id", "category"))
+    return {ol.id: str(categories.get(ol.product_id, "") or "") for ol in lines}
+
+
 def evaluate(order: Order, lines: Sequence[tuple[LineInput, OrderLine, str]], book: PolicyBook,
              country: str | None, note: str, now: datetime) -> Evaluation:
     """The policy verdict for a request; `lines` pairs each input with its order line and category."""
-    start = order.delivered_at or order.placed_at
     result = Evaluation(suggestion="approve")
     widest = 0
     for line, order_line, category in lines:
         terms = book.terms(country, category)
-        deadline = start + timedelta(days=terms.window_days)
+        deadline = return_deadline(order, terms)
         widest = max(widest, terms.window_days)
         params = {"sku": order_line.sku}
         if now > deadline:
@@ -231,13 +245,10 @@ async def create_return(actor: Principal, data: ReturnInput, can_override: bool)
                                            ["lines", str(i), "quantity"], returnable=max(left, 0)))
         if errors:
             raise UserFacingErrors(errors)
-        product_ids = {ol.product_id for ol in order_lines.values() if ol.product_id is not None}
-        categories = dict(await scoped(Product, tid).filter(id__in=product_ids).values_list("id", "category"))
+        categories = await line_categories(tid, order_lines.values())
         book = await PolicyBook.load(tid)
         country = await destination_country(tid, order.customer_id)
-        lines = [(line, order_lines[line.order_line_id],
-                  str(categories.get(order_lines[line.order_line_id].product_id, "") or ""))
-                 for line in data.lines]
+        lines = [(line, order_lines[line.order_line_id], categories[line.order_line_id]) for line in data.lines]
         verdict = evaluate(order, lines, book, country, data.note, now)
         if verdict.expired and not data.override_window:
             raise aftersales_error("RETURN_WINDOW_EXPIRED", N_("The {days}-day return window ended on {deadline}."),
@@ -261,7 +272,8 @@ async def create_return(actor: Principal, data: ReturnInput, can_override: bool)
                  "lines": [[line.order_line_id, line.quantity] for line in data.lines],
                  "windowOverridden": bool(verdict.expired)}
         await audit.record(actor, tid, "return.create", "ReturnRequest", request.id, None, after)
-        await events.emit("aftersales.return_created", {"return_id": request.id, **after}, tid)
+        await events.emit(RETURN_CREATED, {"return_id": request.id, "customer_id": request.customer_id,
+                                           "ticket_id": request.ticket_id, **after}, tid)
     return request
 
 
@@ -294,7 +306,7 @@ async def move(actor: Principal, request: ReturnRequest, target: str, reason: st
     await request.save()
     await audit.record(actor, actor.tenant_id, f"return.{target}", "ReturnRequest", request.id,
                        {"status": before}, {"status": target, **({"reason": reason} if reason else {})})
-    await events.emit("aftersales.return_status_changed",
+    await events.emit(RETURN_STATUS_CHANGED,
                       {"return_id": request.id, "from": before, "to": target}, actor.tenant_id)
 
 

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
-from core import audit, validation
+from core import audit, events, validation
 from core.auth.principal import Principal
 from core.errors import UserFacingError, UserFacingErrors
 from core.i18n import N_
@@ -72,15 +72,26 @@ def body(errors: list[UserFacingError], value: str, path: Sequence[str] = ("body
 
 @dataclass
 class Attachment:
-    """An attachment's metadata: the file itself lives in the mail or storage system."""
+    """An attachment's metadata. The file lives elsewhere: behind `url` (a link the client gave),
+    or in core.storage under `key` (a file that came in with a message; shown through a signed
+    link). `refused` says why a file that came in was not kept (`executable`, `too_large`).
+    Only the services set `key` and `refused`: no API input names a storage key."""
 
     name: str
     content_type: str
     size: int
-    url: str
+    url: str = ""
+    key: str = ""
+    refused: str = ""
 
     def as_json(self) -> dict[str, Any]:
-        return {"name": self.name, "contentType": self.content_type, "size": self.size, "url": self.url}
+        data: dict[str, Any] = {"name": self.name, "contentType": self.content_type, "size": self.size,
+                                "url": self.url}
+        if self.key:
+            data["key"] = self.key
+        if self.refused:
+            data["refused"] = self.refused
+        return data
 
 
 def attachments(errors: list[UserFacingError], items: Sequence[Attachment]) -> list[dict[str, Any]]:
@@ -97,9 +108,11 @@ def attachments(errors: list[UserFacingError], items: Sequence[Attachment]) -> l
             errors.append(err("INVALID_ATTACHMENT", N_("A content type looks like image/png."), [*path, "contentType"]))
         if a.size < 0:
             errors.append(err("INVALID_ATTACHMENT", N_("A size cannot be negative."), [*path, "size"]))
-        if url.scheme not in ("http", "https") or not url.netloc or len(a.url) > 2000:
+        stored = bool(a.key or a.refused)  # a file that came in (services only), not a link
+        if not stored and (url.scheme not in ("http", "https") or not url.netloc or len(a.url) > 2000):
             errors.append(err("INVALID_ATTACHMENT", N_("An attachment URL starts with https://."), [*path, "url"]))
-        result.append(Attachment(a.name.strip(), a.content_type.strip().lower(), a.size, a.url.strip()).as_json())
+        result.append(Attachment(a.name.strip(), a.content_type.strip().lower(), a.size, a.url.strip(),
+                                 a.key, a.refused).as_json())
     return result
 
 
@@ -210,6 +223,19 @@ async def next_number(tenant_id: int) -> int:
 
 # --- Changes ---------------------------------------------------------------------------------
 
+CREATED = "aftersales.ticket.created"
+STATUS_CHANGED = "aftersales.ticket.status_changed"
+
+
+def ticket_facts(ticket: Ticket) -> dict[str, Any]:
+    """What a ticket's outbox events carry (the fields its automation triggers declare): ids and
+    codes, never the subject, the messages or contact data."""
+    return {"ticket_id": ticket.id, "customer_id": ticket.customer_id, "order_id": ticket.order_id,
+            "number": ticket.number, "type": ticket.type, "channel": ticket.channel, "status": ticket.status,
+            "priority": ticket.priority, "language": ticket.language, "team_id": ticket.team_id,
+            "assignee_id": ticket.assignee_id}
+
+
 async def event(actor: Principal | None, ticket: Ticket, kind: str, data: dict[str, Any]) -> None:
     await TicketEvent.create(tenant_id=ticket.tenant_id, ticket_id=ticket.id,
                              actor_id=actor.user_id if actor else None, kind=kind, data=data)
@@ -233,6 +259,7 @@ async def set_status(actor: Principal | None, ticket: Ticket, target: str, now: 
     if target == "closed":
         ticket.closed_at = now
     await event(actor, ticket, "status_changed", {"from": current, "to": target})
+    await events.emit(STATUS_CHANGED, {**ticket_facts(ticket), "from": current, "to": target}, ticket.tenant_id)
     await audit.record(actor, ticket.tenant_id, "ticket.status", "Ticket", ticket.id,
                        {"status": current}, {"status": target})
     await sla.refresh_clocks(ticket, "status_changed", now)
@@ -366,6 +393,7 @@ async def create_ticket(actor: Principal, data: NewTicket) -> Ticket:
         await audit.record(actor, tid, "ticket.create", "Ticket", ticket.id, None,
                            {"number": ticket.number, "type": ticket.type, "channel": ticket.channel,
                             "priority": ticket.priority, "team": ticket.team_id, "assignee": ticket.assignee_id})
+        await events.emit(CREATED, {**ticket_facts(ticket), "tags": tags}, tid)
     await live.ticket_changed(ticket, "created")
     return ticket
 

@@ -6,7 +6,8 @@ keeps the language it was written in (a reply from a German macro variant, or ty
 is `de` whatever the tenant's language). Machine translation runs before the transaction (a
 provider may be slow), and only between different languages: inbound into the tenant's language
 for the agents, outbound into the ticket's language for the customer. A reply is an outbox event
-(`REPLY_ADDED`): whichever module delivers over the ticket's channel reacts to it.
+(`REPLY_ADDED`): whichever module delivers over the ticket's channel reacts to it, and may refuse
+a free-form reply beforehand (`core.channels.check_reply`: WhatsApp's 24-hour window).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from datetime import UTC, datetime
 
 from tortoise.transactions import in_transaction
 
-from core import events
+from core import channels, events
 from core.auth.principal import Principal
 from core.errors import UserFacingError, UserFacingErrors
 from core.i18n import N_
@@ -28,6 +29,7 @@ from modules.aftersales.services import live
 from modules.aftersales.services.errors import aftersales_error as err
 from modules.aftersales.services.sla import clocks as sla
 from modules.aftersales.services.tickets.lifecycle import (
+    MAX_ATTACHMENTS,
     Attachment,
     attachments,
     body,
@@ -61,12 +63,13 @@ async def written_language(actor: Principal, ticket: Ticket, kind: str, text: st
 
 async def add_message(actor: Principal, ticket_id: int, kind: str, text: str,
                       files: Sequence[Attachment] = (), *, language: str | None = None,
-                      publish: bool = True) -> tuple[TicketMessage, Ticket]:
+                      publish: bool = True, free_form: bool = True) -> tuple[TicketMessage, Ticket]:
     """Store a message and move the ticket and its clocks. `language` is the one it is written in
     (a BCP 47 tag; see `written_language` when it is None). A reply is machine-translated into the
     ticket's language, and the customer's message into the tenant's, only when the languages
     differ. `publish=False` when the caller runs it inside its own transaction: a live update sent
-    before that commits would show the old ticket."""
+    before that commits would show the old ticket. `free_form=False` for a reply that is a
+    channel's pre-approved template, which the channel's rules for typed replies do not hold back."""
     tid = actor.tenant_id
     errors: list[UserFacingError] = []
     choice(errors, kind, MESSAGE_KINDS, ["kind"])
@@ -78,6 +81,8 @@ async def add_message(actor: Principal, ticket_id: int, kind: str, text: str,
     ticket = await get_ticket(tid, ticket_id)
     if ticket.status == "closed" and kind != "note":
         raise err("TICKET_CLOSED", N_("This ticket is closed: reopen it first."), ["ticketId"])
+    if kind == "outbound" and free_form:
+        await channels.check_reply(tid, ticket.id, ticket.channel)
     if kind == "note":
         source, translation, translated_language = "", None, None
     else:
@@ -110,3 +115,25 @@ async def add_message(actor: Principal, ticket_id: int, kind: str, text: str,
     if publish:
         await live.ticket_changed(ticket, "message_added", before)
     return message, ticket
+
+
+async def first_message_id(tenant_id: int, ticket_id: int) -> int | None:
+    """The id of a ticket's first message (what createTicket stored with it)."""
+    row = await (scoped(TicketMessage, tenant_id).filter(ticket_id=ticket_id).order_by("id").first()
+                 .values("id"))
+    return int(row["id"]) if row else None
+
+
+async def attach_files(tenant_id: int, message_id: int, files: Sequence[Attachment]) -> None:
+    """Files that arrive after their message (a chat's media, downloaded by a worker) join it, up
+    to the message's limit; checked as any attachment is."""
+    errors: list[UserFacingError] = []
+    stored = attachments(errors, files)
+    if errors:
+        raise UserFacingErrors(errors)
+    async with in_transaction():
+        message = await scoped(TicketMessage, tenant_id).filter(id=message_id).select_for_update().first()
+        if message is None:
+            raise err("NOT_FOUND", N_("No such message."), ["messageId"])
+        message.attachments = [*(message.attachments or []), *stored][:MAX_ATTACHMENTS]
+        await message.save(update_fields=["attachments"])

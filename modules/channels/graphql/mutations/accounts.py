@@ -21,14 +21,16 @@ from modules.channels.services.accounts import UNSET
 WRITE: list[type[BasePermission]] = [Requires("channels.account", "write")]
 CREDENTIALS = ("A JSON object of the kind's credentials (e-mail: smtp_host, smtp_port, smtp_security, "
                "smtp_username, smtp_password; to read the mailbox over IMAP, also imap_host, imap_port, "
-               "imap_security, imap_username, imap_password, imap_folder), stored encrypted and never returned.")
+               "imap_security, imap_username, imap_password, imap_folder; whatsapp: phone_number_id, "
+               "access_token, app_secret, verify_token), stored encrypted and never returned.")
 
 
 @strawberry.input
 class CreateChannelInput:
-    kind: str = strawberry.field(description="email (or a kind a module adds).")
+    kind: str = strawberry.field(description="email, whatsapp, web_form (or a kind a module adds).")
     name: str
-    address: str = strawberry.field(description="The mailbox replies are sent from.")
+    address: str = strawberry.field(description="The mailbox replies are sent from, or the WhatsApp business "
+                                                "number (E.164, +4915112345678).")
     reply_to: str | None = None
     credentials: JSON | None = strawberry.field(default=None, description=CREDENTIALS)
     enabled: bool = True
@@ -50,7 +52,8 @@ class UpdateChannelInput:
 class ChannelPayload:
     channel: ChannelAccountType | None = None
     inbound_token: str | None = strawberry.field(
-        default=None, description="The token the provider sends (X-Channel-Token): shown once, when made.")
+        default=None, description="The token the provider sends (X-Channel-Token): shown once, when made "
+                                  "(null for WhatsApp, whose webhooks Meta signs).")
     errors: list[UserError] = strawberry.field(default_factory=list)
 
 
