@@ -265,6 +265,15 @@ async def test_a_folder_named_with_spaces_and_accents_is_read(
     assert (await MailboxState.get(account_id=account_id)).folder == folder
 
 
+async def test_our_own_reply_filed_in_the_folder_opens_nothing(
+        api: Api, shop: TenantFixture, dovecot: Dovecot) -> None:
+    user, password = mailbox_user(dovecot)
+    _, account_id = await imap_channel(api, shop, dovecot, user, password)
+    await append(dovecot, user, mail(subject="Re: Where is my parcel? [#1]", sender="Support <support@shop.test>"))
+    assert (await polling.poll_account(account_id)).read == 1
+    assert [(r.status, r.error, r.ticket_id) for r in await inbound(account_id)] == [("ignored", "own_message", None)]
+
+
 async def test_a_mail_without_a_message_id_read_again_makes_no_second_ticket(
         api: Api, shop: TenantFixture, dovecot: Dovecot) -> None:
     user, password = mailbox_user(dovecot)
