@@ -57,16 +57,18 @@ from tortoise import connections
 from tortoise.fields import JSONField
 from tortoise.models import Model
 
-from core import validation
+from core import lifecycle, validation
 from core.access.admin import assign_role_by_name
 from core.db import close_db
 from core.encrypted_field import EncryptedTextField
 from core.identity import add_user, create_tenant
 from core.money import exponent
+from core.registry import Registry
 from core.settings import Settings
 from modules.aftersales.models import Ticket, TicketMessage, TicketTag
 from modules.crm.models import Address
 from modules.crm.services.importer import ImportOptions, run_import
+from tests.conftest import create_pg_database
 
 DB_NAME = "sellercare_bench_seller"
 DSN = PG_ADMIN_DSN.rsplit("/", 1)[0] + f"/{DB_NAME}"
@@ -644,6 +646,9 @@ async def ensure(rebuild: bool = False, log: Callable[[str], None] = print, keep
     await client.flushdb()  # no rate-limit or cache keys of an earlier run
     await client.aclose()
     env = environment(var_dir)
+    # The product's schema as it is now (a data set built before a migration gets it, as a
+    # merchant's database would): installs new modules, adds columns and indexes.
+    await lifecycle.migrate_all(Settings.from_env(env), Registry.discover())
     return Seller(env=env, settings=Settings.from_env(env), tenant_id=info["tenant_id"], slug=SLUG,
                   admin_id=info["admin_id"], admin_email=ADMIN, password=PASSWORD, counts=info["counts"],
                   built=info["built"])
@@ -653,12 +658,7 @@ async def clone(prefix: str) -> str:
     """A copy of the data set that one run may write to (`CREATE DATABASE ... TEMPLATE`): its name.
     The caller drops it (tests.conftest.drop_pg_database)."""
     name = f"{prefix}_{os.getpid()}"
-    conn = await asyncpg.connect(PG_ADMIN_DSN)
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        await conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{DB_NAME}"')
-    finally:
-        await conn.close()
+    await create_pg_database(name, template=DB_NAME)
     return name
 
 

@@ -98,8 +98,8 @@ async def raw_copy(customers: Path, orders: Path, tenant_id: int) -> tuple[float
     now = datetime.now(UTC)
     enc = cipher().encrypt
     async with client.acquire_connection() as conn:
-        channel = await conn.fetchval("INSERT INTO crm_channel (tenant_id, platform, name, created_at) "
-                                      "VALUES ($1, 'manual', 'Raw', now()) RETURNING id", tenant_id)
+        channel = await conn.fetchval("INSERT INTO crm_channel (tenant_id, platform, name, order_number_format, "
+                                      "created_at) VALUES ($1, 'manual', 'Raw', '', now()) RETURNING id", tenant_id)
         seq = "SELECT nextval(pg_get_serial_sequence($1, 'id')) FROM generate_series(1, $2)"
         rows = list(csv.DictReader(customers.open()))
         cids = [r[0] for r in await conn.fetch(seq, "crm_customer", len(rows))]

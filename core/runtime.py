@@ -22,6 +22,7 @@ from core.models import ModuleState
 from core.redis import connect
 from core.registry import Module, Permission, Registry
 from core.settings import Settings
+from core.storage import close as close_storage
 from core.storage import configure as configure_storage
 
 CORE_LOCALE = Path(__file__).parent / "locale"
@@ -98,6 +99,7 @@ class Runtime:
             pubsub.uninstall(self.live)
             await self.live.close()
         await translation.uninstall(self.translator)
+        await close_storage()
         await self.watcher.stop()
         await self.redis.aclose()
         await close_db()

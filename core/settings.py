@@ -128,6 +128,14 @@ def _networks(value: str) -> tuple[IPv4Network | IPv6Network, ...]:
     return tuple(networks)
 
 
+def _storage_url(value: str) -> str:
+    """"" (the directory) or s3://<bucket>[/<prefix>]; anything else is a start-up error naming it."""
+    value = value.strip()
+    if value and (not value.startswith("s3://") or not value.removeprefix("s3://").split("/", 1)[0]):
+        raise SettingsError(f"STORAGE_URL must be s3://<bucket>/<prefix> or empty, not {value!r}")
+    return value
+
+
 def _invitation_url(env: dict[str, str]) -> str:
     url = env.get("INVITATION_URL", "").strip() or Settings.invitation_url
     if "{token}" not in url:
@@ -175,6 +183,10 @@ class Settings:
     # Where stored files (attachments) live (core.storage); "" is <var_dir>/files. Every API and
     # worker process must see the same directory.
     storage_dir: str = ""
+    # Or an S3-compatible bucket: "s3://bucket/prefix" (core.storage.s3), S3_ENDPOINT_URL for one
+    # that is not AWS; credentials from botocore's chain (AWS_ACCESS_KEY_ID...), never here.
+    storage_url: str = ""
+    s3_endpoint_url: str = ""
     # PII encryption (core.crypto): the first key encrypts, the others only decrypt. Never in repr.
     encryption_keys: tuple[tuple[str, bytes], ...] = field(default=(), repr=False)
     index_key: bytes = field(default=b"", repr=False)
@@ -249,6 +261,8 @@ class Settings:
             demo_password=env.get("SELLERCARE_DEMO_PASSWORD", "demo"),
             var_dir=var_dir,
             storage_dir=env.get("STORAGE_DIR", ""),
+            storage_url=_storage_url(env.get("STORAGE_URL", "")),
+            s3_endpoint_url=env.get("S3_ENDPOINT_URL", ""),
             encryption_keys=encryption_keys,
             index_key=index_key,
             translation_provider=provider,

@@ -58,11 +58,12 @@ async def require_services() -> None:
         await client.aclose()
 
 
-async def create_pg_database(name: str) -> str:
+async def create_pg_database(name: str, template: str | None = None) -> str:
+    """A new, empty database (or a copy of `template`); its URL."""
     conn = await asyncpg.connect(PG_ADMIN_DSN)
     try:
         await conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        await conn.execute(f'CREATE DATABASE "{name}"')
+        await conn.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
     finally:
         await conn.close()
     return pg_url(name)

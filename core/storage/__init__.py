@@ -2,7 +2,8 @@
 deployment chooses where they live without any module knowing: a local directory by default
 (embedded, or one machine), an S3-compatible store when several machines serve the API.
 
-`configure(settings)` runs once per process (Runtime.start); `store()` is the process's store.
+`configure(settings)` runs once per process (Runtime.start); `store()` is the process's store:
+core.storage.local (a directory) or core.storage.s3 (a bucket).
 Keys are `<tenant id>/<random hex>`, chosen here (`new_key`), never by a caller's input, so no
 name a user sends can reach another tenant's file or a path outside the store. A file is read
 back only through a signed, expiring link (core.storage.links) or by the code that stored it.
@@ -48,14 +49,30 @@ _store: Store | None = None
 
 
 def configure(settings: Settings) -> Store:
-    """The store the settings name (STORAGE_DIR, default <var dir>/files), made the process's."""
+    """The store the settings name, made the process's: STORAGE_URL=s3://bucket/prefix (with
+    S3_ENDPOINT_URL for a store that is not AWS), else the directory STORAGE_DIR (default
+    <var dir>/files)."""
     global _store
     from core.storage.links import configure as configure_links
-    from core.storage.local import LocalStore
 
-    _store = LocalStore(Path(settings.storage_dir) if settings.storage_dir else Path(settings.var_dir) / "files")
     configure_links(settings)
+    if settings.storage_url.startswith("s3://"):
+        from core.storage.s3 import S3Store
+
+        bucket, _, prefix = settings.storage_url.removeprefix("s3://").partition("/")
+        _store = S3Store(bucket, prefix, settings.s3_endpoint_url or None)
+    else:
+        from core.storage.local import LocalStore
+
+        _store = LocalStore(Path(settings.storage_dir) if settings.storage_dir else Path(settings.var_dir) / "files")
     return _store
+
+
+async def close() -> None:
+    """Release what the store holds open (an S3 client's connections); Runtime.stop calls it."""
+    closing = getattr(_store, "close", None)
+    if closing is not None:
+        await closing()
 
 
 def store() -> Store:

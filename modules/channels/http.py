@@ -49,7 +49,10 @@ async def inbound(request: Request) -> JSONResponse:
     if raw is None:
         return refused(request, 413, "TOO_LARGE", N_("A message is at most {max} MB."), max=MAX_BYTES // 2**20)
     outcome = await receive(account, raw)
-    return JSONResponse({"status": outcome.status, "id": str(outcome.inbound_id)},
+    answer = {"status": outcome.status, "id": str(outcome.inbound_id)}
+    if outcome.reason:
+        answer["reason"] = outcome.reason  # why it opened nothing (unknown_sender, auto_reply, loop...)
+    return JSONResponse(answer,
                         headers=NO_STORE)
 
 

@@ -311,6 +311,30 @@ async def test_attachments_are_kept_by_their_bytes_and_served_only_through_signe
     assert (await api.client.get(expired)).status_code == 403
 
 
+async def test_a_tenants_own_order_number_format_links_its_orders(
+        api: Api, shop: TenantFixture, smtp: tuple[Mailbox, int]) -> None:
+    create = """mutation($i: CreateSalesChannelInput!) { createSalesChannel(input: $i) {
+        channel { id orderNumberFormat } errors { code field message } } }"""
+    bad = await api.post(create, {"i": {"platform": "MANUAL", "name": "Own shop x", "orderNumberFormat": "SO-{2"}},
+                         token=shop.token, lang="de")
+    [error] = bad["data"]["createSalesChannel"]["errors"]
+    assert (error["code"], error["field"]) == ("INVALID_FORMAT", ["orderNumberFormat"]) and "SO-{6}" in error["message"]
+    made = await api.data(create, {"i": {"platform": "MANUAL", "name": f"Own shop {uuid.uuid4().hex[:6]}",
+                                         "orderNumberFormat": "SO-{6}"}}, token=shop.token)
+    assert made["createSalesChannel"]["channel"]["orderNumberFormat"] == "SO-{6}"
+    sender = f"own-{uuid.uuid4().hex[:6]}@example.org"
+    customer = (await api.data(CREATE_CUSTOMER, {"i": {"firstName": "Ida", "emails": [sender]}},
+                               token=shop.token))["createCustomer"]["customer"]
+    created = await api.data(CREATE_ORDER, {"i": {"customerId": customer["id"], "number": "SO-004711", "currency": "EUR",
+                                                  "lines": [{"sku": "MUG-1", "unitPrice": "9"}]}}, token=shop.token)
+    assert created["createOrder"]["errors"] == []
+    channel = await make_channel(api, shop, smtp[1])
+    response = await post(api, channel, mail("Delivery", sender=sender, body="Where is SO-004711, please?"))
+    row = await InboundMessage.get(id=int(response.json()["id"]))
+    ticket = await api.data(TICKET_ORDER, {"id": str(gid.GlobalID("Ticket", str(row.ticket_id)))}, token=shop.token)
+    assert ticket["ticket"]["order"] == {"number": "SO-004711"}
+
+
 async def test_automated_mail_opens_nothing(api: Api, shop: TenantFixture, smtp: tuple[Mailbox, int]) -> None:
     channel = await make_channel(api, shop, smtp[1])
     auto = await post(api, channel, mail("Out of office", Auto_Submitted="auto-replied"))
@@ -329,6 +353,33 @@ async def test_automated_mail_opens_nothing(api: Api, shop: TenantFixture, smtp:
         assert response.status_code == 200 and response.json()["status"] == "ignored", response.text
     rows = await InboundMessage.filter(id__in=[int(r.json()["id"]) for r in (auto, listed, x_auto, dsn)])
     assert {r.error for r in rows} == {"auto_reply", "list", "bounce"} and all(r.ticket_id is None for r in rows)
+
+
+async def test_a_channel_for_known_customers_only_opens_nothing_for_strangers(
+        api: Api, shop: TenantFixture, smtp: tuple[Mailbox, int]) -> None:
+    from modules.crm.models import Customer
+
+    channel = await make_channel(api, shop, smtp[1], acceptFrom="KNOWN_CUSTOMERS")
+    listed = await api.data("{ channels(first: 50) { edges { node { id acceptFrom } } } }", token=shop.token)
+    assert {e["node"]["id"]: e["node"]["acceptFrom"] for e in listed["channels"]["edges"]}[channel.id] == \
+        "KNOWN_CUSTOMERS"
+    known = f"known-{uuid.uuid4().hex[:6]}@example.org"
+    await api.data(CREATE_CUSTOMER, {"i": {"firstName": "Known", "emails": [known]}}, token=shop.token)
+    customers = await Customer.filter(tenant_id=shop.id).count()
+    stranger = await post(api, channel, mail("Hello", sender=f"stranger-{uuid.uuid4().hex[:6]}@example.net"))
+    assert stranger.status_code == 200 and stranger.json()["status"] == "ignored", stranger.text
+    assert stranger.json()["reason"] == "unknown_sender"
+    row = await InboundMessage.get(id=int(stranger.json()["id"]))
+    assert (row.status, row.error, row.ticket_id) == ("ignored", "unknown_sender", None)  # kept for admins
+    assert await Customer.filter(tenant_id=shop.id).count() == customers  # nobody was created
+    customer = await post(api, channel, mail("Hello", sender=known))
+    assert customer.json()["status"] == "ticket_created"
+    # Back to anyone: the next stranger opens a ticket.
+    opened = await api.data(UPDATE_CHANNEL, {"i": {"channelId": channel.id, "acceptFrom": "ANYONE"}},
+                            token=shop.token)
+    assert opened["updateChannel"]["errors"] == []
+    again = await post(api, channel, mail("Hello", sender=f"new-{uuid.uuid4().hex[:6]}@example.net"))
+    assert again.json()["status"] == "ticket_created"
 
 
 async def test_malformed_mail_is_kept_with_its_error_for_admins(

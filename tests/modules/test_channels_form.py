@@ -165,6 +165,20 @@ async def test_the_honeypot_and_too_fast_forged_expired_or_foreign_stamps_are_re
     assert await stored(form) == 0
 
 
+async def test_a_form_for_known_customers_only_refuses_strangers_in_their_language(
+        api: Api, rt: Any, shop: TenantFixture) -> None:
+    form = await make_form(api, shop)
+    changed = await api.data(UPDATE_CHANNEL, {"i": {"channelId": form.id, "acceptFrom": "KNOWN_CUSTOMERS"}},
+                             token=shop.token)
+    assert changed["updateChannel"]["errors"] == []
+    response = await send(api, form, submission(opened(rt, form), email=f"s{uuid.uuid4().hex[:6]}@example.net"),
+                          **{"Accept-Language": "de"})
+    assert response.status_code == 403 and response.json()["code"] == "UNKNOWN_SENDER", response.text
+    assert response.json()["message"] != ("This form takes messages from our customers only: "
+                                          "use the e-mail address you ordered with.")
+    assert (await InboundMessage.filter(account__public_id=form.public_id).first()).error == "unknown_sender"
+
+
 async def test_a_submission_past_64_kb_is_refused(api: Api, rt: Any, shop: TenantFixture) -> None:
     form = await make_form(api, shop)
     response = await send(api, form, submission(opened(rt, form), message="x" * (65 * 1024)))

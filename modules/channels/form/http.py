@@ -142,6 +142,9 @@ async def submit(request: Request) -> Response:
     # The stamp is the submission's id: used once, whatever submission_id the page sent.
     fields["submission_id"] = f"stamp:{stamp.nonce(str(data['started_at_token']))}"
     outcome = await receive(account, json.dumps(fields, ensure_ascii=False).encode())
+    if outcome.reason == "unknown_sender":  # a form for customers only (kept for admins all the same)
+        return _error(request, 403, "UNKNOWN_SENDER", N_("This form takes messages from our customers only: "
+                                                          "use the e-mail address you ordered with."))
     # Stored whatever happens next: even "failed" is kept for admins, so the sender must not resend.
     return JSONResponse({"status": outcome.status}, headers={**NO_STORE, **CORS})
 

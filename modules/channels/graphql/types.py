@@ -40,6 +40,12 @@ class InboundStatus(Enum):
     FAILED = "failed"
 
 
+@strawberry.enum(description="Whose messages open tickets on a channel.")
+class ChannelAcceptFrom(Enum):
+    ANYONE = "anyone"
+    KNOWN_CUSTOMERS = "known_customers"  # an unknown sender's message is kept for admins, opens nothing
+
+
 @strawberry.type(description="The account's last success and last error (a code, never a secret).")
 class ChannelHealth:
     last_ok_at: datetime | None
@@ -55,6 +61,7 @@ class ChannelAccountType(ScopedNode):
     address: str = strawberry.field(description="The mailbox (the From of replies), or the WhatsApp number.")
     reply_to: str | None
     enabled: bool
+    accept_from: ChannelAcceptFrom
     inbound_path: str = strawberry.field(description="Where the provider posts raw messages (with the token; "
                                                      "WhatsApp: the callback URL, signed by Meta).")
     form_path: str | None = strawberry.field(description=(
@@ -68,7 +75,8 @@ class ChannelAccountType(ScopedNode):
     @classmethod
     def from_row(cls, row: models.ChannelAccount) -> Self:
         return cls(id=row.id, kind=row.kind, name=row.name, address=row.address, reply_to=row.reply_to,
-                   enabled=row.enabled, inbound_path=f"/channels/{row.kind}/{row.public_id}/inbound",
+                   enabled=row.enabled, accept_from=ChannelAcceptFrom(row.accept_from),
+                   inbound_path=f"/channels/{row.kind}/{row.public_id}/inbound",
                    form_path=form.path(row.public_id) if row.kind == WEB_FORM else None,
                    credentials_set=credentials.set_names(row),
                    health=ChannelHealth(last_ok_at=row.last_ok_at, last_error_at=row.last_error_at,

@@ -5,6 +5,8 @@ from tortoise import fields
 from core.encrypted_field import EncryptedTextField
 from core.models import TenantModel
 
+ACCEPT_FROM = ("anyone", "known_customers")
+
 
 class ChannelAccount(TenantModel):
     """Credentials are JSON encrypted at rest and never returned. The inbound token is kept as its
@@ -19,6 +21,8 @@ class ChannelAccount(TenantModel):
     credentials = EncryptedTextField(null=True)
     inbound_token_hash = fields.CharField(max_length=64)
     enabled = fields.BooleanField(default=True)
+    # "anyone", or "known_customers": a sender no customer has the address of opens nothing.
+    accept_from = fields.CharField(max_length=16, default="anyone")
     last_ok_at = fields.DatetimeField(null=True)
     last_error_at = fields.DatetimeField(null=True)
     last_error = fields.CharField(max_length=64, null=True)

@@ -23,12 +23,13 @@ from core.errors import UserFacingError, UserFacingErrors
 from core.i18n import N_
 from core.tenancy import scoped
 from modules.channels.models import ChannelAccount
+from modules.channels.models.account import ACCEPT_FROM
 from modules.channels.services import credentials, tokens
 from modules.channels.services.errors import channels_error
 
 UNSET: Any = object()
 MAX_NAME = 100
-AUDITED = ("kind", "name", "address", "reply_to", "enabled")
+AUDITED = ("kind", "name", "address", "reply_to", "enabled", "accept_from")
 
 
 @dataclass
@@ -40,6 +41,7 @@ class AccountInput:
     reply_to: Any = UNSET
     credentials: Any = UNSET
     enabled: Any = UNSET
+    accept_from: Any = UNSET
 
 
 def kind_of(name: str, path: str = "kind") -> ChannelKind:
@@ -88,6 +90,12 @@ def _apply(errors: list[UserFacingError], kind: ChannelKind, account: ChannelAcc
                             if data.reply_to else None)
     if data.enabled is not UNSET:
         account.enabled = bool(data.enabled)
+    if data.accept_from is not UNSET:
+        if data.accept_from not in ACCEPT_FROM:
+            errors.append(channels_error("INVALID_CHOICE", N_("Choose one of: {choices}."), ["acceptFrom"],
+                                         choices=", ".join(ACCEPT_FROM)))
+        else:
+            account.accept_from = str(data.accept_from)
 
 
 async def _save(account: ChannelAccount) -> None:

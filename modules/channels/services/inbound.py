@@ -61,6 +61,7 @@ class Outcome:
     status: str
     inbound_id: int
     ticket_id: int | None = None
+    reason: str | None = None  # why it was ignored (unknown_sender, auto_reply, loop...)
 
 
 async def system_actor(tenant_id: int) -> Principal:
@@ -68,10 +69,11 @@ async def system_actor(tenant_id: int) -> Principal:
     return Principal.system(tenant_id, "channel", tenant.default_locale)
 
 
-async def _customer(actor: Principal, message: Inbound) -> int:
-    """The customer the sender's address (e-mail or phone) belongs to, else a new one with it."""
+async def _customer(actor: Principal, message: Inbound, account: ChannelAccount) -> int | None:
+    """The customer the sender's address (e-mail or phone) belongs to, else a new one with it;
+    None on an account that takes known customers only."""
     found = await crm.find_by_contact(actor.tenant_id, message.sender_type, message.sender)
-    if found is not None:
+    if found is not None or account.accept_from == "known_customers":
         return found
     first, _, last = message.sender_name.strip().partition(" ")
     contact: dict[str, Any] = {f"{message.sender_type}s": [message.sender]}  # emails=[...] or phones=[...]
@@ -108,7 +110,9 @@ async def _process(actor: Principal, account: ChannelAccount, kind: ChannelKind,
         return _Done("ignored", reason=message.automated, deliveries_moved=tuple(moved))
     if (loop := await loop_reason(account, kind, message)) is not None:
         return _Done("ignored", reason=loop)
-    customer_id = await _customer(actor, message)
+    customer_id = await _customer(actor, message, account)
+    if customer_id is None:  # kept for admins; nobody is created, nothing is answered
+        return _Done("ignored", reason="unknown_sender")
     body = message.body[:MAX_BODY].strip() or NO_TEXT
     files = await attachments.keep(actor.tenant_id, message.files, kept)
     ticket_id = await find_ticket(actor.tenant_id, account.id, message, customer_id)
@@ -117,7 +121,8 @@ async def _process(actor: Principal, account: ChannelAccount, kind: ChannelKind,
         added, ticket = await add_message(actor, ticket_id, "inbound", body, files, publish=False)
         return _Done("threaded", ticket, before, message_id=added.id)
     # The number the sender named (a form's field), else those quoted in the subject and body.
-    numbers = [message.order_number] if message.order_number else crm.order_numbers_in(message.subject, body)
+    numbers = [message.order_number] if message.order_number else crm.order_numbers_in(
+        message.subject, body, formats=await crm.tenant_formats(actor.tenant_id))
     order_id = await crm.find_customer_order(actor.tenant_id, customer_id, *numbers) if numbers else None
     ticket = await create_ticket(actor, NewTicket(
         type="inquiry", channel=kind.ticket_channel, subject=message.subject[:MAX_SUBJECT].strip() or NO_SUBJECT,
@@ -185,7 +190,7 @@ async def receive(account: ChannelAccount, raw: bytes, *, fallback_id: str | Non
     await delivery_changed(tid, done.deliveries_moved)
     if done.ticket is not None:  # live inboxes, told once the ticket is committed
         await ticket_changed(done.ticket, "message_added" if done.before else "created", done.before)
-    return Outcome(done.status, row.id, ticket_id)
+    return Outcome(done.status, row.id, ticket_id, done.reason)
 
 
 async def _not_parsed(row: InboundMessage, account: ChannelAccount, code: str,

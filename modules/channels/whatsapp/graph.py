@@ -67,19 +67,26 @@ def failure(response: httpx.Response) -> TemporaryFailure | PermanentFailure:
             else PermanentFailure)(f"whatsapp_{code}", text)
 
 
-async def send(account: Account, message: Outbound) -> Sent:
-    credentials = account.credentials
-    url = f"{base_url()}/{credentials.get('phone_number_id')}/messages"
+async def call(client: httpx.AsyncClient, method: str, url: str, token: str, **kwargs: Any) -> httpx.Response:
+    """One Graph API request with the number's token; a successful answer, else the failure it
+    means (a timeout or a lost connection is temporary)."""
     try:
-        async with httpx.AsyncClient(timeout=TIMEOUT) as client:
-            response = await client.post(url, json=request_body(message),
-                                         headers={"Authorization": f"Bearer {credentials.get('access_token')}"})
+        response = await client.request(method, url, headers={"Authorization": f"Bearer {token}"}, **kwargs)
     except httpx.TimeoutException:
         raise TemporaryFailure("timeout") from None
     except httpx.TransportError:
         raise TemporaryFailure("connection_failed") from None
     if not response.is_success:
         raise failure(response)
+    return response
+
+
+async def send(account: Account, message: Outbound) -> Sent:
+    credentials = account.credentials
+    url = f"{base_url()}/{credentials.get('phone_number_id')}/messages"
+    async with httpx.AsyncClient(timeout=TIMEOUT) as client:
+        response = await call(client, "POST", url, str(credentials.get("access_token", "")),
+                              json=request_body(message))
     try:
         answer = response.json()["messages"][0]
         wamid = str(answer["id"])

@@ -16,8 +16,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from core.channels import Account, MediaRef, PermanentFailure, TemporaryFailure
-from modules.channels.whatsapp.graph import TIMEOUT, base_url, failure
+from core.channels import Account, MediaRef, PermanentFailure
+from modules.channels.whatsapp.graph import TIMEOUT, base_url, call
 
 MEDIA_HOSTS = (".fbsbx.com", ".facebook.com", ".fbcdn.net", ".whatsapp.net")
 
@@ -30,22 +30,10 @@ def _allowed(url: str) -> bool:
     return parts.scheme == "https" and host.endswith(MEDIA_HOSTS)
 
 
-async def _get(client: httpx.AsyncClient, url: str, token: str) -> httpx.Response:
-    try:
-        response = await client.get(url, headers={"Authorization": f"Bearer {token}"})
-    except httpx.TimeoutException:
-        raise TemporaryFailure("timeout") from None
-    except httpx.TransportError:
-        raise TemporaryFailure("connection_failed") from None
-    if not response.is_success:
-        raise failure(response)
-    return response
-
-
 async def fetch_media(account: Account, ref: MediaRef, max_bytes: int) -> bytes:
     token = str(account.credentials.get("access_token", ""))
     async with httpx.AsyncClient(timeout=TIMEOUT, follow_redirects=False) as client:
-        answer = await _get(client, f"{base_url()}/{ref.media_id}", token)
+        answer = await call(client, "GET", f"{base_url()}/{ref.media_id}", token)
         try:
             info: dict[str, Any] = answer.json()
             url, size = str(info["url"]), int(info.get("file_size") or 0)
@@ -55,7 +43,7 @@ async def fetch_media(account: Account, ref: MediaRef, max_bytes: int) -> bytes:
             raise PermanentFailure("too_large")
         if not _allowed(url):
             raise PermanentFailure("media_host_refused")
-        data = (await _get(client, url, token)).content
+        data = (await call(client, "GET", url, token)).content
     if len(data) > max_bytes:
         raise PermanentFailure("too_large")
     expected = str(info.get("sha256") or ref.sha256 or "")

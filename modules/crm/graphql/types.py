@@ -65,12 +65,14 @@ class SalesChannelType(ScopedNode):
     has_credentials: bool = False
     credential_keys: list[str] = strawberry.field(default_factory=list,
                                                   description="The names of the stored credentials, never values.")
+    order_number_format: str = strawberry.field(default="", description=(
+        "How its order numbers look in a buyer's mail ({n}: n digits); empty: none."))
 
     @classmethod
     def from_row(cls, row: models.SalesChannel) -> Self:
         keys = credential_keys(row)
         return cls(id=row.id, platform=Platform(row.platform), name=row.name, has_credentials=bool(keys),
-                   credential_keys=keys)
+                   credential_keys=keys, order_number_format=row.order_number_format)
 
 
 @strawberry.type

@@ -22,6 +22,7 @@ from modules.crm.models import CustomerIdentity, Order, SalesChannel
 from modules.crm.models.channel import PLATFORMS
 from modules.crm.services.customers import UNSET
 from modules.crm.services.errors import crm_error
+from modules.crm.services.order_numbers import compile_format
 
 MAX_CREDENTIALS_BYTES = 16 * 1024
 MAX_NAME = 100
@@ -74,9 +75,22 @@ async def get_channel(tenant_id: int, channel_id: int) -> SalesChannel:
     return channel
 
 
-async def create_channel(actor: Principal, platform: str, name: str, credentials: Any = None) -> SalesChannel:
+def _format(errors: list[UserFacingError], value: Any) -> str:
+    """A valid order number format ("" for none), or the error appended."""
+    text = "" if value is None else str(value).strip()
+    if text:
+        try:
+            compile_format(text)
+        except UserFacingError as exc:
+            errors.append(exc)
+    return text
+
+
+async def create_channel(actor: Principal, platform: str, name: str, credentials: Any = None,
+                         order_number_format: str | None = None) -> SalesChannel:
     tid = actor.tenant_id
     errors: list[UserFacingError] = []
+    number_format = _format(errors, order_number_format)
     if platform not in PLATFORMS:
         errors.append(crm_error("INVALID_CHOICE", N_("Choose one of: {choices}."), ["platform"],
                                 choices=", ".join(PLATFORMS)))
@@ -92,17 +106,18 @@ async def create_channel(actor: Principal, platform: str, name: str, credentials
     try:
         async with in_transaction():
             channel = await SalesChannel.create(
-                tenant_id=tid, platform=platform, name=text,
+                tenant_id=tid, platform=platform, name=text, order_number_format=number_format,
                 credentials=json.dumps(creds, separators=(",", ":")) if creds else None)
             await audit.record(actor, tid, "channel.create", "SalesChannel", channel.id, None,
-                               {"platform": platform, "name": text, "credential_keys": sorted(creds)})
+                               {"platform": platform, "name": text, "credential_keys": sorted(creds),
+                                "order_number_format": number_format})
     except IntegrityError:  # a concurrent create with the same name won the race
         raise _name_taken(text) from None
     return channel
 
 
-async def update_channel(actor: Principal, channel_id: int, name: Any = UNSET, credentials: Any = UNSET
-                         ) -> SalesChannel:
+async def update_channel(actor: Principal, channel_id: int, name: Any = UNSET, credentials: Any = UNSET,
+                         order_number_format: Any = UNSET) -> SalesChannel:
     """`credentials` replaces the whole object when given (null or {} clears them)."""
     tid = actor.tenant_id
     try:
@@ -113,6 +128,9 @@ async def update_channel(actor: Principal, channel_id: int, name: Any = UNSET, c
             after: dict[str, Any] = {"name": channel.name}
             if name is not UNSET:
                 after["name"] = await _name(tid, name, errors, exclude_id=channel.id)
+            if order_number_format is not UNSET:
+                before["order_number_format"] = channel.order_number_format
+                after["order_number_format"] = channel.order_number_format = _format(errors, order_number_format)
             new_creds: dict[str, Any] | None = None
             if credentials is not UNSET:
                 try:

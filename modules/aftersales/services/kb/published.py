@@ -66,15 +66,12 @@ async def search_published(tenant_id: int, text: str, languages: Sequence[str], 
     """Best matches first, among published translations: in the reader's languages in order, then
     in any; each article once, in the version that matched."""
     found: list[kb_search.Found] = []
-    seen: set[int] = set()
     for language in [*languages, None]:
         if len(found) >= limit:
             break
         hits = await kb_search.search(tenant_id, text, language=language, published_only=True, limit=limit)
-        for item in await kb_search.resolve(tenant_id, hits):
-            if item.translation.article_id not in seen and len(found) < limit:
-                seen.add(item.translation.article_id)
-                found.append(item)
+        await kb_search.add_unique(tenant_id, hits, found, limit)
+    seen = {f.translation.article_id for f in found}
     rows = {a.id: a for a in await scoped(KbArticle, tenant_id).filter(id__in=seen)}
     languages_of: dict[int, list[str]] = defaultdict(list)
     for article_id, language in await (scoped(KbArticleTranslation, tenant_id)

@@ -44,6 +44,16 @@ async def resolve(tenant_id: int, hits: Sequence[Hit]) -> list[Found]:
     return [Found(rows[h.translation_id], h.score) for h in hits if h.translation_id in rows]
 
 
+async def add_unique(tenant_id: int, hits: Sequence[Hit], found: list[Found], limit: int) -> None:
+    """Append the hits' translations to `found`, one per article (the first, the best, wins),
+    until `found` holds `limit`: searches in several languages fill one list."""
+    seen = {f.translation.article_id for f in found}
+    for item in await resolve(tenant_id, hits):
+        if item.translation.article_id not in seen and len(found) < limit:
+            seen.add(item.translation.article_id)
+            found.append(item)
+
+
 def _dialect() -> str:
     return sql.connection().capabilities.dialect
 

@@ -27,7 +27,6 @@ async def suggest(tenant_id: int, ticket_id: int, default_language: str, limit: 
     text, language = await ticket_text(tenant_id, ticket_id)
     fallback = kb_text.primary(default_language)
     found: list[kb_search.Found] = []
-    articles: set[int] = set()
     for lang in dict.fromkeys(lang for lang in (language, fallback) if lang):
         if len(found) >= limit:
             break
@@ -35,8 +34,5 @@ async def suggest(tenant_id: int, ticket_id: int, default_language: str, limit: 
         if not words:
             continue
         hits = await kb_search.search_any(tenant_id, words, language=lang, published_only=True, limit=limit)
-        for item in await kb_search.resolve(tenant_id, hits):
-            if item.translation.article_id not in articles and len(found) < limit:
-                articles.add(item.translation.article_id)
-                found.append(item)
+        await kb_search.add_unique(tenant_id, hits, found, limit)
     return found

@@ -13,7 +13,7 @@ from core.errors import UserError
 from core.graphql.mutations import attempt
 from core.graphql.node import decode_id
 from core.graphql.permissions import Requires
-from modules.channels.graphql.types import ChannelAccountType
+from modules.channels.graphql.types import ChannelAcceptFrom, ChannelAccountType
 from modules.channels.models import ChannelAccount
 from modules.channels.services import AccountInput, create_account, update_account
 from modules.channels.services.accounts import UNSET
@@ -34,6 +34,7 @@ class CreateChannelInput:
     reply_to: str | None = None
     credentials: JSON | None = strawberry.field(default=None, description=CREDENTIALS)
     enabled: bool = True
+    accept_from: ChannelAcceptFrom = ChannelAcceptFrom.ANYONE
 
 
 @strawberry.input(description="Omitted fields are left as they are. Credentials are merged into the stored "
@@ -45,6 +46,7 @@ class UpdateChannelInput:
     reply_to: str | None = strawberry.UNSET
     credentials: JSON | None = strawberry.UNSET
     enabled: bool | None = strawberry.UNSET
+    accept_from: ChannelAcceptFrom | None = strawberry.UNSET
     rotate_inbound_token: bool = strawberry.field(default=False, description="A new token; the old one stops working.")
 
 
@@ -73,7 +75,8 @@ class ChannelMutations:
     @strawberry.mutation(permission_classes=WRITE)
     async def create_channel(self, info: Info, input: CreateChannelInput) -> ChannelPayload:  # noqa: A002
         data = AccountInput(name=input.name, address=input.address, reply_to=input.reply_to,
-                            credentials=input.credentials, enabled=input.enabled)
+                            credentials=input.credentials, enabled=input.enabled,
+                            accept_from=input.accept_from.value)
 
         async def run() -> tuple[ChannelAccount, str | None]:
             return await create_account(info.context.require_principal(), input.kind, data)
@@ -84,7 +87,9 @@ class ChannelMutations:
         async def run() -> tuple[ChannelAccount, str | None]:
             data = AccountInput(name=_given(input.name), address=_given(input.address),
                                 reply_to=_given(input.reply_to), credentials=_given(input.credentials),
-                                enabled=UNSET if input.enabled in (None, strawberry.UNSET) else input.enabled)
+                                enabled=UNSET if input.enabled in (None, strawberry.UNSET) else input.enabled,
+                                accept_from=UNSET if input.accept_from in (None, strawberry.UNSET)
+                                else input.accept_from.value)
             return await update_account(info.context.require_principal(),
                                         decode_id(input.channel_id, ChannelAccountType, "channelId"), data,
                                         rotate_token=input.rotate_inbound_token)

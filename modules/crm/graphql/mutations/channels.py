@@ -17,6 +17,8 @@ from modules.crm.services import channels
 from modules.crm.services.customers import UNSET
 
 WRITE: list[type[BasePermission]] = [Requires("crm.channel", "write")]
+ORDER_NUMBER_FORMAT = ("How this channel's order numbers look, so that a buyer's mail quoting one is linked to "
+                       "the order: {n} is n digits, {n-m} n to m, the rest literal (SO-{6}). Empty: none.")
 
 
 @strawberry.input
@@ -25,6 +27,7 @@ class CreateSalesChannelInput:
     name: str
     credentials: JSON | None = strawberry.field(
         default=None, description="A JSON object (at most 16 KB), stored encrypted and never returned.")
+    order_number_format: str | None = strawberry.field(default=None, description=ORDER_NUMBER_FORMAT)
 
 
 @strawberry.input(description="Omitted fields are left as they are; credentials replace the stored object.")
@@ -32,6 +35,7 @@ class UpdateSalesChannelInput:
     channel_id: strawberry.ID
     name: str | None = strawberry.UNSET
     credentials: JSON | None = strawberry.UNSET
+    order_number_format: str | None = strawberry.field(default=strawberry.UNSET, description=ORDER_NUMBER_FORMAT)
 
 
 @strawberry.input
@@ -66,7 +70,8 @@ class ChannelMutations:
     async def create_sales_channel(self, info: Info, input: CreateSalesChannelInput  # noqa: A002
                                    ) -> SalesChannelPayload:
         return _payload(await attempt(info, channels.create_channel(
-            info.context.require_principal(), input.platform.value, input.name, input.credentials)))
+            info.context.require_principal(), input.platform.value, input.name, input.credentials,
+            input.order_number_format)))
 
     @strawberry.mutation(permission_classes=WRITE)
     async def update_sales_channel(self, info: Info, input: UpdateSalesChannelInput  # noqa: A002
@@ -74,7 +79,8 @@ class ChannelMutations:
         async def run() -> SalesChannel:
             return await channels.update_channel(
                 info.context.require_principal(), decode_id(input.channel_id, SalesChannelType, "channelId"),
-                name=_given(input.name), credentials=_given(input.credentials))
+                name=_given(input.name), credentials=_given(input.credentials),
+                order_number_format=_given(input.order_number_format))
         return _payload(await attempt(info, run()))
 
     @strawberry.mutation(permission_classes=WRITE)

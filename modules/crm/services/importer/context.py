@@ -12,7 +12,7 @@ from modules.crm.models import CustomField
 from modules.crm.services.importer.columns import Channels
 from modules.crm.services.importer.writer import Writer
 
-CHANNEL = ("id", "tenant_id", "platform", "name", "credentials", "created_at")
+CHANNEL = ("id", "tenant_id", "platform", "name", "credentials", "order_number_format", "created_at")
 
 
 @dataclass
@@ -66,7 +66,7 @@ class Context:
         if self.dry_run:
             return None
         [new_id] = await w.next_ids("crm_channel", 1)
-        await w.insert("crm_channel", CHANNEL, [(new_id, self.tenant_id, "manual", name, None, datetime.now(UTC))],
+        await w.insert("crm_channel", CHANNEL, [(new_id, self.tenant_id, "manual", name, None, "", datetime.now(UTC))],
                        conflict=("tenant_id", "name"))
         [(found,)] = await w.fetch("SELECT id FROM crm_channel WHERE tenant_id = ? AND name = ?", self.tenant_id,
                                    name)

@@ -4,7 +4,7 @@ from tortoise.fields.base import OnDelete
 from tortoise import fields
 
 class Migration(migrations.Migration):
-    dependencies = [('channels', '0003_whatsapp'), ('core', '0007_jobs')]
+    dependencies = [('channels', '0004_channel_accept_from'), ('core', '0007_jobs')]
 
     initial = False
 
