@@ -20,7 +20,7 @@ GRAPHIQL_FILES := react/umd/react.production.min.js:react.production.min.js \
 	@graphiql/plugin-explorer/dist/index.umd.js:plugin-explorer.umd.js \
 	@graphiql/plugin-explorer/dist/style.css:plugin-explorer.css
 
-.PHONY: install assets run test test-sqlite test-postgres lint i18n bench bench-seller clean
+.PHONY: install assets run test test-services test-sqlite test-postgres lint i18n bench bench-seller clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -51,14 +51,19 @@ install: $(STAMP) $(GRAPHIQL_STAMP)
 run: install
 	$(BIN)/sellercare serve
 
+# What the tests need from the system beyond PostgreSQL and Redis: dovecot-imapd, the IMAP server
+# the e-mail channel's tests start themselves (installed when missing; needs root, says so otherwise).
+test-services:
+	@bash scripts/test_services.sh
+
 # The two databases' suites run side by side (one per core), each with its own Redis database.
-test: install
+test: install test-services
 	$(MAKE) -j2 --output-sync=target test-sqlite test-postgres
 
-test-sqlite: install
+test-sqlite: install test-services
 	SELLERCARE_TEST_DB=sqlite TEST_REDIS_URL=redis://127.0.0.1:6379/8 $(BIN)/pytest
 
-test-postgres: install
+test-postgres: install test-services
 	SELLERCARE_TEST_DB=postgres TEST_REDIS_URL=redis://127.0.0.1:6379/9 $(BIN)/pytest
 
 lint: install

@@ -56,11 +56,21 @@ class GraphQLContribution:
 
 @dataclass(frozen=True)
 class WorkerContribution:
-    """arq functions and cron jobs; every name must start with the module's name and a dot."""
+    """arq functions and cron jobs; every name must start with the module's name and a dot.
+
+    `services` are long-lived coroutines, `async def service(rt, stopping: asyncio.Event)`, that
+    every worker process runs beside its queues for as long as it runs (an IMAP IDLE listener):
+    started with the worker (in embedded mode, with the API process's in-process worker; not by
+    `worker --burst`). When the worker stops (SIGTERM included) `stopping` is set: the service
+    finishes what it is doing, releases what it holds and returns, within a few seconds; one still
+    running after workers.services.STOP_GRACE is cancelled. (Stopping by an event, not by
+    cancelling: a task cancelled inside a database call can leave the connection locked.) A
+    service coordinates with the other worker processes itself (a lease)."""
 
     functions: Sequence[Any] = ()
     cron_jobs: Sequence[Any] = ()
     event_handlers: Mapping[str, Sequence[Callable[..., Any]]] = field(default_factory=dict)
+    services: Sequence[Callable[[Any, Any], Awaitable[None]]] = ()
 
 
 def _load(path: str) -> Any:

@@ -30,6 +30,8 @@ from core.models import Job
 from core.registry import Registry
 from core.settings import Settings
 from schema.app import create_app
+from tests.fixtures.dovecot import INSTALL_HINT, Dovecot
+from tests.fixtures.dovecot import binary as dovecot_binary
 
 BACKEND = os.environ.get("SELLERCARE_TEST_DB", "sqlite")
 PG_ADMIN_DSN = os.environ.get("TEST_PG_DSN", "postgres://postgres@127.0.0.1:5432/postgres")
@@ -215,6 +217,31 @@ async def invite(api: Api, inviter: TenantFixture, email: str, name: str = "",
 async def accept(api: Api, token: str, password: str = PASSWORD, name: str | None = None) -> dict[str, Any]:
     data = await api.data(ACCEPT, {"i": {"token": token, "password": password, "name": name}})
     return data["acceptInvitation"]
+
+
+@pytest.fixture(scope="session")
+def dovecot() -> Iterator[Dovecot]:
+    """A real IMAP server (tests/fixtures/dovecot.py) for the whole session; each test adds its users."""
+    if dovecot_binary() is None:
+        pytest.fail(INSTALL_HINT, pytrace=False)
+    server = Dovecot.start()
+    yield server
+    server.stop()
+
+
+@contextlib.asynccontextmanager
+async def services_held(app: Any) -> AsyncIterator[None]:
+    """Embedded mode: the in-process worker's services (IMAP listeners) stopped meanwhile, so a test
+    decides itself when a mailbox is read (on PostgreSQL no worker runs unless a test starts one)."""
+    worker = app.state.worker
+    if worker is None:
+        yield
+        return
+    await worker.services.stop()
+    try:
+        yield
+    finally:
+        worker.services.start()
 
 
 @contextlib.contextmanager

@@ -14,6 +14,7 @@ from arq.utils import poll
 from arq.worker import Worker
 
 from core.runtime import Runtime
+from workers.services import Services
 from workers.settings import compose
 
 
@@ -75,16 +76,20 @@ def build_cron_worker(rt: Runtime, *, burst: bool = False, **kwargs: Any) -> Wor
 
 
 class InProcessWorker:
-    """Both workers as tasks of the API process (embedded mode); they share its Redis client."""
+    """Both workers as tasks of the API process (embedded mode); they share its Redis client. The
+    modules' worker services (IMAP listeners) run here too."""
 
     def __init__(self, rt: Runtime):
         self.workers = [build_worker(rt, handle_signals=False), build_cron_worker(rt)]
+        self.services = Services(rt)
         self._tasks: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
         self._tasks = [asyncio.create_task(w.main(), name=f"arq-worker-{w.queue_name}") for w in self.workers]
+        self.services.start()
 
     async def stop(self) -> None:
+        await self.services.stop()
         for worker in self.workers:
             for task in worker.tasks.values():
                 task.cancel()

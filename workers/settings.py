@@ -73,6 +73,7 @@ class WorkerPlan:
     functions: list[Function] = field(default_factory=list)
     cron_jobs: list[CronJob] = field(default_factory=list)
     event_handlers: dict[str, list[Handler]] = field(default_factory=dict)
+    services: list[Any] = field(default_factory=list)  # long-lived coroutines (workers.services)
 
 
 def _name_of(job: Any) -> str:
@@ -112,4 +113,5 @@ def compose(modules: Sequence[Module]) -> WorkerPlan:
         plan.cron_jobs.extend(contribution.cron_jobs)
         for topic, handlers in contribution.event_handlers.items():
             plan.event_handlers.setdefault(topic, []).extend(handlers)
+        plan.services.extend(contribution.services)
     return plan

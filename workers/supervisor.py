@@ -7,7 +7,9 @@ the next command, and nothing owed is lost meanwhile (the outbox keeps it in the
 
 SIGTERM or SIGINT stops picking new jobs, lets running ones finish for `grace` seconds, then
 cancels the rest, which arq queues again (`retry_jobs`): a deploy hands work back instead of
-dropping it. The signal is handled here, once for both workers (arq's own handler would be
+dropping it. The modules' worker services (IMAP listeners, workers.services) run for the whole
+life of the process, across Redis outages, and are stopped (cancelled, their leases released)
+after the queues. The signal is handled here, once for both workers (arq's own handler would be
 installed by each and only the last would hear it).
 """
 
@@ -24,6 +26,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from core.runtime import Runtime
 from workers.embedded import build_cron_worker, build_worker
+from workers.services import Services
 
 log = logging.getLogger("sellercare.worker")
 MAX_BACKOFF = 30.0
@@ -62,6 +65,8 @@ async def run_worker(rt: Runtime, *, burst: bool = False, grace: int = 25) -> No
 
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop, signum)
+    services = Services(rt, [] if burst else None)  # a burst run drains the queues and ends: no listener
+    services.start()
     delay = 1.0
     try:
         while True:
@@ -77,5 +82,6 @@ async def run_worker(rt: Runtime, *, burst: bool = False, grace: int = 25) -> No
             await asyncio.sleep(delay)
             delay = min(delay * 2, MAX_BACKOFF)
     finally:
+        await services.stop()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.remove_signal_handler(signum)

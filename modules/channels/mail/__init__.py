@@ -1,4 +1,5 @@
-"""The e-mail channel kind: raw MIME in (a provider's forward, later IMAP), SMTP out."""
+"""The e-mail channel kind: raw MIME in (a provider's forward to the webhook, or IMAP polling when
+`imap_host` is set), SMTP out."""
 
 from core.channels import ChannelKind, CredentialField
 from core.i18n import N_
@@ -16,6 +17,16 @@ EMAIL = ChannelKind(
                         label=N_("SMTP security: starttls, tls or none")),
         CredentialField("smtp_username", label=N_("SMTP user")),
         CredentialField("smtp_password", secret=True, label=N_("SMTP password")),
+        # IMAP: set imap_host and the worker reads the folder (modules.channels.services.polling);
+        # without it the mailbox receives through the webhook only. The defaults (tls, 993 or 143,
+        # INBOX) are applied when polling, so an account without IMAP lists no IMAP credential.
+        CredentialField("imap_host", label=N_("IMAP server (leave empty to receive through the webhook only)")),
+        CredentialField("imap_port", "integer", label=N_("IMAP port (default 993 with tls, 143 otherwise)")),
+        CredentialField("imap_security", choices=("tls", "starttls", "none"),
+                        label=N_("IMAP security: tls (default), starttls or none")),
+        CredentialField("imap_username", label=N_("IMAP user")),
+        CredentialField("imap_password", secret=True, label=N_("IMAP password")),
+        CredentialField("imap_folder", label=N_("IMAP folder to read (default INBOX)")),
     ),
     parse=parse,
     send=send,

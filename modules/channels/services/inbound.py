@@ -146,21 +146,33 @@ async def _store(account: ChannelAccount, raw: bytes) -> InboundMessage:
                                        content=base64.b64encode(raw).decode("ascii"))
 
 
-async def receive(account: ChannelAccount, raw: bytes) -> Outcome:
-    """Store, then process one raw message of `account`. Logs ids and codes only."""
+async def _duplicate(row: InboundMessage, account: ChannelAccount, provider_id: str | None) -> Outcome | None:
+    first = await (scoped(InboundMessage, account.tenant_id).filter(account_id=account.id, provider_id=provider_id)
+                   .first()) if provider_id else None
+    if first is None:
+        return None
+    await InboundMessage.filter(id=row.id).delete()  # its twin holds the same bytes
+    return Outcome("duplicate", first.id, first.ticket_id)
+
+
+async def receive(account: ChannelAccount, raw: bytes, *, fallback_id: str | None = None) -> Outcome:
+    """Store, then process one raw message of `account`. Logs ids and codes only. `fallback_id`
+    dedupes a message that carries no id of its own (IMAP: a hash of its bytes), an unparsable
+    one included, so that reading a folder again adds nothing."""
     tid = account.tenant_id
     row = await _store(account, raw)
     kind = kind_of(account.kind)
     try:
         message = kind.parse(raw)
     except ParseError as exc:
-        return await _not_parsed(row, account, exc.code)
+        return await _not_parsed(row, account, exc.code, fallback_id)
+    provider_id = (message.provider_id or fallback_id or "")[:255] or None
     actor = await system_actor(tid)
     kept: list[str] = []  # files stored for this message: forgotten again unless it commits
     try:
         async with in_transaction():
-            if message.provider_id:
-                await InboundMessage.filter(id=row.id).update(provider_id=message.provider_id[:255])
+            if provider_id:
+                await InboundMessage.filter(id=row.id).update(provider_id=provider_id)
             done = await _process(actor, account, kind, message, kept)
             ticket_id = done.ticket.id if done.ticket else None
             await InboundMessage.filter(id=row.id).update(
@@ -169,11 +181,8 @@ async def receive(account: ChannelAccount, raw: bytes) -> Outcome:
                 await events.emit(FETCH_MEDIA, {"inbound_id": row.id, "message_id": done.message_id}, tid)
     except IntegrityError:
         await attachments.discard(kept)
-        first = await (scoped(InboundMessage, tid).filter(account_id=account.id, provider_id=message.provider_id)
-                       .first())
-        if first is not None:
-            await InboundMessage.filter(id=row.id).delete()  # its twin holds the same bytes
-            return Outcome("duplicate", first.id, first.ticket_id)
+        if (twin := await _duplicate(row, account, provider_id)) is not None:
+            return twin
         return await _failed(row, account, IntegrityError())
     except Exception as exc:  # noqa: BLE001 - kept with its code for admins, never lost
         await attachments.discard(kept)
@@ -184,8 +193,14 @@ async def receive(account: ChannelAccount, raw: bytes) -> Outcome:
     return Outcome(done.status, row.id, ticket_id, done.reason)
 
 
-async def _not_parsed(row: InboundMessage, account: ChannelAccount, code: str) -> Outcome:
-    await InboundMessage.filter(id=row.id).update(status="failed", error=code[:64])
+async def _not_parsed(row: InboundMessage, account: ChannelAccount, code: str,
+                      fallback_id: str | None = None) -> Outcome:
+    try:
+        await InboundMessage.filter(id=row.id).update(status="failed", error=code[:64], provider_id=fallback_id)
+    except IntegrityError:  # the same unparsable bytes, read before (an IMAP folder read again)
+        if (twin := await _duplicate(row, account, fallback_id)) is not None:
+            return twin
+        raise
     log.warning("inbound %s on channel %s: not parsed (%s)", row.id, account.id, code)
     return Outcome("failed", row.id)
 

@@ -20,8 +20,9 @@ from modules.channels.services.accounts import UNSET
 
 WRITE: list[type[BasePermission]] = [Requires("channels.account", "write")]
 CREDENTIALS = ("A JSON object of the kind's credentials (e-mail: smtp_host, smtp_port, smtp_security, "
-               "smtp_username, smtp_password; whatsapp: phone_number_id, access_token, app_secret, verify_token), "
-               "stored encrypted and never returned.")
+               "smtp_username, smtp_password; to read the mailbox over IMAP, also imap_host, imap_port, "
+               "imap_security, imap_username, imap_password, imap_folder; whatsapp: phone_number_id, "
+               "access_token, app_secret, verify_token), stored encrypted and never returned.")
 
 
 @strawberry.input
