@@ -509,6 +509,39 @@ async def test_live_inboxes_hear_when_a_replys_delivery_moves(
     assert heard[-1] == (pk, "delivery_changed")
 
 
+async def test_a_reply_whose_jobs_redis_lost_is_sent_once_all_the_same(
+        api: Api, rt: Any, shop: TenantFixture, smtp: tuple[Mailbox, int], relay: Any) -> None:
+    """Redis flushed after the reply's events were handed to arq: they stay owed in the database,
+    the relay hands them over again once their redelivery time passes, and the mail goes out once."""
+    from core import events
+    from workers.settings import compose
+
+    box, port = smtp
+    channel = await make_channel(api, shop, port)
+    first = await post(api, channel, mail(sender=f"flush-{uuid.uuid4().hex[:6]}@example.com"))
+    pk = (await InboundMessage.get(id=int(first.json()["id"]))).ticket_id
+    sent = await api.data(REPLY, {"i": {"ticketId": str(gid.GlobalID("Ticket", str(pk))), "kind": "outbound",
+                                        "body": "Sent despite Redis."}}, token=shop.token)
+    assert sent["addTicketMessage"]["errors"] == []
+    assert await relay(rt.redis) >= 1
+    await rt.redis.flushdb()  # every job arq had is gone
+    assert await rt.redis.zcard("arq:queue") == 0
+    before = len(box.received)
+    handlers = compose(rt.modules).event_handlers
+    for _ in range(3):  # reply_added queues the delivery, whose own event is then owed in turn
+        owed = OutboxEvent.filter(tenant_id=shop.id, handled_at=None, topic__in=("aftersales.reply_added",
+                                                                                 "channels.deliver"))
+        await owed.update(next_attempt_at=datetime.now(UTC) - timedelta(seconds=1))  # (the wait is over)
+        ids = await owed.values_list("id", flat=True)
+        if not ids:
+            break
+        assert await relay(rt.redis) >= len(ids)  # handed to arq again
+        for event_id in ids:  # what each job runs (a worker of the app's may run one first: no matter)
+            await events.dispatch(str(event_id), handlers)
+    assert len(box.received) == before + 1 and box.received[-1].get_content().strip() == "Sent despite Redis."
+    assert not await OutboxEvent.filter(tenant_id=shop.id, handled_at=None, topic="channels.deliver").exists()
+
+
 async def test_a_permanent_smtp_failure_fails_and_a_temporary_one_retries(
         api: Api, rt: Any, shop: TenantFixture, smtp: tuple[Mailbox, int], relay: Any) -> None:
     box, port = smtp
