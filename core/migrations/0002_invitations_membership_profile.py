@@ -39,7 +39,7 @@ class Migration(migrations.Migration):
         ops.AddField(
             model_name='Membership',
             name='name',
-            field=fields.CharField(default='', max_length=200),
+            field=fields.CharField(default='', db_default='', max_length=200),
         ),
         ops.AddField(
             model_name='Membership',

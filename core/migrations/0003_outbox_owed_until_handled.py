@@ -22,12 +22,12 @@ class Migration(migrations.Migration):
         ops.AddField(
             model_name='OutboxEvent',
             name='attempts',
-            field=fields.IntField(default=0),
+            field=fields.IntField(default=0, db_default=0),
         ),
         ops.AddField(
             model_name='OutboxEvent',
             name='last_error',
-            field=fields.CharField(default='', max_length=200),
+            field=fields.CharField(default='', db_default='', max_length=200),
         ),
         ops.AddField(
             model_name='OutboxEvent',

@@ -18,8 +18,9 @@ class OutboxEvent(Model):
     # had time to finish (a lost job: Redis flushed or restarted, a worker killed). Null: now.
     next_attempt_at = fields.DatetimeField(null=True)
     handled_at = fields.DatetimeField(null=True)  # every handler committed: nothing more is owed
-    attempts = fields.IntField(default=0)  # deliveries that failed
-    last_error = fields.CharField(max_length=200, default="")  # the exception's type and public code, never its text
+    attempts = fields.IntField(default=0, db_default=0)  # deliveries that failed
+    # the exception's type and public code, never its text
+    last_error = fields.CharField(max_length=200, default="", db_default="")
     failed_at = fields.DatetimeField(null=True)  # gave up after MAX_ATTEMPTS: an operator looks at it
 
     class Meta:

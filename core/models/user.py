@@ -28,7 +28,7 @@ class Membership(Model):
         "core.Tenant", related_name="memberships", on_delete=fields.CASCADE
     )
     is_active = fields.BooleanField(default=True)
-    name = fields.CharField(max_length=200, default="")
+    name = fields.CharField(max_length=200, default="", db_default="")
     last_login_at = fields.DatetimeField(null=True)
     # Access tokens for this user and tenant issued before this time are refused (logout, a stolen
     # refresh token, deactivation): checked where authentication reads the membership anyway.

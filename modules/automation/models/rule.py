@@ -21,7 +21,7 @@ class Rule(TenantModel):
     position = fields.IntField(default=0)
     enabled = fields.BooleanField(default=True)
     offset_minutes = fields.IntField(null=True)  # None: fires on its event
-    offset_from = fields.CharField(max_length=100, default="")  # a datetime field; "": the event's time
+    offset_from = fields.CharField(max_length=100, default="", db_default="")  # a datetime field; "": the event's time
     schedule: Any = fields.JSONField(null=True)  # {"every": "week", "on": ["mon"], "at": "09:00"}
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)

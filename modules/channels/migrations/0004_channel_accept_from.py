@@ -11,6 +11,6 @@ class Migration(migrations.Migration):
         ops.AddField(
             model_name='ChannelAccount',
             name='accept_from',
-            field=fields.CharField(default='anyone', max_length=16),
+            field=fields.CharField(default='anyone', db_default='anyone', max_length=16),
         ),
     ]

@@ -22,7 +22,7 @@ class ChannelAccount(TenantModel):
     inbound_token_hash = fields.CharField(max_length=64)
     enabled = fields.BooleanField(default=True)
     # "anyone", or "known_customers": a sender no customer has the address of opens nothing.
-    accept_from = fields.CharField(max_length=16, default="anyone")
+    accept_from = fields.CharField(max_length=16, default="anyone", db_default="anyone")
     last_ok_at = fields.DatetimeField(null=True)
     last_error_at = fields.DatetimeField(null=True)
     last_error = fields.CharField(max_length=64, null=True)

@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
         ops.AddField(
             model_name='Address',
             name='is_default',
-            field=fields.BooleanField(default=False),
+            field=fields.BooleanField(default=False, db_default=False),
         ),
         # Addresses already there: the first of each kind becomes the customer's default, as for new ones.
         ops.RunSQL(

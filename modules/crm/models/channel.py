@@ -15,7 +15,7 @@ class SalesChannel(TenantModel):
     name = fields.CharField(max_length=100)
     credentials = EncryptedTextField(null=True)  # JSON, encrypted at rest, never returned by the API
     # How the channel's order numbers look in a buyer's mail ("SO-{6}"): services/order_numbers.py
-    order_number_format = fields.CharField(max_length=40, default="")
+    order_number_format = fields.CharField(max_length=40, default="", db_default="")
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

@@ -38,7 +38,7 @@ class Address(TenantModel):
     region = fields.CharField(max_length=100, default="")
     country = fields.CharField(max_length=2)
     # One default per (customer, kind), kept so by modules/crm/services/addresses.py.
-    is_default = fields.BooleanField(default=False)
+    is_default = fields.BooleanField(default=False, db_default=False)
     customer_id: int
 
     class Meta:
