@@ -68,8 +68,8 @@ from core.settings import Settings
 from modules.aftersales.models import Ticket, TicketMessage, TicketTag
 from modules.crm.models import Address
 from modules.crm.services.importer import ImportOptions, run_import
-from tests.conftest import create_pg_database
 
+ROOT = Path(__file__).resolve().parents[1]
 DB_NAME = "sellercare_bench_seller"
 DSN = PG_ADMIN_DSN.rsplit("/", 1)[0] + f"/{DB_NAME}"
 REDIS_URL = "redis://127.0.0.1:6379/2"  # the seller benchmarks' own Redis database (flushed)
@@ -657,6 +657,9 @@ async def ensure(rebuild: bool = False, log: Callable[[str], None] = print, keep
 async def clone(prefix: str) -> str:
     """A copy of the data set that one run may write to (`CREATE DATABASE ... TEMPLATE`): its name.
     The caller drops it (tests.conftest.drop_pg_database)."""
+    sys.path.insert(0, str(ROOT))  # the repository, for its tests' helpers
+    from tests.conftest import create_pg_database
+
     name = f"{prefix}_{os.getpid()}"
     await create_pg_database(name, template=DB_NAME)
     return name
