@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, Self
@@ -12,7 +12,6 @@ from strawberry import relay
 from strawberry.types import Info
 
 from core.graphql.node import ScopedNode
-from core.graphql.permissions import check
 from core.money import to_decimal
 from core.tenancy import scoped
 from modules.loyalty import models
@@ -29,15 +28,9 @@ class ProgramNode(ScopedNode):
         raise NotImplementedError
 
     @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[Self | None]:
-        await check(info, *cls.read_permission)
-        wanted = [str(i) for i in node_ids]
+    async def nodes_of(cls, info: Info, rows: Sequence[Any]) -> list[Self]:
         program = await scoped(models.Program, info.context.tenant_id).filter(kind="points").first()
-        rows = {r.id: r for r in await cls.scope(info.context.tenant_id).filter(
-            id__in=[int(i) for i in wanted if i.isdigit()])}
-        return [cls.of(rows[int(i)], program) if i.isdigit() and int(i) in rows else None for i in wanted]
+        return [cls.of(row, program) for row in rows]
 
 
 @strawberry.type(name="LoyaltyRule", description="Points on an event: per order, per money unit or per unit.")
