@@ -130,7 +130,10 @@ async def _process(actor: Principal, account: ChannelAccount, kind: ChannelKind,
     await Conversation.create(tenant_id=actor.tenant_id, ticket_id=ticket.id, account_id=account.id,
                               address=message.sender, name=message.sender_name[:200],
                               key=conversation_key(message.conversation_id))
-    return _Done("ticket_created", ticket, message_id=await first_message_id(actor.tenant_id, ticket.id))
+    # (the message id is looked up only for what needs it: media to attach once downloaded)
+    wants_id = bool(message.media) and kind.fetch_media is not None
+    return _Done("ticket_created", ticket,
+                 message_id=await first_message_id(actor.tenant_id, ticket.id) if wants_id else None)
 
 
 def _error_code(exc: Exception) -> str:
