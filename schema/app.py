@@ -53,6 +53,10 @@ from workers.embedded import InProcessWorker
 
 log = logging.getLogger(__name__)
 
+# A signed download (an export, an attachment): never cached, never sniffed, no referrer to leak it.
+DOWNLOAD_HEADERS = {"Cache-Control": "private, no-store", "Referrer-Policy": "no-referrer",
+                    "X-Content-Type-Options": "nosniff"}
+
 
 class LocalizedTransportWSHandler(BaseGraphQLTransportWSHandler[Any, None]):
     """graphql-transport-ws with the errors HTTP gives: validation errors (depth, aliases, cost) in
@@ -195,8 +199,7 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
     async def export_download(request: Request) -> Response:
         """A finished export; the signed token in the path is the credential (no bearer token)."""
         path, valid = exports.download_file(settings, request.path_params["token"])
-        headers = {"Cache-Control": "private, no-store", "Referrer-Policy": "no-referrer",
-                   "X-Content-Type-Options": "nosniff"}
+        headers = dict(DOWNLOAD_HEADERS)
         if not valid or path is None:
             message = exports.LINK_INVALID if not valid else exports.FILE_GONE
             return Response(translate("core", message, negotiate(request.headers.get("accept-language"))),
@@ -206,8 +209,7 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
 
     async def stored_file(request: Request) -> Response:
         """A stored file (an attachment) behind its signed link, always as a download."""
-        headers = {"Cache-Control": "private, no-store", "Referrer-Policy": "no-referrer",
-                   "X-Content-Type-Options": "nosniff", "Content-Security-Policy": "sandbox; default-src 'none'"}
+        headers = {**DOWNLOAD_HEADERS, "Content-Security-Policy": "sandbox; default-src 'none'"}
         linked = storage_links.verify(request.path_params["token"])
         data = await storage.store().get(linked.key) if linked is not None else None
         if linked is None or data is None:
